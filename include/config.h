@@ -1,0 +1,170 @@
+/*
+ * config: the network/training config file (SPEC section 3), and the
+ * weights file, which is the same object completed (SPEC section 4).
+ *
+ * config_load() reads JSON from a file (or "-" for stdin), applies the
+ * command line's overrides to the parsed tree, then validates every key
+ * into a `struct config`. Nothing is silently ignored: unknown keys (with a
+ * did-you-mean), duplicate keys, wrong types, non-finite numbers, fractions
+ * where a whole number is needed and out-of-range values are all BP_EINPUT
+ * errors whose message is
+ *     "FILE:LINE:COL: WHAT"        for JSON syntax errors
+ *     "FILE: KEY.PATH: WHAT"       for everything else
+ * e.g. `configs/iris.json: layers[1].activation: unknown activation "relux"
+ * (expected one of: sigmoid, tanh, relu, linear, softmax)`.
+ *
+ * Relative paths (data.train, data.validation, output) are resolved
+ * against the config file's folder (the current folder for stdin), so the
+ * paths stored here open from the current folder. "-" stays "-".
+ *
+ * Ownership: everything a `struct config` points to belongs to it and is
+ * released by config_free(), which accepts a zeroed or NULL config.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bp_error.h"
+
+#define CONFIG_FORMAT "backprop.weights/1"
+
+/* Upper bounds checked before anything is allocated. */
+#define CONFIG_MAX_UNITS ((size_t)1 << 24)   /* per layer, and input */
+#define CONFIG_MAX_LAYERS 64
+#define CONFIG_MAX_PARAMS ((size_t)1 << 30)  /* 4 GiB of float weights */
+
+enum activation { ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LINEAR, ACT_SOFTMAX };
+enum loss_kind { LOSS_MSE, LOSS_CROSS_ENTROPY };
+enum init_method { INIT_XAVIER, INIT_HE, INIT_UNIFORM };
+enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
+enum normalize_kind {
+    NORMALIZE_NONE, NORMALIZE_STANDARD, NORMALIZE_MINMAX, NORMALIZE_SCALE
+};
+
+/* Names as they appear in the file; NULL for an out-of-range value. */
+const char *activation_name(enum activation a);
+const char *loss_name(enum loss_kind l);
+const char *init_method_name(enum init_method m);
+const char *schedule_name(enum schedule_kind s);
+const char *normalize_name(enum normalize_kind n);
+
+struct layer_config {
+    size_t units;
+    enum activation activation;
+    float *weights; /* [units][fan_in] row-major, or NULL: initialise */
+    float *bias;    /* [units], or NULL (always NULL iff weights is NULL) */
+};
+
+/* A CSV column named by header or by 0-based index. */
+struct column_ref {
+    char *name;   /* NULL when given by index */
+    size_t index; /* meaningful when name is NULL */
+};
+
+struct training_config {
+    double learning_rate;   /* > 0; default 0.01 */
+    double momentum;        /* [0, 1); default 0 */
+    bool nesterov;          /* needs momentum > 0; default false */
+    double weight_decay;    /* >= 0; default 0 */
+    size_t batch_size;      /* >= 1; default 32 */
+    size_t epochs;          /* total epochs, >= 0; default 10 */
+    bool shuffle;           /* default true */
+    uint64_t seed;          /* default 1 */
+    enum schedule_kind schedule;  /* default constant */
+    size_t schedule_every;        /* step: >= 1 */
+    double schedule_gamma;        /* step: > 0 */
+};
+
+struct data_config {
+    char *train;             /* resolved path, "-", or NULL */
+    char *validation;        /* resolved path, "-", or NULL */
+    double validation_split; /* [0, 1); 0 = none */
+    bool header;             /* default true */
+    bool has_label;          /* label given explicitly */
+    struct column_ref label;
+    size_t n_targets;        /* > 0 when targets given */
+    struct column_ref *targets;
+    enum normalize_kind normalize; /* default none */
+    double normalize_scale;        /* NORMALIZE_SCALE: the factor */
+    size_t n_classes;        /* 0 when data.classes absent */
+    char **classes;          /* [n_classes] */
+};
+
+/* Per-feature statistics saved with the weights: x' = (x - mean) / std. */
+struct normalization {
+    size_t n;     /* 0 = none; else equals config.input */
+    float *mean;  /* [n] */
+    float *std;   /* [n], never 0 */
+};
+
+/* What an exact resume needs (the weights file's "state"). */
+struct train_state {
+    size_t epoch;          /* epochs done */
+    size_t step;           /* optimizer steps done */
+    float *velocity;       /* [n_params] in the parameter layout, or NULL */
+    bool has_learning_rate;
+    double learning_rate;  /* the rate of the last epoch run */
+};
+
+struct config {
+    char *path;           /* as given ("-" for stdin) */
+    char *name;           /* for messages: the path, or "<stdin>" */
+    char *dir;            /* folder relative paths resolve against */
+    bool is_weights;      /* "format" was present */
+
+    size_t input;
+    size_t n_layers;
+    struct layer_config *layers;
+    enum loss_kind loss;  /* default: cross_entropy after softmax, else mse */
+
+    enum init_method init;  /* default he for relu nets, else xavier */
+    uint64_t init_seed;     /* default 1 */
+
+    struct training_config training;
+    struct data_config data;
+    char *output;          /* resolved path, "-", or NULL */
+
+    struct normalization normalization; /* from a weights file */
+    struct train_state state;           /* from a weights file */
+};
+
+/* One --set KEY=VALUE (or an option such as --epochs, turned into one).
+ * `key` is a dotted path ("training.momentum", "layers.0.units" or
+ * "layers[0].units"); `json` is the value as JSON text. A value that does
+ * not parse as JSON is taken as a string. Missing objects on the path are
+ * created; the result is validated like the rest of the file, and errors
+ * name the key. */
+struct config_override {
+    const char *key;
+    const char *json;
+};
+
+/* Reads, overrides, validates. On success returns 0 and fills *cfg, which
+ * the caller releases with config_free(). On failure returns -1, fills err
+ * (BP_EINPUT for bad content, BP_EIO when the file cannot be read, BP_ENOMEM)
+ * and leaves *cfg zeroed. */
+int config_load(struct config *cfg, const char *path,
+                const struct config_override *overrides, size_t n_overrides,
+                struct bp_error *err);
+
+/* Parameter count of the network the config describes (weights and biases
+ * of every layer). */
+size_t config_param_count(const struct config *cfg);
+
+/* Fan-in of layer l: cfg->input for l = 0, else the units of layer l-1. */
+size_t config_fan_in(const struct config *cfg, size_t l);
+
+/* Number of output units of the last layer. */
+size_t config_outputs(const struct config *cfg);
+
+/* Whether the targets are classes (data.label, or the default label of a
+ * cross-entropy net) and, if so, how many: the last layer's units, or 2
+ * for a single sigmoid unit. Returns 0 for regression targets. */
+size_t config_class_count(const struct config *cfg);
+
+void config_free(struct config *cfg);
+
+#endif

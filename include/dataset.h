@@ -1,0 +1,60 @@
+/*
+ * dataset: a table of samples split into features and targets as the
+ * config's `data` section says (SPEC sections 3 and 5).
+ *
+ * Targets are either class labels (data.label, or by default the last
+ * column of a classification net), stored as integers and one-hot encoded
+ * only when a batch is built, or real values (data.targets, or by default
+ * the last n_outputs columns of an mse net). Every other column is a
+ * feature, in file order, and there must be exactly config.input of them.
+ *
+ * Errors are BP_EINPUT with "FILE:LINE:COL: WHAT" for the data (a label that
+ * is not a whole number in 0..K-1, wrong column counts) and
+ * "CONFIGFILE: data.label: WHAT" for a column the config names that the
+ * file does not have.
+ */
+#ifndef DATASET_H
+#define DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bp_error.h"
+#include "config.h"
+
+struct dataset {
+    size_t n_rows;
+    size_t n_features;
+    size_t n_outputs;     /* units of the network's last layer */
+    size_t n_classes;     /* > 0: targets are labels 0..n_classes-1 */
+    float *x;             /* [n_rows][n_features] */
+    uint32_t *label;      /* [n_rows] when n_classes > 0, else NULL */
+    float *y;             /* [n_rows][n_outputs] when n_classes == 0 */
+    bool has_targets;     /* false: features only (prediction input) */
+};
+
+/* Loads `path` ("-" for stdin) against cfg. With `targets_optional`, a file
+ * holding only the feature columns is accepted too (for prediction);
+ * otherwise the target columns are required. */
+int dataset_load(struct dataset *ds, const char *path,
+                 const struct config *cfg, bool targets_optional,
+                 struct bp_error *err);
+
+/* Writes the targets of rows idx[0..n) as a dense [n][n_outputs] block:
+ * one-hot for labels (or the label itself, 0 or 1, when n_outputs is 1),
+ * the values otherwise. */
+void dataset_targets(const struct dataset *ds, const size_t *idx, size_t n,
+                     float *out);
+
+/* Splits `all` into a held-out validation part holding round(fraction*n)
+ * rows drawn by a generator seeded with `seed`, and a training part holding
+ * the rest in file order. Both must end up non-empty. `all` is left intact.
+ */
+int dataset_split(const struct dataset *all, double fraction, uint64_t seed,
+                  struct dataset *train, struct dataset *validation,
+                  struct bp_error *err);
+
+void dataset_free(struct dataset *ds);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * rng: the only source of randomness. An explicit 64-bit state
+ * (SplitMix64), seeded from the config, so the same seed gives the same
+ * numbers on every machine and thread count. No global state.
+ */
+#ifndef RNG_H
+#define RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rng {
+    uint64_t state;
+};
+
+/* A generator for `seed`; `stream` separates independent uses of one seed
+ * (the validation split, each epoch's shuffle, initialisation). */
+struct rng rng_create(uint64_t seed, uint64_t stream);
+
+uint64_t rng_next(struct rng *r);
+
+/* Uniform in [0, 1) with 24 random bits: exact in float. */
+float rng_uniform(struct rng *r);
+
+/* Uniform integer in [0, n), unbiased; n > 0. */
+uint64_t rng_below(struct rng *r, uint64_t n);
+
+/* Fisher-Yates shuffle of idx[0..n). */
+void rng_shuffle(struct rng *r, size_t *idx, size_t n);
+
+#endif
