@@ -23,13 +23,22 @@ int bp_error_prefix(struct bp_error *err, const char *fmt, ...)
     if (!err)
         return -1;
     char prefix[BP_ERROR_MAX];
-    char old[BP_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(prefix, sizeof prefix - 2, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    if (n < 0)
+        return -1;
+    size_t plen = strlen(prefix);
+    memcpy(prefix + plen, ": ", 3);
+    plen += 2;
+    /* Shift the old message right, truncating its tail if need be. */
+    size_t old_len = strnlen(err->msg, sizeof err->msg - 1);
+    if (plen + old_len > sizeof err->msg - 1)
+        old_len = sizeof err->msg - 1 - plen;
+    memmove(err->msg + plen, err->msg, old_len);
+    memcpy(err->msg, prefix, plen);
+    err->msg[plen + old_len] = '\0';
     return -1;
 }
 
