@@ -25,7 +25,7 @@ PKG_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp $(OPT) $(WARN) \
+ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(WARN) \
              $(SAN) -Iinclude $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lcsv -lm
@@ -51,7 +51,8 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I$(BUILD)/tests -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests \
+	  -I$(BUILD)/tests -c -o $@ $<
 
 # Every tests/test_NAME.c defines `Suite *NAME_suite(void)`; the runner's
 # list of suites is generated from the file names.

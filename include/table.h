@@ -4,7 +4,7 @@
  *
  * Accepted: RFC 4180 quoting, LF / CRLF / lone CR line ends, a missing final
  * newline, a UTF-8 byte-order mark, blank lines (skipped), spaces or tabs
- * around an unquoted number. Numbers are read in the C locale's format
+ * around a number (quoted or not). Numbers are read in the C locale's format
  * (decimal point) whatever the process locale.
  *
  * Rejected with BP_EINPUT and "NAME:LINE:COL: WHAT" (1-based; COL is the
@@ -39,6 +39,13 @@ struct table {
  * On failure returns -1, fills err and leaves *t zeroed. */
 int table_read(struct table *t, FILE *f, const char *name, bool header,
                size_t expected_cols, struct bp_error *err);
+
+/* table_read with libcsv fed `chunk_size` bytes at a time (0: the
+ * default, 64 KiB). Results never depend on it; tests feed every size to
+ * prove that. */
+int table_read_chunked(struct table *t, FILE *f, const char *name,
+                       bool header, size_t expected_cols, size_t chunk_size,
+                       struct bp_error *err);
 
 /* Index of the column named `name`, or -1 (also without a header). */
 long table_column(const struct table *t, const char *name);

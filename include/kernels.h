@@ -1,0 +1,83 @@
+/*
+ * kernels: the arithmetic of a training step, as pure functions on raw
+ * float arrays. Outputs first, then inputs, then sizes; shapes in the
+ * comments, row-major. No allocation, I/O or error reporting here, and no
+ * project header: this is the bottom of the include graph.
+ *
+ * Threads: every kernel shares its work out with an orphaned
+ * `#pragma omp for`, so called inside a `#pragma omp parallel` region (as
+ * the trainer does) the team splits it, and called outside one it runs on
+ * the calling thread. Each kernel ends with the loop's implicit barrier.
+ * Work is split by what a thread writes (output rows, or samples), and every
+ * output element is summed by the same code in the same order whatever the
+ * split, so results are bit-identical for any thread count (SPEC section 6).
+ */
+#ifndef KERNELS_H
+#define KERNELS_H
+
+#include <stddef.h>
+
+/* out[b][j] = bias[j] + sum_i in[b][i] * W[j][i]
+ * in (B, IN), W (OUT, IN), bias (OUT), out (B, OUT). */
+void kernel_dense_forward(float *out, const float *in, const float *W,
+                          const float *bias, size_t B, size_t IN, size_t OUT);
+
+/* din[b][i] = sum_j dout[b][j] * W[j][i]     (overwrites din)
+ * dout (B, OUT), W (OUT, IN), din (B, IN). */
+void kernel_dense_backward_input(float *din, const float *dout,
+                                 const float *W, size_t B, size_t IN,
+                                 size_t OUT);
+
+/* dW[j][i] = sum_b dout[b][j] * in[b][i],  db[j] = sum_b dout[b][j]
+ * (overwrites; sums run over b = 0..B-1 in order)
+ * dout (B, OUT), in (B, IN), dW (OUT, IN), db (OUT). */
+void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
+                                   const float *in, size_t B, size_t IN,
+                                   size_t OUT);
+
+/* Activations, y = f(x) elementwise over (B, N); y may equal x. */
+void kernel_sigmoid(float *y, const float *x, size_t B, size_t N);
+void kernel_tanh(float *y, const float *x, size_t B, size_t N);
+void kernel_relu(float *y, const float *x, size_t B, size_t N);
+void kernel_copy(float *y, const float *x, size_t B, size_t N);
+/* Row-wise softmax, shifted by the row maximum for stability. */
+void kernel_softmax(float *y, const float *x, size_t B, size_t N);
+
+/* Backward through an activation, from its output y: d *= f'(y).
+ * (Softmax has no such kernel: it is only used fused with
+ * cross-entropy, below.) */
+void kernel_sigmoid_backward(float *d, const float *y, size_t B, size_t N);
+void kernel_tanh_backward(float *d, const float *y, size_t B, size_t N);
+void kernel_relu_backward(float *d, const float *y, size_t B, size_t N);
+
+/* Squared error: loss[b] = 1/2 sum_k (t[b][k] - y[b][k])^2 and
+ * d[b][k] = y[b][k] - t[b][k], the gradient with respect to y. */
+void kernel_mse(float *loss, float *d, const float *y, const float *t,
+                size_t B, size_t N);
+
+/* Softmax cross-entropy from the logits z (B, N) and the softmax y:
+ * loss[b] = -sum_k t[b][k] log softmax(z)_k (computed from z by
+ * log-sum-exp), d[b][k] = y[b][k] - t[b][k], the gradient w.r.t. z. */
+void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
+                                  const float *y, const float *t, size_t B,
+                                  size_t N);
+
+/* Binary cross-entropy of one sigmoid unit from its logit z (B):
+ * loss[b] = -(t log s(z) + (1 - t) log(1 - s(z))), computed stably as
+ * max(z, 0) - z t + log1p(exp(-|z|)); d[b] = y[b] - t[b] w.r.t. z. */
+void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
+                                  const float *y, const float *t, size_t B);
+
+/* x[i] *= s over n elements. */
+void kernel_scale(float *x, float s, size_t n);
+
+/* One step of PyTorch's SGD (SPEC section 7) over n parameters:
+ *   g += weight_decay * w
+ *   v  = first ? g : momentum * v + g          (skipped if v is NULL)
+ *   w -= lr * (nesterov ? g + momentum * v : v)
+ * With v NULL (no momentum) the step is w -= lr * g. g is modified. */
+void kernel_sgd_step(float *w, float *v, float *g, size_t n, float lr,
+                     float momentum, float weight_decay, int nesterov,
+                     int first);
+
+#endif

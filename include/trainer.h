@@ -1,0 +1,71 @@
+/*
+ * trainer: mini-batch SGD over a dataset, one epoch at a time, with the
+ * per-sample work of each batch spread over OpenMP threads (SPEC section 6).
+ *
+ * Call order: trainer_create, then trainer_epoch until state->epoch reaches
+ * training.epochs, then trainer_destroy. The trainer borrows the network,
+ * the datasets and the state, which must outlive it; it updates the
+ * network's parameters and the state (epoch, step, velocity, learning rate)
+ * in place, so after any epoch they are exactly what a weights file must
+ * hold to resume.
+ *
+ * Determinism: each epoch's order comes from (training.seed, epoch); each
+ * batch's gradient is summed over its samples in a fixed order by kernels
+ * split by what each thread writes; so the result does not depend on the
+ * thread count.
+ */
+#ifndef TRAINER_H
+#define TRAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bp_error.h"
+#include "config.h"
+#include "dataset.h"
+#include "network.h"
+
+struct epoch_report {
+    size_t epoch;            /* 0-based index of the epoch just run */
+    size_t steps;            /* optimizer steps done in total */
+    double learning_rate;
+    double train_loss;       /* mean per-sample loss during the epoch */
+    double train_accuracy;   /* NaN for regression */
+    bool has_validation;
+    double validation_loss;  /* NaN without validation */
+    double validation_accuracy; /* NaN without validation or classes */
+    double seconds;          /* wall time of the epoch */
+    double samples_per_second;
+};
+
+struct trainer;
+
+/* threads: the OpenMP team size (>= 1). validation may be NULL. */
+int trainer_create(struct trainer **out, struct network *net,
+                   const struct training_config *tc, struct train_state *state,
+                   const struct dataset *train,
+                   const struct dataset *validation, int threads,
+                   struct bp_error *err);
+
+/* Runs epoch state->epoch. BP_ENUMERIC when the loss stops being finite,
+ * naming the epoch and step; the parameters are then not to be saved. */
+int trainer_epoch(struct trainer *tr, struct epoch_report *report,
+                  struct bp_error *err);
+
+void trainer_destroy(struct trainer *tr);
+
+/* OpenMP's default team size (OMP_NUM_THREADS, else the cores). */
+int trainer_default_threads(void);
+
+/* Mean loss and accuracy (NaN for regression) of net on every row of ds,
+ * which must have targets. `outputs`, when non-NULL, receives the network's
+ * outputs [n_rows][outputs]. */
+int trainer_evaluate(const struct network *net, const struct dataset *ds,
+                     int threads, double *loss, double *accuracy,
+                     float *outputs, struct bp_error *err);
+
+/* Outputs [n_rows][outputs] of net on ds (targets not needed). */
+int trainer_predict(const struct network *net, const struct dataset *ds,
+                    int threads, float *outputs, struct bp_error *err);
+
+#endif

@@ -1,0 +1,129 @@
+/* atomic_file: see atomic_file.h. */
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The folder of path ("." when it has none), in buf. */
+static void folder_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(buf, size, ".");
+    } else if (slash == path) {
+        snprintf(buf, size, "/");
+    } else {
+        snprintf(buf, size, "%.*s", (int)(slash - path), path);
+    }
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int write_stdout(const void *data, size_t len, struct bp_error *err)
+{
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+        return bp_error_set(err, BP_EIO, "stdout: write error: %s",
+                            strerror(errno));
+    return 0;
+}
+
+/* The mode a new file gets (0666 less the umask), or the existing
+ * target's, so that replacing a file keeps its permissions. */
+static mode_t target_mode(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return st.st_mode & 07777;
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
+int atomic_write_file(const char *path, const void *data, size_t len,
+                      struct bp_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return write_stdout(data, len, err);
+
+    char dir[4096];
+    folder_of(path, dir, sizeof dir);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char tmp[4096 + 64];
+    int n = snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return bp_error_set(err, BP_EIO, "%s: path too long", path);
+
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return bp_error_set(err, BP_EIO, "%s: cannot create a file in %s: %s",
+                            path, dir, strerror(errno));
+    int dir_fd = -1;
+    const char *what = "write";
+    if (fchmod(fd, target_mode(path)) < 0)
+        goto fail;
+    if (write_all(fd, data, len) < 0)
+        goto fail;
+    what = "fsync";
+    if (fsync(fd) < 0)
+        goto fail;
+    what = "close";
+    int closing = fd;
+    fd = -1;
+    if (close(closing) < 0)
+        goto fail;
+    what = "rename";
+    if (rename(tmp, path) < 0)
+        goto fail;
+    /* Make the rename durable. A folder that cannot be opened or synced
+     * (some file systems refuse) leaves the new file in place; that is
+     * not worth failing the run for. */
+    dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dir_fd >= 0) {
+        fsync(dir_fd);
+        close(dir_fd);
+    }
+    return 0;
+
+fail:;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return bp_error_set(err, BP_EIO, "%s: %s failed: %s", path, what,
+                        strerror(saved));
+}
+
+int atomic_check_writable(const char *path, struct bp_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return bp_error_set(err, BP_EIO, "%s: is a folder, not a file", path);
+    char dir[4096];
+    folder_of(path, dir, sizeof dir);
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return bp_error_set(err, BP_EIO, "%s: no such folder: %s", path, dir);
+    if (access(dir, W_OK | X_OK) < 0)
+        return bp_error_set(err, BP_EIO, "%s: cannot write in %s: %s", path,
+                            dir, strerror(errno));
+    return 0;
+}

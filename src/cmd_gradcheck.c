@@ -1,0 +1,196 @@
+/*
+ * backprop gradcheck CONFIG [DATA|-]: back-propagated gradients of the
+ * config's network (at its initial or stored weights) against finite
+ * differences, on the first samples of the data, or on random samples when
+ * the config names no data. Prints one JSON object; exits 1 when the worst
+ * error exceeds the tolerance.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "gradcheck.h"
+#include "json_writer.h"
+#include "model.h"
+#include "normalize.h"
+#include "rng.h"
+
+#define RNG_STREAM_SYNTHETIC 4
+
+enum { OPT_SAMPLES = 1, OPT_HELP };
+
+static const struct option_spec gradcheck_options[] = {
+    {OPT_SAMPLES, "samples", 0, "N", "samples to check on (default 16)"},
+    {OPT_HELP, "help", 'h', NULL, "show this help"},
+    {0, NULL, 0, NULL, NULL}};
+
+static void print_help(void)
+{
+    printf("usage: backprop gradcheck CONFIG [DATA|-] [options]\n\n"
+           "Compares the back-propagated gradient of the mean loss with "
+           "central\nfinite differences (computed in double precision) on "
+           "the first samples\nof DATA (default: the config's data.train; "
+           "random samples if none).\nPrints one JSON object; exits 1 if "
+           "the worst relative error exceeds %g.\n\noptions:\n",
+           GRADCHECK_TOLERANCE);
+    args_print_options(gradcheck_options, stdout);
+}
+
+/* Random inputs in [-1, 1) and targets the network can reach. */
+static void synthesize(const struct network *net, size_t n_classes, size_t n,
+                       float *x, float *t)
+{
+    struct rng r = rng_create(1, RNG_STREAM_SYNTHETIC);
+    size_t outputs = network_outputs(net);
+    for (size_t k = 0; k < n * net->input; k++)
+        x[k] = 2.0f * rng_uniform(&r) - 1.0f;
+    for (size_t s = 0; s < n; s++) {
+        float *ts = t + s * outputs;
+        if (n_classes && outputs > 1) {
+            size_t c = (size_t)rng_below(&r, outputs);
+            for (size_t k = 0; k < outputs; k++)
+                ts[k] = k == c ? 1.0f : 0.0f;
+        } else if (n_classes) {
+            ts[0] = (float)rng_below(&r, 2);
+        } else {
+            for (size_t k = 0; k < outputs; k++)
+                ts[k] = rng_uniform(&r);
+        }
+    }
+}
+
+static int print_result(const struct network *net,
+                        const struct gradcheck_result *res, size_t samples,
+                        struct bp_error *err)
+{
+    char name[96];
+    gradcheck_param_name(net, res->worst_index, name, sizeof name);
+    bool passed = res->worst_error <= GRADCHECK_TOLERANCE;
+    struct json_writer w;
+    json_writer_init(&w, true);
+    json_begin_object(&w);
+    json_key(&w, "worst_relative_error");
+    json_double(&w, res->worst_error);
+    json_key(&w, "parameter");
+    json_string(&w, name);
+    json_key(&w, "analytic");
+    json_double(&w, res->worst_analytic);
+    json_key(&w, "numeric");
+    json_double(&w, res->worst_numeric);
+    json_key(&w, "parameters_checked");
+    json_size(&w, res->checked);
+    json_key(&w, "samples");
+    json_size(&w, samples);
+    json_key(&w, "tolerance");
+    json_double(&w, GRADCHECK_TOLERANCE);
+    json_key(&w, "passed");
+    json_bool(&w, passed);
+    json_end_object(&w);
+    size_t len;
+    char *text = json_writer_finish(&w, &len, err);
+    if (!text)
+        return -1;
+    fwrite(text, 1, len, stdout);
+    free(text);
+    if (!passed)
+        return bp_error_set(err, BP_ENUMERIC,
+                            "gradcheck: worst relative error %.3g at %s "
+                            "exceeds the tolerance %g",
+                            res->worst_error, name, GRADCHECK_TOLERANCE);
+    return 0;
+}
+
+static int check(const char *config_path, const char *data_path,
+                 size_t samples, struct bp_error *err)
+{
+    struct model m;
+    struct dataset ds = {0};
+    struct normalization nz = {0};
+    float *x = NULL, *t = NULL;
+    size_t *idx = NULL;
+    int rc = -1;
+    if (model_load(&m, config_path, false, err) < 0)
+        return -1;
+    const char *path = data_path ? data_path : m.cfg.data.train;
+    size_t outputs = network_outputs(&m.net);
+    size_t n = samples;
+    if (path) {
+        if (dataset_load(&ds, path, &m.cfg, false, err) < 0)
+            goto out;
+        int nrc = m.cfg.normalization.n
+                      ? normalization_copy(&nz, &m.cfg.normalization, err)
+                      : normalization_compute(&nz, m.cfg.data.normalize,
+                                              m.cfg.data.normalize_scale, &ds,
+                                              err);
+        if (nrc < 0)
+            goto out;
+        normalization_apply(&nz, &ds);
+        n = ds.n_rows < samples ? ds.n_rows : samples;
+    }
+    x = malloc(n * m.net.input * sizeof *x);
+    t = malloc(n * outputs * sizeof *t);
+    idx = malloc(n * sizeof *idx);
+    if (!x || !t || !idx) {
+        bp_error_set(err, BP_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (path) {
+        for (size_t k = 0; k < n; k++)
+            idx[k] = k;
+        memcpy(x, ds.x, n * m.net.input * sizeof *x);
+        dataset_targets(&ds, idx, n, t);
+    } else {
+        synthesize(&m.net, config_class_count(&m.cfg), n, x, t);
+    }
+    struct gradcheck_result res;
+    if (gradcheck_run(&m.net, x, t, n, m.cfg.training.seed, &res, err) < 0)
+        goto out;
+    rc = print_result(&m.net, &res, n, err);
+out:
+    free(x);
+    free(t);
+    free(idx);
+    normalization_free(&nz);
+    dataset_free(&ds);
+    model_free(&m);
+    return rc;
+}
+
+int cmd_gradcheck(int argc, char **argv, struct bp_error *err)
+{
+    struct args a = {argc, argv, 0, false};
+    const char *config = NULL, *data = NULL, *value;
+    size_t samples = 16;
+    for (;;) {
+        int id = args_next(&a, gradcheck_options, &value, err);
+        if (id == ARGS_END)
+            break;
+        if (id == ARGS_ERROR)
+            return bp_error_prefix(err, "gradcheck");
+        if (id == OPT_HELP) {
+            print_help();
+            return 0;
+        }
+        if (id == OPT_SAMPLES) {
+            if (args_size("--samples", value, 1, 4096, &samples, err) < 0)
+                return -1;
+        } else if (!config) {
+            config = value;
+        } else if (!data) {
+            data = value;
+        } else {
+            return bp_error_set(err, BP_EUSAGE,
+                                "gradcheck: unexpected argument \"%s\"", value);
+        }
+    }
+    if (!config)
+        return bp_error_set(err, BP_EUSAGE,
+                            "gradcheck: missing CONFIG (see backprop help "
+                            "gradcheck)");
+    if (data && strcmp(config, "-") == 0 && strcmp(data, "-") == 0)
+        return bp_error_set(err, BP_EUSAGE,
+                            "gradcheck: CONFIG and DATA cannot both be stdin");
+    return check(config, data, samples, err);
+}

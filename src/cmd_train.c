@@ -1,0 +1,473 @@
+/*
+ * backprop train CONFIG [options]: train a network, write its weights.
+ *
+ * Every check that can fail fast (the config, the output folder, the data)
+ * runs before the first epoch, so a mistake costs seconds, not a run.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "args.h"
+#include "atomic_file.h"
+#include "cli.h"
+#include "config.h"
+#include "dataset.h"
+#include "network.h"
+#include "normalize.h"
+#include "optim.h"
+#include "trainer.h"
+#include "weights.h"
+
+enum {
+    OPT_OUTPUT = 1, OPT_DATA, OPT_VALIDATION, OPT_EPOCHS, OPT_BATCH_SIZE,
+    OPT_LEARNING_RATE, OPT_SEED, OPT_THREADS, OPT_SET, OPT_LOG, OPT_QUIET,
+    OPT_CHECKPOINT_EVERY, OPT_RESET_STATE, OPT_HELP
+};
+
+static const struct option_spec train_options[] = {
+    {OPT_OUTPUT, "output", 'o', "FILE",
+     "write the weights to FILE (- for stdout; default: the config's "
+     "\"output\", else stdout)"},
+    {OPT_DATA, "data", 0, "FILE", "training CSV (- for stdin)"},
+    {OPT_VALIDATION, "validation", 0, "FILE",
+     "validation CSV, scored every epoch"},
+    {OPT_EPOCHS, "epochs", 0, "N", "total epochs (training.epochs)"},
+    {OPT_BATCH_SIZE, "batch-size", 0, "N",
+     "samples per step (training.batch_size)"},
+    {OPT_LEARNING_RATE, "learning-rate", 0, "X",
+     "initial learning rate (training.learning_rate)"},
+    {OPT_SEED, "seed", 0, "N", "seed of initialisation and shuffling"},
+    {OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {OPT_SET, "set", 0, "KEY=VALUE",
+     "set any config key by dotted path (training.momentum=0.9)"},
+    {OPT_LOG, "log", 0, "FILE", "one JSON object per epoch to FILE (- for "
+     "stdout)"},
+    {OPT_QUIET, "quiet", 'q', NULL, "no progress messages"},
+    {OPT_CHECKPOINT_EVERY, "checkpoint-every", 0, "N",
+     "also write the weights every N epochs"},
+    {OPT_RESET_STATE, "reset-state", 0, NULL,
+     "start from a weights file's weights with no epochs done and no "
+     "momentum"},
+    {OPT_HELP, "help", 'h', NULL, "show this help"},
+    {0, NULL, 0, NULL, NULL}};
+
+struct train_args {
+    const char *config;
+    const char *output;
+    const char *data;
+    const char *validation;
+    const char *log;
+    bool quiet;
+    bool reset_state;
+    size_t checkpoint_every;
+    size_t threads; /* 0: OpenMP's default */
+    struct config_override *overrides;
+    char **owned_keys;
+    size_t n_overrides;
+    bool help;
+};
+
+static void print_train_help(void)
+{
+    printf("usage: backprop train CONFIG [options]\n\n"
+           "Trains the network CONFIG describes on its data and writes the\n"
+           "weights as JSON. CONFIG may be a weights file: training then\n"
+           "continues from its state up to training.epochs in total.\n\n"
+           "options (each overrides the config):\n");
+    args_print_options(train_options, stdout);
+    printf("\ndefault threads here: %d\n", trainer_default_threads());
+}
+
+static void free_train_args(struct train_args *ta)
+{
+    for (size_t i = 0; i < ta->n_overrides; i++)
+        free(ta->owned_keys[i]);
+    free(ta->owned_keys);
+    free(ta->overrides);
+}
+
+static int add_override(struct train_args *ta, const char *key,
+                        const char *json, struct bp_error *err)
+{
+    char *owned = strdup(key);
+    if (!owned)
+        return bp_error_set(err, BP_ENOMEM, "out of memory");
+    ta->owned_keys[ta->n_overrides] = owned;
+    ta->overrides[ta->n_overrides].key = owned;
+    ta->overrides[ta->n_overrides].json = json;
+    ta->n_overrides++;
+    return 0;
+}
+
+static int parse_train_args(struct train_args *ta, int argc, char **argv,
+                            struct bp_error *err)
+{
+    memset(ta, 0, sizeof *ta);
+    /* Each word adds at most one override, --seed two. */
+    size_t cap = 2 * (size_t)argc + 1;
+    ta->overrides = calloc(cap, sizeof *ta->overrides);
+    ta->owned_keys = calloc(cap, sizeof *ta->owned_keys);
+    if (!ta->overrides || !ta->owned_keys)
+        return bp_error_set(err, BP_ENOMEM, "out of memory");
+
+    struct args a = {argc, argv, 0, false};
+    const char *value;
+    size_t n;
+    double x;
+    for (;;) {
+        int id = args_next(&a, train_options, &value, err);
+        switch (id) {
+        case ARGS_END:
+            if (!ta->config && !ta->help)
+                return bp_error_set(err, BP_EUSAGE,
+                                    "train: missing CONFIG (see backprop "
+                                    "help train)");
+            return 0;
+        case ARGS_ERROR:
+            return bp_error_prefix(err, "train");
+        case ARGS_OPERAND:
+            if (ta->config)
+                return bp_error_set(err, BP_EUSAGE,
+                                    "train: unexpected argument \"%s\" (the "
+                                    "data goes in --data)",
+                                    value);
+            ta->config = value;
+            break;
+        case OPT_OUTPUT: ta->output = value; break;
+        case OPT_DATA: ta->data = value; break;
+        case OPT_VALIDATION: ta->validation = value; break;
+        case OPT_LOG: ta->log = value; break;
+        case OPT_QUIET: ta->quiet = true; break;
+        case OPT_RESET_STATE: ta->reset_state = true; break;
+        case OPT_HELP: ta->help = true; break;
+        case OPT_EPOCHS:
+            if (args_size("--epochs", value, 0, (size_t)1 << 40, &n, err) < 0 ||
+                add_override(ta, "training.epochs", value, err) < 0)
+                return -1;
+            break;
+        case OPT_BATCH_SIZE:
+            if (args_size("--batch-size", value, 1, (size_t)1 << 40, &n,
+                          err) < 0 ||
+                add_override(ta, "training.batch_size", value, err) < 0)
+                return -1;
+            break;
+        case OPT_LEARNING_RATE:
+            if (args_double("--learning-rate", value, &x, err) < 0 ||
+                add_override(ta, "training.learning_rate", value, err) < 0)
+                return -1;
+            break;
+        case OPT_SEED:
+            if (args_size("--seed", value, 0, (size_t)1 << 53, &n, err) < 0 ||
+                add_override(ta, "training.seed", value, err) < 0 ||
+                add_override(ta, "init.seed", value, err) < 0)
+                return -1;
+            break;
+        case OPT_THREADS:
+            if (args_size("--threads", value, 1, 1024, &ta->threads, err) < 0)
+                return -1;
+            break;
+        case OPT_CHECKPOINT_EVERY:
+            if (args_size("--checkpoint-every", value, 1, (size_t)1 << 40,
+                          &ta->checkpoint_every, err) < 0)
+                return -1;
+            break;
+        case OPT_SET: {
+            const char *eq = strchr(value, '=');
+            if (!eq || eq == value)
+                return bp_error_set(err, BP_EUSAGE,
+                                    "--set: expected KEY=VALUE, got \"%s\"",
+                                    value);
+            char *key = strndup(value, (size_t)(eq - value));
+            if (!key)
+                return bp_error_set(err, BP_ENOMEM, "out of memory");
+            int rc = add_override(ta, key, eq + 1, err);
+            free(key);
+            if (rc < 0)
+                return -1;
+            break;
+        }
+        }
+    }
+}
+
+/* Whether a and b name the same existing file. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return false;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int replace_path(char **slot, const char *path, struct bp_error *err)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return bp_error_set(err, BP_ENOMEM, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void print_epoch(const struct epoch_report *r, size_t epochs)
+{
+    fprintf(stderr, "epoch %*zu/%zu  loss %.6f", epochs >= 100 ? 4 : 3,
+            r->epoch + 1, epochs, r->train_loss);
+    if (!isnan(r->train_accuracy))
+        fprintf(stderr, "  acc %.4f", r->train_accuracy);
+    if (r->has_validation) {
+        fprintf(stderr, "  val_loss %.6f", r->validation_loss);
+        if (!isnan(r->validation_accuracy))
+            fprintf(stderr, "  val_acc %.4f", r->validation_accuracy);
+    }
+    fprintf(stderr, "  lr %.4g  %.0f samples/s\n", r->learning_rate,
+            r->samples_per_second);
+}
+
+static void log_number(FILE *f, const char *key, double x)
+{
+    if (isfinite(x))
+        fprintf(f, ",\"%s\":%.17g", key, x);
+    else
+        fprintf(f, ",\"%s\":null", key);
+}
+
+static int log_epoch(FILE *f, const char *name, const struct epoch_report *r,
+                     double elapsed, struct bp_error *err)
+{
+    fprintf(f, "{\"epoch\":%zu,\"steps\":%zu", r->epoch + 1, r->steps);
+    log_number(f, "learning_rate", r->learning_rate);
+    log_number(f, "train_loss", r->train_loss);
+    log_number(f, "train_accuracy", r->train_accuracy);
+    log_number(f, "validation_loss", r->validation_loss);
+    log_number(f, "validation_accuracy", r->validation_accuracy);
+    log_number(f, "samples_per_second", r->samples_per_second);
+    log_number(f, "seconds", r->seconds);
+    log_number(f, "elapsed", elapsed);
+    fputs("}\n", f);
+    if (fflush(f) != 0 || ferror(f))
+        return bp_error_set(err, BP_EIO, "%s: write error", name);
+    return 0;
+}
+
+/* The resources of one run, released together. */
+struct run {
+    struct config cfg;
+    struct dataset train;
+    struct dataset validation;
+    bool has_validation;
+    struct normalization nz;
+    struct network net;
+    struct train_state state;
+    struct trainer *trainer;
+    FILE *log;
+    bool log_is_stdout;
+};
+
+static void run_free(struct run *r)
+{
+    trainer_destroy(r->trainer);
+    free(r->state.velocity);
+    network_free(&r->net);
+    normalization_free(&r->nz);
+    dataset_free(&r->train);
+    dataset_free(&r->validation);
+    config_free(&r->cfg);
+    if (r->log && !r->log_is_stdout)
+        fclose(r->log);
+}
+
+/* Loads the training (and validation) rows and normalises them. */
+static int load_data(struct run *r, struct bp_error *err)
+{
+    struct config *cfg = &r->cfg;
+    struct dataset all = {0};
+    if (dataset_load(&all, cfg->data.train, cfg, false, err) < 0)
+        return -1;
+    if (cfg->data.validation) {
+        r->train = all;
+        if (dataset_load(&r->validation, cfg->data.validation, cfg, false,
+                         err) < 0)
+            return -1;
+        r->has_validation = true;
+    } else if (cfg->data.validation_split > 0) {
+        int rc = dataset_split(&all, cfg->data.validation_split,
+                               cfg->training.seed, &r->train, &r->validation,
+                               err);
+        dataset_free(&all);
+        if (rc < 0)
+            return -1;
+        r->has_validation = true;
+    } else {
+        r->train = all;
+    }
+
+    /* A weights file brings the statistics the weights were trained
+     * with; otherwise they come from the training rows. */
+    int rc = cfg->normalization.n
+                 ? normalization_copy(&r->nz, &cfg->normalization, err)
+                 : normalization_compute(&r->nz, cfg->data.normalize,
+                                         cfg->data.normalize_scale, &r->train,
+                                         err);
+    if (rc < 0)
+        return -1;
+    normalization_apply(&r->nz, &r->train);
+    if (r->has_validation)
+        normalization_apply(&r->nz, &r->validation);
+    return 0;
+}
+
+/* Checks that can be made before any data is read. */
+static int check_outputs(const struct train_args *ta, const struct config *cfg,
+                         const char *output, struct bp_error *err)
+{
+    if (!cfg->data.train)
+        return bp_error_set(err, BP_EINPUT,
+                            "%s: data.train: no training data (set "
+                            "data.train, or pass --data FILE)",
+                            cfg->name);
+    if (ta->log && strcmp(ta->log, "-") == 0 && strcmp(output, "-") == 0)
+        return bp_error_set(err, BP_EUSAGE,
+                            "train: --log - and the weights cannot both go to "
+                            "stdout (give -o FILE)");
+    if (ta->checkpoint_every && strcmp(output, "-") == 0)
+        return bp_error_set(err, BP_EUSAGE,
+                            "train: --checkpoint-every needs -o FILE");
+    if (same_file(output, cfg->data.train) ||
+        same_file(output, cfg->data.validation))
+        return bp_error_set(err, BP_EUSAGE,
+                            "train: %s: the output is a data file; refusing "
+                            "to overwrite it",
+                            output);
+    if (ta->log && (same_file(ta->log, cfg->data.train) ||
+                    same_file(ta->log, cfg->data.validation) ||
+                    same_file(ta->log, cfg->path)))
+        return bp_error_set(err, BP_EUSAGE,
+                            "train: %s: the log is an input file; refusing "
+                            "to overwrite it",
+                            ta->log);
+    return atomic_check_writable(output, err);
+}
+
+static int save(struct run *r, const struct weights_metrics *m,
+                const char *output, struct bp_error *err)
+{
+    return weights_save(&r->cfg, &r->net, &r->nz, &r->state, m, output, err);
+}
+
+static int train(struct run *r, const struct train_args *ta,
+                 struct bp_error *err)
+{
+    struct config *cfg = &r->cfg;
+    if (config_load(cfg, ta->config, ta->overrides, ta->n_overrides, err) < 0)
+        return -1;
+    if (ta->data && replace_path(&cfg->data.train, ta->data, err) < 0)
+        return -1;
+    if (ta->validation) {
+        if (replace_path(&cfg->data.validation, ta->validation, err) < 0)
+            return -1;
+        cfg->data.validation_split = 0;
+    }
+    const char *output = ta->output ? ta->output
+                                    : cfg->output ? cfg->output : "-";
+    if (check_outputs(ta, cfg, output, err) < 0)
+        return -1;
+    if (load_data(r, err) < 0)
+        return -1;
+    if (network_create(&r->net, cfg, err) < 0)
+        return -1;
+    if (!ta->reset_state) {
+        r->state = cfg->state;
+        memset(&cfg->state, 0, sizeof cfg->state);
+    }
+    if (r->state.velocity && !optim_uses_velocity(&cfg->training)) {
+        free(r->state.velocity);
+        r->state.velocity = NULL;
+    }
+    if (ta->log) {
+        r->log_is_stdout = strcmp(ta->log, "-") == 0;
+        r->log = r->log_is_stdout ? stdout : fopen(ta->log, "w");
+        if (!r->log)
+            return bp_error_set(err, BP_EIO, "%s: cannot open for writing",
+                                ta->log);
+    }
+    int threads = ta->threads ? (int)ta->threads : trainer_default_threads();
+    if (trainer_create(&r->trainer, &r->net, &cfg->training, &r->state,
+                       &r->train, r->has_validation ? &r->validation : NULL,
+                       threads, err) < 0)
+        return -1;
+
+    size_t epochs = cfg->training.epochs;
+    if (r->state.epoch >= epochs && !ta->quiet)
+        fprintf(stderr,
+                "backprop: nothing to train: %zu epochs are done and "
+                "training.epochs is %zu (raise it with --epochs)\n",
+                r->state.epoch, epochs);
+    struct weights_metrics metrics = {NAN, NAN, NAN};
+    struct epoch_report rep = {0};
+    double started = now_seconds();
+    size_t samples = 0;
+    while (r->state.epoch < epochs) {
+        if (trainer_epoch(r->trainer, &rep, err) < 0)
+            return -1;
+        samples += r->train.n_rows;
+        metrics.train_loss = rep.train_loss;
+        metrics.validation_loss = rep.validation_loss;
+        metrics.validation_accuracy = rep.validation_accuracy;
+        if (!ta->quiet)
+            print_epoch(&rep, epochs);
+        if (r->log && log_epoch(r->log, ta->log, &rep,
+                                now_seconds() - started, err) < 0)
+            return -1;
+        if (ta->checkpoint_every && r->state.epoch < epochs &&
+            r->state.epoch % ta->checkpoint_every == 0 &&
+            save(r, &metrics, output, err) < 0)
+            return -1;
+    }
+    if (save(r, &metrics, output, err) < 0)
+        return -1;
+
+    if (!ta->quiet) {
+        double seconds = now_seconds() - started;
+        fprintf(stderr, "backprop: %zu epochs done", r->state.epoch);
+        if (samples)
+            fprintf(stderr, " in %.2f s (%.0f samples/s)", seconds,
+                    seconds > 0 ? (double)samples / seconds : 0.0);
+        if (!isnan(metrics.validation_accuracy))
+            fprintf(stderr, "; validation accuracy %.4f",
+                    metrics.validation_accuracy);
+        else if (!isnan(metrics.validation_loss))
+            fprintf(stderr, "; validation loss %.6g", metrics.validation_loss);
+        fprintf(stderr, "; weights written to %s\n",
+                strcmp(output, "-") == 0 ? "stdout" : output);
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv, struct bp_error *err)
+{
+    struct train_args ta;
+    int rc = parse_train_args(&ta, argc, argv, err);
+    if (rc == 0 && ta.help) {
+        print_train_help();
+    } else if (rc == 0) {
+        struct run r;
+        memset(&r, 0, sizeof r);
+        rc = train(&r, &ta, err);
+        run_free(&r);
+    }
+    free_train_args(&ta);
+    return rc;
+}

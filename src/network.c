@@ -1,0 +1,268 @@
+/*
+ * network: parameters, initialisation and the forward/backward pass of a
+ * block of samples. See network.h.
+ */
+#include "network.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "rng.h"
+
+/* Separates the initialisation's random stream from the other uses of a
+ * seed (rng.h). */
+#define RNG_STREAM_INIT 1
+
+static void init_layer(float *W, float *bias, const struct layer *ly,
+                       enum init_method method, struct rng *r)
+{
+    double limit;
+    switch (method) {
+    case INIT_HE:
+        limit = sqrt(6.0 / (double)ly->fan_in);
+        break;
+    case INIT_UNIFORM:
+        limit = 1.0 / sqrt((double)ly->fan_in);
+        break;
+    case INIT_XAVIER:
+    default:
+        limit = sqrt(6.0 / (double)(ly->fan_in + ly->units));
+        break;
+    }
+    float a = (float)limit;
+    for (size_t k = 0; k < ly->units * ly->fan_in; k++)
+        W[k] = a * (2.0f * rng_uniform(r) - 1.0f);
+    for (size_t j = 0; j < ly->units; j++)
+        bias[j] = method == INIT_UNIFORM ? a * (2.0f * rng_uniform(r) - 1.0f)
+                                         : 0.0f;
+}
+
+int network_create(struct network *net, const struct config *cfg,
+                   struct bp_error *err)
+{
+    memset(net, 0, sizeof *net);
+    net->input = cfg->input;
+    net->n_layers = cfg->n_layers;
+    net->loss = cfg->loss;
+    net->layers = calloc(cfg->n_layers, sizeof *net->layers);
+    if (!net->layers)
+        goto nomem;
+    size_t offset = 0;
+    for (size_t l = 0; l < cfg->n_layers; l++) {
+        struct layer *ly = &net->layers[l];
+        ly->fan_in = config_fan_in(cfg, l);
+        ly->units = cfg->layers[l].units;
+        ly->activation = cfg->layers[l].activation;
+        ly->offset = offset;
+        offset += ly->units * (ly->fan_in + 1);
+    }
+    net->n_params = offset;
+    net->params = malloc(net->n_params * sizeof *net->params);
+    if (!net->params)
+        goto nomem;
+
+    struct rng r = rng_create(cfg->init_seed, RNG_STREAM_INIT);
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        float *W = network_weights(net, l);
+        float *bias = network_bias(net, l);
+        /* Every layer draws, even one with explicit weights, so a layer's
+         * initial values do not depend on whether another layer had some. */
+        init_layer(W, bias, ly, cfg->init, &r);
+        if (cfg->layers[l].weights) {
+            memcpy(W, cfg->layers[l].weights,
+                   ly->units * ly->fan_in * sizeof *W);
+            memcpy(bias, cfg->layers[l].bias, ly->units * sizeof *bias);
+        }
+    }
+    return 0;
+
+nomem:
+    network_free(net);
+    return bp_error_set(err, BP_ENOMEM, "out of memory for the network");
+}
+
+void network_free(struct network *net)
+{
+    if (!net)
+        return;
+    free(net->layers);
+    free(net->params);
+    memset(net, 0, sizeof *net);
+}
+
+void network_flops(const struct network *net, double *forward,
+                   double *training)
+{
+    double f = 0, t = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        double mac = 2.0 * (double)net->layers[l].fan_in *
+                     (double)net->layers[l].units;
+        f += mac;
+        t += mac * (l == 0 ? 2.0 : 3.0);
+    }
+    *forward = f;
+    *training = t;
+}
+
+int workspace_create(struct workspace *ws, const struct network *net,
+                     size_t capacity, struct bp_error *err)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->capacity = capacity;
+    size_t outputs = network_outputs(net);
+    ws->x = malloc(capacity * net->input * sizeof *ws->x);
+    ws->t = malloc(capacity * outputs * sizeof *ws->t);
+    ws->loss = malloc(capacity * sizeof *ws->loss);
+    ws->logits = malloc(capacity * outputs * sizeof *ws->logits);
+    ws->out = calloc(net->n_layers, sizeof *ws->out);
+    ws->delta = calloc(net->n_layers, sizeof *ws->delta);
+    if (!ws->x || !ws->t || !ws->loss || !ws->logits || !ws->out ||
+        !ws->delta)
+        goto nomem;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t units = net->layers[l].units;
+        ws->out[l] = malloc(capacity * units * sizeof **ws->out);
+        ws->delta[l] = malloc(capacity * units * sizeof **ws->delta);
+        if (!ws->out[l] || !ws->delta[l])
+            goto nomem;
+    }
+    return 0;
+
+nomem:
+    workspace_free(ws, net);
+    return bp_error_set(err, BP_ENOMEM, "out of memory for a batch of %zu",
+                        capacity);
+}
+
+void workspace_free(struct workspace *ws, const struct network *net)
+{
+    if (!ws)
+        return;
+    for (size_t l = 0; ws->out && l < net->n_layers; l++)
+        free(ws->out[l]);
+    for (size_t l = 0; ws->delta && l < net->n_layers; l++)
+        free(ws->delta[l]);
+    free(ws->out);
+    free(ws->delta);
+    free(ws->x);
+    free(ws->t);
+    free(ws->loss);
+    free(ws->logits);
+    memset(ws, 0, sizeof *ws);
+}
+
+static void activate(float *y, const float *z, enum activation a, size_t n,
+                     size_t units)
+{
+    switch (a) {
+    case ACT_SIGMOID:
+        kernel_sigmoid(y, z, n, units);
+        break;
+    case ACT_TANH:
+        kernel_tanh(y, z, n, units);
+        break;
+    case ACT_RELU:
+        kernel_relu(y, z, n, units);
+        break;
+    case ACT_SOFTMAX:
+        kernel_softmax(y, z, n, units);
+        break;
+    case ACT_LINEAR:
+        kernel_copy(y, z, n, units);
+        break;
+    }
+}
+
+void network_forward(const struct network *net, struct workspace *ws,
+                     size_t n)
+{
+    const float *in = ws->x;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        bool last = l + 1 == net->n_layers;
+        /* The last layer keeps its pre-activations: the losses are computed
+         * from the logits, which is exact where the outputs saturate. */
+        float *z = last ? ws->logits : ws->out[l];
+        kernel_dense_forward(z, in, network_weights(net, l),
+                             network_bias(net, l), n, ly->fan_in, ly->units);
+        activate(ws->out[l], z, ly->activation, n, ly->units);
+        in = ws->out[l];
+    }
+}
+
+void network_loss(const struct network *net, struct workspace *ws, size_t n)
+{
+    size_t L = net->n_layers - 1;
+    const struct layer *last = &net->layers[L];
+    float *y = ws->out[L];
+    float *d = ws->delta[L];
+    if (net->loss == LOSS_CROSS_ENTROPY) {
+        /* The config admits cross-entropy only after a softmax or a single
+         * sigmoid unit, where the delta w.r.t. the logits is y - t. */
+        if (last->activation == ACT_SOFTMAX)
+            kernel_softmax_cross_entropy(ws->loss, d, ws->logits, y, ws->t,
+                                         n, last->units);
+        else
+            kernel_sigmoid_cross_entropy(ws->loss, d, ws->logits, y, ws->t,
+                                         n);
+        return;
+    }
+    kernel_mse(ws->loss, d, y, ws->t, n, last->units);
+    switch (last->activation) {
+    case ACT_SIGMOID:
+        kernel_sigmoid_backward(d, y, n, last->units);
+        break;
+    case ACT_TANH:
+        kernel_tanh_backward(d, y, n, last->units);
+        break;
+    case ACT_RELU:
+        kernel_relu_backward(d, y, n, last->units);
+        break;
+    case ACT_LINEAR:
+    case ACT_SOFTMAX: /* rejected with mse by the config */
+        break;
+    }
+}
+
+static void activation_backward(float *d, const float *y, enum activation a,
+                                size_t n, size_t units)
+{
+    switch (a) {
+    case ACT_SIGMOID:
+        kernel_sigmoid_backward(d, y, n, units);
+        break;
+    case ACT_TANH:
+        kernel_tanh_backward(d, y, n, units);
+        break;
+    case ACT_RELU:
+        kernel_relu_backward(d, y, n, units);
+        break;
+    case ACT_LINEAR:
+    case ACT_SOFTMAX: /* only ever the last layer */
+        break;
+    }
+}
+
+void network_backward(const struct network *net, struct workspace *ws,
+                      size_t n, float *grad)
+{
+    for (size_t l = net->n_layers; l-- > 0;) {
+        const struct layer *ly = &net->layers[l];
+        const float *in = l == 0 ? ws->x : ws->out[l - 1];
+        float *gW = grad + ly->offset;
+        float *gb = gW + ly->units * ly->fan_in;
+        kernel_dense_backward_weights(gW, gb, ws->delta[l], in, n, ly->fan_in,
+                                      ly->units);
+        if (l == 0)
+            break;
+        const struct layer *below = &net->layers[l - 1];
+        kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
+                                    network_weights(net, l), n, ly->fan_in,
+                                    ly->units);
+        activation_backward(ws->delta[l - 1], ws->out[l - 1],
+                            below->activation, n, below->units);
+    }
+}

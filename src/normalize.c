@@ -1,0 +1,146 @@
+/*
+ * normalize: per-feature statistics and their application. See
+ * normalize.h. Statistics are summed in double in row order, so they do
+ * not depend on anything but the rows; they are stored and applied in
+ * float, the precision the weights file keeps.
+ */
+#include "normalize.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int alloc_stats(struct normalization *nz, size_t n,
+                       struct bp_error *err)
+{
+    nz->n = n;
+    nz->mean = calloc(n ? n : 1, sizeof *nz->mean);
+    nz->std = calloc(n ? n : 1, sizeof *nz->std);
+    if (!nz->mean || !nz->std) {
+        normalization_free(nz);
+        return bp_error_set(err, BP_ENOMEM, "data.normalize: out of memory");
+    }
+    return 0;
+}
+
+/* mean and population standard deviation, two passes over the rows (the
+ * one-pass sum-of-squares formula cancels badly for large means). */
+static void standard_stats(struct normalization *nz, const struct dataset *ds)
+{
+    size_t n = ds->n_rows, nf = ds->n_features;
+    for (size_t j = 0; j < nf; j++) {
+        double sum = 0;
+        for (size_t r = 0; r < n; r++)
+            sum += ds->x[r * nf + j];
+        double mean = n ? sum / (double)n : 0;
+        double ss = 0;
+        for (size_t r = 0; r < n; r++) {
+            double d = ds->x[r * nf + j] - mean;
+            ss += d * d;
+        }
+        float std = n ? (float)sqrt(ss / (double)n) : 0.0f;
+        nz->mean[j] = (float)mean;
+        /* A constant feature (or one whose spread vanishes in float)
+         * is only shifted. */
+        nz->std[j] = std > 0 ? std : 1.0f;
+    }
+}
+
+static int minmax_stats(struct normalization *nz, const struct dataset *ds,
+                        struct bp_error *err)
+{
+    size_t n = ds->n_rows, nf = ds->n_features;
+    for (size_t j = 0; j < nf; j++) {
+        float lo = n ? ds->x[j] : 0.0f, hi = lo;
+        for (size_t r = 1; r < n; r++) {
+            float v = ds->x[r * nf + j];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        float range = hi - lo; /* float, as apply() will divide by it */
+        if (isinf(range))
+            return bp_error_set(err, BP_EINPUT, "data.normalize: feature %zu "
+                                "spans %g..%g, wider than float range; use "
+                                "\"standard\"", j, (double)lo, (double)hi);
+        nz->mean[j] = lo;
+        nz->std[j] = range > 0 ? range : 1.0f;
+    }
+    return 0;
+}
+
+int normalization_compute(struct normalization *nz, enum normalize_kind kind,
+                          double scale, const struct dataset *ds,
+                          struct bp_error *err)
+{
+    size_t nf = ds->n_features;
+    memset(nz, 0, sizeof *nz);
+    switch (kind) {
+    case NORMALIZE_NONE:
+        return 0;
+    case NORMALIZE_STANDARD:
+        if (alloc_stats(nz, nf, err) != 0)
+            return -1;
+        standard_stats(nz, ds);
+        return 0;
+    case NORMALIZE_MINMAX:
+        if (alloc_stats(nz, nf, err) != 0)
+            return -1;
+        if (minmax_stats(nz, ds, err) != 0) {
+            normalization_free(nz);
+            return -1;
+        }
+        return 0;
+    case NORMALIZE_SCALE: {
+        float std = (float)(1.0 / scale);
+        if (!(isfinite(std) && std != 0))
+            return bp_error_set(err, BP_EINPUT, "data.normalize.scale: %g "
+                                "gives no usable float divisor", scale);
+        if (alloc_stats(nz, nf, err) != 0)
+            return -1;
+        for (size_t j = 0; j < nf; j++) {
+            nz->mean[j] = 0.0f;
+            nz->std[j] = std;
+        }
+        return 0;
+    }
+    }
+    return bp_error_set(err, BP_EINTERNAL, "data.normalize: unknown kind %d",
+                        (int)kind);
+}
+
+void normalization_apply(const struct normalization *nz, struct dataset *ds)
+{
+    if (nz->n == 0)
+        return;
+    size_t nf = ds->n_features;
+    assert(nz->n == nf);
+    for (size_t r = 0; r < ds->n_rows; r++) {
+        float *x = ds->x + r * nf;
+        for (size_t j = 0; j < nf; j++)
+            x[j] = (x[j] - nz->mean[j]) / nz->std[j];
+    }
+}
+
+int normalization_copy(struct normalization *dst,
+                       const struct normalization *src, struct bp_error *err)
+{
+    memset(dst, 0, sizeof *dst);
+    if (src->n == 0)
+        return 0;
+    if (alloc_stats(dst, src->n, err) != 0)
+        return -1;
+    memcpy(dst->mean, src->mean, src->n * sizeof *dst->mean);
+    memcpy(dst->std, src->std, src->n * sizeof *dst->std);
+    return 0;
+}
+
+void normalization_free(struct normalization *nz)
+{
+    if (!nz)
+        return;
+    free(nz->mean);
+    free(nz->std);
+    memset(nz, 0, sizeof *nz);
+}

@@ -1,0 +1,41 @@
+/* optim: schedules and the SGD step. See optim.h. */
+#include "optim.h"
+
+#include <math.h>
+
+#include "kernels.h"
+
+/* M_PI is POSIX XSI, not C11. */
+static const double PI = 3.14159265358979323846;
+
+double optim_learning_rate(const struct training_config *tc, size_t epoch)
+{
+    double eta = tc->learning_rate;
+    switch (tc->schedule) {
+    case SCHEDULE_STEP:
+        return eta * pow(tc->schedule_gamma,
+                         (double)(epoch / tc->schedule_every));
+    case SCHEDULE_COSINE:
+        if (tc->epochs == 0)
+            return eta;
+        return eta * (1.0 + cos(PI * (double)epoch / (double)tc->epochs)) /
+               2.0;
+    case SCHEDULE_CONSTANT:
+    default:
+        return eta;
+    }
+}
+
+bool optim_uses_velocity(const struct training_config *tc)
+{
+    return tc->momentum != 0.0;
+}
+
+void optim_step(const struct training_config *tc, double learning_rate,
+                float *params, float *velocity, float *grad, size_t n,
+                bool first)
+{
+    kernel_sgd_step(params, velocity, grad, n, (float)learning_rate,
+                    (float)tc->momentum, (float)tc->weight_decay,
+                    tc->nesterov, first);
+}

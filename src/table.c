@@ -1,0 +1,664 @@
+/*
+ * table: a CSV file of numbers read into one row-major float matrix.
+ * See table.h. This is the only file that includes libcsv.
+ *
+ * libcsv 3.0.3 splits the bytes into fields and records but reports no
+ * positions, so the callback context counts lines itself: with
+ * CSV_REPALL_NL every unquoted CR and LF reaches the record callback, and
+ * line ends inside quoted fields are counted from the field's bytes. It
+ * does not strip a byte-order mark either; that happens here, before the
+ * first byte reaches it.
+ *
+ * What this module is not: it knows nothing about labels or features
+ * (dataset.c maps columns), and it never prints.
+ */
+#include "table.h"
+
+#include <assert.h>
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Long enough that a file of ordinary rows costs few csv_parse calls,
+ * short enough to sit in L2. */
+#define TABLE_CHUNK_SIZE ((size_t)64 * 1024)
+
+/* Smallest increment of libcsv's field buffer; see feed_parser. */
+#define TABLE_MIN_FIELD_BLOCK ((size_t)4096)
+
+/* How much of a bad cell an error message quotes. */
+#define TABLE_QUOTE_MAX 40
+
+/* Cells that fit here are converted without a heap copy. */
+#define TABLE_NUMBER_STACK 128
+
+#define TABLE_CSV_OPTIONS \
+    (CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL)
+
+/* The callback context: what has been read so far and where we are. */
+struct reader {
+    const char *name;
+    bool want_header;
+    size_t expected_cols;   /* 0: any */
+    struct bp_error *err;
+    bool failed;            /* an error is set; ignore further callbacks */
+
+    size_t line;            /* 1-based line the parser has reached */
+    size_t field;           /* fields seen so far in the current record */
+    size_t record_line;     /* line the current record starts on */
+    bool prev_was_cr_end;   /* the last callback was a record end by CR */
+
+    bool header_done;
+    char **header;          /* [n_header], names */
+    size_t n_header, header_cap;
+    size_t header_line;
+
+    size_t n_cols;          /* 0 until the first record ends */
+    float *cells;           /* [n_cells], row-major */
+    size_t n_cells, cells_cap;
+    size_t *row_line;       /* [n_rows] */
+    size_t n_rows, rows_cap;
+};
+
+/* ---- growing arrays ---- */
+
+/* Makes room for one more element of `size` bytes in *arr (capacity
+ * *cap), doubling so that n appends cost O(n) copying in total. */
+static int grow(void **arr, size_t *cap, size_t used, size_t size,
+                size_t first)
+{
+    if (used < *cap)
+        return 0;
+    size_t n = *cap ? *cap : first;
+    if (*cap) {
+        if (n > SIZE_MAX / 2)
+            return -1;
+        n *= 2;
+    }
+    if (n > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(*arr, n * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
+/* ---- messages ---- */
+
+/* Writes `s` as a C-ish quoted string into dst: printable ASCII and UTF-8
+ * bytes as they are, '"' and '\\' escaped, other bytes as \xHH, at most
+ * TABLE_QUOTE_MAX source bytes (never cutting a UTF-8 sequence) and "..."
+ * when cut short. */
+static void quote_cell(char *dst, size_t cap, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t keep = len;
+    bool cut = false;
+    if (keep > TABLE_QUOTE_MAX) {
+        keep = TABLE_QUOTE_MAX;
+        while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+            keep--;
+        cut = true;
+    }
+    size_t o = 0;
+    assert(cap >= 8);
+    dst[o++] = '"';
+    for (size_t i = 0; i < keep && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o++] = '"';
+    if (cut && o + 4 <= cap) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+}
+
+/* "1,5" and "-12,25": a number written with a decimal comma. */
+static bool looks_like_decimal_comma(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    size_t int_digits = 0, frac_digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, int_digits++;
+    if (i >= len || s[i] != ',')
+        return false;
+    i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, frac_digits++;
+    return i == len && int_digits > 0 && frac_digits > 0;
+}
+
+static const char *cell_hint(const char *s, size_t len)
+{
+    if (memchr(s, ';', len))
+        return " (semicolon-separated? backprop reads comma-separated "
+               "values)";
+    if (looks_like_decimal_comma(s, len))
+        return " (decimal comma? use a decimal point)";
+    return "";
+}
+
+static const char WHY_EMPTY[] = "empty cell";
+static const char WHY_NOT_NUMBER[] = "expected a number";
+static const char WHY_NOT_FINITE[] = "not a finite number";
+static const char WHY_RANGE[] = "out of float range";
+static const char WHY_NOMEM[] = "out of memory";
+
+static void cell_error(struct reader *r, size_t line, size_t col,
+                       const char *s, size_t len, const char *why)
+{
+    char q[4 * TABLE_QUOTE_MAX + 16];
+    quote_cell(q, sizeof q, s, len);
+    r->failed = true;
+    if (why == WHY_EMPTY)
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: empty cell", r->name,
+                     line, col);
+    else if (why == WHY_NOT_FINITE)
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: not a finite number %s",
+                     r->name, line, col, q);
+    else if (why == WHY_RANGE)
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: %s is out of float range",
+                     r->name, line, col, q);
+    else if (why == WHY_NOMEM)
+        bp_error_set(r->err, BP_ENOMEM, "%s:%zu:%zu: out of memory",
+                     r->name, line, col);
+    else
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: expected a number, got "
+                     "%s%s", r->name, line, col, q, cell_hint(s, len));
+}
+
+static void nomem(struct reader *r)
+{
+    r->failed = true;
+    bp_error_set(r->err, BP_ENOMEM, "%s: out of memory", r->name);
+}
+
+/* ---- numbers ---- */
+
+static size_t skip_digits(const char *s, size_t i, size_t len)
+{
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* [+-]digits[.digits][(e|E)[+-]digits], with digits on at least one side
+ * of the point: the subset of strtof's grammar that is plainly decimal
+ * (no hex, no inf/nan, no leading space, no trailing garbage). */
+static bool decimal_syntax(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    size_t start = i;
+    i = skip_digits(s, i, len);
+    size_t mantissa_digits = i - start;
+    if (i < len && s[i] == '.') {
+        size_t frac = ++i;
+        i = skip_digits(s, i, len);
+        mantissa_digits += i - frac;
+    }
+    if (mantissa_digits == 0)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t exp = i;
+        i = skip_digits(s, i, len);
+        if (i == exp)
+            return false;
+    }
+    return i == len;
+}
+
+static bool equals_nocase(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    if (len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return false;
+    }
+    return true;
+}
+
+/* nan, inf, infinity in any case, signed, and nan(...): what strtof would
+ * read as a non-finite value. */
+static bool non_finite_word(const char *s, size_t len)
+{
+    if (len > 0 && (s[0] == '+' || s[0] == '-'))
+        s++, len--;
+    if (len >= 5 && equals_nocase(s, 4, "nan(") && s[len - 1] == ')')
+        return true;
+    return equals_nocase(s, len, "nan") || equals_nocase(s, len, "inf") ||
+           equals_nocase(s, len, "infinity");
+}
+
+int table_parse_float(const char *s, size_t len, float *out,
+                      const char **why)
+{
+    const char *reason = NULL;
+    if (len == 0) {
+        reason = WHY_EMPTY;
+        goto fail;
+    }
+    if (!decimal_syntax(s, len)) {
+        reason = non_finite_word(s, len) ? WHY_NOT_FINITE : WHY_NOT_NUMBER;
+        goto fail;
+    }
+
+    /* strtof needs a terminated string; cells are not promised to be. */
+    char small[TABLE_NUMBER_STACK];
+    char *buf = small;
+    if (len >= sizeof small) {
+        buf = malloc(len + 1);
+        if (!buf) {
+            reason = WHY_NOMEM;
+            goto fail;
+        }
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+
+    /* backprop never calls setlocale(), so strtof runs in the C locale
+     * and reads a decimal point whatever the user's LC_NUMERIC says. */
+    char *end;
+    errno = 0;
+    float v = strtof(buf, &end);
+    int saved = errno;
+    bool whole = end == buf + len;
+    if (buf != small)
+        free(buf);
+    assert(whole);
+    (void)whole;
+
+    /* ERANGE also flags underflow (a subnormal or zero result): accepted,
+     * as numpy and pandas accept it. Only overflow is an error. */
+    if (saved == ERANGE && isinf(v)) {
+        reason = WHY_RANGE;
+        goto fail;
+    }
+    *out = v;
+    return 0;
+
+fail:
+    if (why)
+        *why = reason;
+    return -1;
+}
+
+/* ---- callbacks ---- */
+
+/* Line ends inside a field's bytes: CRLF once, lone CR and LF once each. */
+static size_t count_line_ends(const unsigned char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n') {
+            n++;
+        } else if (s[i] == '\r') {
+            n++;
+            if (i + 1 < len && s[i + 1] == '\n')
+                i++;
+        }
+    }
+    return n;
+}
+
+static void add_header_name(struct reader *r, const char *s, size_t len)
+{
+    if (grow((void **)&r->header, &r->header_cap, r->n_header,
+             sizeof *r->header, 16) != 0) {
+        nomem(r);
+        return;
+    }
+    char *name = malloc(len + 1);
+    if (!name) {
+        nomem(r);
+        return;
+    }
+    memcpy(name, s, len);
+    name[len] = '\0';
+    r->header[r->n_header++] = name;
+}
+
+static void add_cell(struct reader *r, const char *s, size_t len,
+                     size_t line, size_t col)
+{
+    /* Unquoted fields arrive trimmed; a quoted " 1.5 " is trimmed here
+     * too, as float(" 1.5 ") would be in Python. */
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+
+    float v;
+    const char *why;
+    if (table_parse_float(s, len, &v, &why) != 0) {
+        cell_error(r, line, col, s, len, why);
+        return;
+    }
+    if (grow((void **)&r->cells, &r->cells_cap, r->n_cells, sizeof *r->cells,
+             1024) != 0) {
+        nomem(r);
+        return;
+    }
+    r->cells[r->n_cells++] = v;
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+    struct reader *r = ctx;
+    if (r->failed)
+        return;
+    r->prev_was_cr_end = false;
+    if (r->field == 0)
+        r->record_line = r->line;
+    r->field++;
+    size_t line = r->line, col = r->field;
+    /* A quoted field may span lines; keep the count physical. */
+    r->line += count_line_ends(data, len);
+
+    if (r->want_header && !r->header_done)
+        add_header_name(r, data, len);
+    else if (r->n_cols == 0 || col <= r->n_cols)
+        add_cell(r, data, len, line, col);
+    /* else: a long row; counted here, reported when the record ends */
+}
+
+/* COL of a count mismatch: the first field missing, or the first extra. */
+static size_t mismatch_col(size_t found, size_t expected)
+{
+    return (found < expected ? found : expected) + 1;
+}
+
+static void record_count_error(struct reader *r, size_t expected)
+{
+    r->failed = true;
+    bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: expected %zu fields, found "
+                 "%zu", r->name, r->record_line,
+                 mismatch_col(r->field, expected), expected, r->field);
+}
+
+static void end_record(struct reader *r)
+{
+    if (r->want_header && !r->header_done) {
+        r->header_done = true;
+        r->header_line = r->record_line;
+        r->n_cols = r->field;
+        if (r->expected_cols && r->n_cols != r->expected_cols)
+            record_count_error(r, r->expected_cols);
+        return;
+    }
+    if (r->n_cols == 0) {
+        r->n_cols = r->field;
+        if (r->expected_cols && r->n_cols != r->expected_cols) {
+            record_count_error(r, r->expected_cols);
+            return;
+        }
+    } else if (r->field != r->n_cols) {
+        record_count_error(r, r->n_cols);
+        return;
+    }
+    if (grow((void **)&r->row_line, &r->rows_cap, r->n_rows,
+             sizeof *r->row_line, 256) != 0) {
+        nomem(r);
+        return;
+    }
+    r->row_line[r->n_rows++] = r->record_line;
+    assert(r->n_cells == r->n_rows * r->n_cols);
+}
+
+/* c is the CR or LF that ended the record, or -1 from csv_fini. */
+static void on_record(int c, void *ctx)
+{
+    struct reader *r = ctx;
+    if (r->failed)
+        return;
+    if (c == '\n' && r->prev_was_cr_end) {
+        /* The LF of a CRLF: libcsv reports it as an empty record of its
+         * own. (A CR, then spaces or tabs, then LF looks the same, since
+         * libcsv skips the blanks silently; such a file is counted one
+         * line short after that point.) */
+        r->prev_was_cr_end = false;
+        return;
+    }
+    r->prev_was_cr_end = c == '\r';
+    if (c == '\r' || c == '\n')
+        r->line++;
+    if (r->field == 0)
+        return; /* a blank line */
+    end_record(r);
+    r->field = 0;
+}
+
+/* ---- driving libcsv ---- */
+
+static int quoting_error(struct reader *r, const char *detail)
+{
+    /* r->line is where the field being parsed starts: the lines of the
+     * fields before it are counted already, its own are not. */
+    return bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: malformed quoting%s",
+                        r->name, r->line, r->field + 1, detail);
+}
+
+static int parser_error(struct reader *r, struct csv_parser *p)
+{
+    int status = csv_error(p);
+    if (status == CSV_EPARSE)
+        return quoting_error(r, "");
+    return bp_error_set(r->err, BP_ENOMEM, "%s:%zu: %s", r->name, r->line,
+                        csv_strerror(status));
+}
+
+/* Feeds n bytes holding no NUL to libcsv. */
+static int feed_parser(struct reader *r, struct csv_parser *p,
+                       const unsigned char *s, size_t n)
+{
+    /* libcsv grows its field buffer by a fixed block; making the block as
+     * large as the buffer before each call turns that into doubling, so a
+     * 10 MB field costs a few reallocs, not 80000. */
+    size_t block = csv_get_buffer_size(p);
+    csv_set_blk_size(p, block > TABLE_MIN_FIELD_BLOCK ? block
+                                                      : TABLE_MIN_FIELD_BLOCK);
+    size_t done = csv_parse(p, s, n, on_field, on_record, r);
+    if (r->failed)
+        return -1;
+    if (done != n)
+        return parser_error(r, p);
+    return 0;
+}
+
+static int feed(struct reader *r, struct csv_parser *p,
+                const unsigned char *s, size_t n)
+{
+    const unsigned char *nul = memchr(s, '\0', n);
+    size_t clean = nul ? (size_t)(nul - s) : n;
+    if (clean > 0 && feed_parser(r, p, s, clean) != 0)
+        return -1;
+    if (nul) {
+        /* Everything before it is parsed, so the position is exact to the
+         * field (a NUL inside a quoted field reports the field's start). */
+        return bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: NUL byte in the "
+                            "data", r->name, r->line, r->field + 1);
+    }
+    return 0;
+}
+
+static int read_error(struct reader *r)
+{
+    return bp_error_set(r->err, BP_EIO, "%s: read error: %s", r->name,
+                        strerror(errno));
+}
+
+/* The first bytes: strip a UTF-8 BOM, refuse what is plainly not CSV
+ * text before libcsv turns it into a confusing number error. */
+static int feed_start(struct reader *r, struct csv_parser *p, FILE *f,
+                      bool *empty)
+{
+    unsigned char head[3];
+    size_t n = fread(head, 1, sizeof head, f);
+    if (n < sizeof head && ferror(f))
+        return read_error(r);
+    *empty = n == 0;
+    if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
+                   (head[0] == 0xFE && head[1] == 0xFF)))
+        return bp_error_set(r->err, BP_EINPUT, "%s:1:1: the file is UTF-16; "
+                            "save it as UTF-8", r->name);
+    if (n >= 2 && head[0] == 0x1F && head[1] == 0x8B) {
+        /* "<stdin>" is no file name to hand to zcat. */
+        const char *file = r->name[0] == '<' ? "FILE" : r->name;
+        return bp_error_set(r->err, BP_EINPUT, "%s:1:1: the file is "
+                            "gzip-compressed; decompress it first (zcat %s | "
+                            "backprop ... -)", r->name, file);
+    }
+    size_t skip = 0;
+    if (n == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+        skip = 3;
+    return feed(r, p, head + skip, n - skip);
+}
+
+static void reader_free(struct reader *r)
+{
+    for (size_t i = 0; i < r->n_header; i++)
+        free(r->header[i]);
+    free(r->header);
+    free(r->cells);
+    free(r->row_line);
+}
+
+int table_read_chunked(struct table *t, FILE *f, const char *name,
+                       bool header, size_t expected_cols, size_t chunk_size,
+                       struct bp_error *err)
+{
+    struct reader r = {
+        .name = name ? name : "<input>",
+        .want_header = header,
+        .expected_cols = expected_cols,
+        .err = err,
+        .line = 1,
+    };
+    struct csv_parser p;
+    bool parser_ready = false;
+    unsigned char *buf = NULL;
+    bool empty = false;
+
+    memset(t, 0, sizeof *t);
+    if (chunk_size == 0)
+        chunk_size = TABLE_CHUNK_SIZE;
+    if (csv_init(&p, TABLE_CSV_OPTIONS) != 0) {
+        bp_error_set(err, BP_ENOMEM, "%s: out of memory", r.name);
+        goto fail;
+    }
+    parser_ready = true;
+    buf = malloc(chunk_size);
+    if (!buf) {
+        nomem(&r);
+        goto fail;
+    }
+
+    if (feed_start(&r, &p, f, &empty) != 0)
+        goto fail;
+    for (;;) {
+        size_t n = fread(buf, 1, chunk_size, f);
+        if (n > 0 && feed(&r, &p, buf, n) != 0)
+            goto fail;
+        if (n < chunk_size) {
+            if (ferror(f)) {
+                read_error(&r);
+                goto fail;
+            }
+            if (feof(f))
+                break;
+        }
+    }
+    if (csv_fini(&p, on_field, on_record, &r) != 0) {
+        if (r.failed)
+            goto fail;
+        quoting_error(&r, ": a quoted field is never closed");
+        goto fail;
+    }
+    if (r.failed)
+        goto fail;
+    if (r.n_rows == 0) {
+        bp_error_set(err, BP_EINPUT, "%s: no data rows%s", r.name,
+                     empty ? " (the file is empty)" : "");
+        goto fail;
+    }
+
+    /* Give back the slack of the doubling; a failed shrink is harmless. */
+    float *cells = realloc(r.cells, r.n_cells * sizeof *cells);
+    if (cells)
+        r.cells = cells;
+
+    t->n_rows = r.n_rows;
+    t->n_cols = r.n_cols;
+    t->cells = r.cells;
+    t->row_line = r.row_line;
+    t->header = r.header;
+    t->header_line = r.header_line;
+    csv_free(&p);
+    free(buf);
+    return 0;
+
+fail:
+    if (parser_ready)
+        csv_free(&p);
+    free(buf);
+    reader_free(&r);
+    memset(t, 0, sizeof *t);
+    return -1;
+}
+
+int table_read(struct table *t, FILE *f, const char *name, bool header,
+               size_t expected_cols, struct bp_error *err)
+{
+    return table_read_chunked(t, f, name, header, expected_cols, 0, err);
+}
+
+long table_column(const struct table *t, const char *name)
+{
+    if (!t->header)
+        return -1;
+    for (size_t i = 0; i < t->n_cols; i++)
+        if (strcmp(t->header[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+void table_free(struct table *t)
+{
+    if (!t)
+        return;
+    if (t->header)
+        for (size_t i = 0; i < t->n_cols; i++)
+            free(t->header[i]);
+    free(t->header);
+    free(t->cells);
+    free(t->row_line);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,305 @@
+/*
+ * trainer: the epoch loop and the parallel mini-batch step. See trainer.h.
+ */
+#include "trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <omp.h>
+
+#include "kernels.h"
+#include "metrics.h"
+#include "optim.h"
+#include "rng.h"
+
+/* Each epoch's shuffle draws from its own stream of training.seed. */
+#define RNG_STREAM_SHUFFLE 0x5348554646000000ULL
+
+/* Below this many floating-point operations per step a parallel region
+ * costs more than it saves (an empty fork/join is about a microsecond). */
+#define PARALLEL_MIN_FLOPS 200000.0
+
+/* Samples per block when evaluating. */
+#define EVAL_BLOCK 256
+
+struct trainer {
+    struct network *net;
+    const struct training_config *tc;
+    struct train_state *state;
+    const struct dataset *train;
+    const struct dataset *validation;
+    int threads;
+    bool velocity_ready;   /* false: the next step starts the buffer */
+    struct workspace ws;
+    float *grad;           /* [n_params] */
+    size_t *order;         /* [train->n_rows] */
+    double flops_per_sample;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int trainer_create(struct trainer **out, struct network *net,
+                   const struct training_config *tc, struct train_state *state,
+                   const struct dataset *train,
+                   const struct dataset *validation, int threads,
+                   struct bp_error *err)
+{
+    *out = NULL;
+    struct trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return bp_error_set(err, BP_ENOMEM, "out of memory");
+    tr->net = net;
+    tr->tc = tc;
+    tr->state = state;
+    tr->train = train;
+    tr->validation = validation;
+    tr->threads = threads < 1 ? 1 : threads;
+    double forward;
+    network_flops(net, &forward, &tr->flops_per_sample);
+
+    size_t capacity = tc->batch_size < train->n_rows ? tc->batch_size
+                                                     : train->n_rows;
+    if (capacity == 0)
+        capacity = 1;
+    if (workspace_create(&tr->ws, net, capacity, err) < 0)
+        goto fail;
+    tr->grad = malloc(net->n_params * sizeof *tr->grad);
+    tr->order = malloc((train->n_rows ? train->n_rows : 1) * sizeof *tr->order);
+    if (!tr->grad || !tr->order)
+        goto nomem;
+    if (optim_uses_velocity(tc)) {
+        tr->velocity_ready = state->velocity != NULL;
+        if (!state->velocity) {
+            state->velocity = calloc(net->n_params, sizeof *state->velocity);
+            if (!state->velocity)
+                goto nomem;
+        }
+    }
+    *out = tr;
+    return 0;
+
+nomem:
+    bp_error_set(err, BP_ENOMEM, "out of memory for training");
+fail:
+    trainer_destroy(tr);
+    return -1;
+}
+
+void trainer_destroy(struct trainer *tr)
+{
+    if (!tr)
+        return;
+    workspace_free(&tr->ws, tr->net);
+    free(tr->grad);
+    free(tr->order);
+    free(tr);
+}
+
+/* Correct predictions among the n samples of the last forward pass. */
+static size_t count_correct(const struct network *net,
+                            const struct workspace *ws,
+                            const struct dataset *ds, const size_t *idx,
+                            size_t n)
+{
+    size_t outputs = network_outputs(net);
+    const float *y = ws->out[net->n_layers - 1];
+    size_t correct = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t predicted = metrics_predicted_class(y + k * outputs, outputs);
+        correct += predicted == ds->label[idx[k]];
+    }
+    return correct;
+}
+
+static bool run_parallel(int threads, double flops)
+{
+    return threads > 1 && flops >= PARALLEL_MIN_FLOPS;
+}
+
+/* Copies rows idx[0..n) of ds into the workspace's input and target
+ * blocks. */
+static void gather(struct workspace *ws, const struct dataset *ds,
+                   const size_t *idx, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        memcpy(ws->x + k * ds->n_features, ds->x + idx[k] * ds->n_features,
+               ds->n_features * sizeof *ws->x);
+    if (ds->has_targets)
+        dataset_targets(ds, idx, n, ws->t);
+}
+
+/* One optimizer step on the batch already gathered in tr->ws. */
+static void train_step(struct trainer *tr, size_t n, double learning_rate)
+{
+    struct network *net = tr->net;
+    struct workspace *ws = &tr->ws;
+    float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
+    bool first = !tr->velocity_ready;
+    float inv_n = 1.0f / (float)n;
+    bool parallel = run_parallel(tr->threads, tr->flops_per_sample * (double)n);
+
+#pragma omp parallel num_threads(tr->threads) if (parallel)
+    {
+        network_forward(net, ws, n);
+        network_loss(net, ws, n);
+        network_backward(net, ws, n, tr->grad);
+        kernel_scale(tr->grad, inv_n, net->n_params);
+        optim_step(tr->tc, learning_rate, net->params, velocity, tr->grad,
+                   net->n_params, first);
+    }
+    tr->velocity_ready = true;
+}
+
+int trainer_epoch(struct trainer *tr, struct epoch_report *report,
+                  struct bp_error *err)
+{
+    const struct dataset *ds = tr->train;
+    struct train_state *state = tr->state;
+    size_t epoch = state->epoch;
+    double started = now_seconds();
+    double learning_rate = optim_learning_rate(tr->tc, epoch);
+
+    for (size_t i = 0; i < ds->n_rows; i++)
+        tr->order[i] = i;
+    if (tr->tc->shuffle) {
+        struct rng r = rng_create(tr->tc->seed, RNG_STREAM_SHUFFLE + epoch);
+        rng_shuffle(&r, tr->order, ds->n_rows);
+    }
+
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    size_t batch = tr->tc->batch_size;
+    for (size_t start = 0; start < ds->n_rows; start += batch) {
+        size_t n = ds->n_rows - start < batch ? ds->n_rows - start : batch;
+        gather(&tr->ws, ds, tr->order + start, n);
+        train_step(tr, n, learning_rate);
+        state->step++;
+
+        double batch_loss = 0.0;
+        for (size_t k = 0; k < n; k++)
+            batch_loss += tr->ws.loss[k];
+        if (!isfinite(batch_loss))
+            return bp_error_set(
+                err, BP_ENUMERIC,
+                "epoch %zu, step %zu: the loss is %s: training diverged "
+                "(try a smaller learning rate than %g)",
+                epoch + 1, state->step, isnan(batch_loss) ? "NaN" : "infinite",
+                learning_rate);
+        loss_sum += batch_loss;
+        if (ds->n_classes)
+            correct += count_correct(tr->net, &tr->ws, ds, tr->order + start,
+                                     n);
+    }
+    for (size_t i = 0; i < tr->net->n_params; i++)
+        if (!isfinite(tr->net->params[i]))
+            return bp_error_set(
+                err, BP_ENUMERIC,
+                "epoch %zu, step %zu: a weight is no longer finite: training "
+                "diverged (try a smaller learning rate than %g)",
+                epoch + 1, state->step, learning_rate);
+
+    state->epoch++;
+    state->has_learning_rate = true;
+    state->learning_rate = learning_rate;
+
+    memset(report, 0, sizeof *report);
+    report->epoch = epoch;
+    report->steps = state->step;
+    report->learning_rate = learning_rate;
+    report->train_loss = ds->n_rows ? loss_sum / (double)ds->n_rows : NAN;
+    report->train_accuracy =
+        ds->n_classes && ds->n_rows ? (double)correct / (double)ds->n_rows
+                                    : NAN;
+    report->seconds = now_seconds() - started;
+    report->samples_per_second =
+        report->seconds > 0 ? (double)ds->n_rows / report->seconds : 0.0;
+    report->validation_loss = NAN;
+    report->validation_accuracy = NAN;
+    if (tr->validation) {
+        report->has_validation = true;
+        if (trainer_evaluate(tr->net, tr->validation, tr->threads,
+                             &report->validation_loss,
+                             &report->validation_accuracy, NULL, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Forward passes over ds in blocks; with targets, sums the losses and
+ * counts the correct predictions. */
+static int run_blocks(const struct network *net, const struct dataset *ds,
+                      int threads, double *loss, double *accuracy,
+                      float *outputs, struct bp_error *err)
+{
+    struct workspace ws;
+    size_t capacity = ds->n_rows < EVAL_BLOCK ? ds->n_rows : EVAL_BLOCK;
+    if (capacity == 0)
+        capacity = 1;
+    if (workspace_create(&ws, net, capacity, err) < 0)
+        return -1;
+    size_t idx[EVAL_BLOCK];
+    size_t n_out = network_outputs(net);
+    double flops, training;
+    network_flops(net, &flops, &training);
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    bool targets = ds->has_targets && loss;
+
+    for (size_t start = 0; start < ds->n_rows; start += capacity) {
+        size_t n = ds->n_rows - start < capacity ? ds->n_rows - start
+                                                 : capacity;
+        for (size_t k = 0; k < n; k++)
+            idx[k] = start + k;
+        gather(&ws, ds, idx, n);
+        bool parallel = run_parallel(threads, flops * (double)n);
+#pragma omp parallel num_threads(threads) if (parallel)
+        {
+            network_forward(net, &ws, n);
+            if (targets)
+                network_loss(net, &ws, n);
+        }
+        if (targets) {
+            for (size_t k = 0; k < n; k++)
+                loss_sum += ws.loss[k];
+            if (ds->n_classes)
+                correct += count_correct(net, &ws, ds, idx, n);
+        }
+        if (outputs)
+            memcpy(outputs + start * n_out, ws.out[net->n_layers - 1],
+                   n * n_out * sizeof *outputs);
+    }
+    workspace_free(&ws, net);
+    if (targets) {
+        *loss = ds->n_rows ? loss_sum / (double)ds->n_rows : NAN;
+        *accuracy = ds->n_classes && ds->n_rows
+                        ? (double)correct / (double)ds->n_rows
+                        : NAN;
+    }
+    return 0;
+}
+
+int trainer_evaluate(const struct network *net, const struct dataset *ds,
+                     int threads, double *loss, double *accuracy,
+                     float *outputs, struct bp_error *err)
+{
+    return run_blocks(net, ds, threads, loss, accuracy, outputs, err);
+}
+
+int trainer_predict(const struct network *net, const struct dataset *ds,
+                    int threads, float *outputs, struct bp_error *err)
+{
+    return run_blocks(net, ds, threads, NULL, NULL, outputs, err);
+}
+
+int trainer_default_threads(void)
+{
+    return omp_get_max_threads();
+}

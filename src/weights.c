@@ -1,0 +1,348 @@
+/* weights: the weights file writer. See weights.h. */
+#include "weights.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "json_writer.h"
+
+/* ---- paths ---- */
+
+/* An absolute, clean form of path: realpath() where the file exists,
+ * else the current folder joined to it. Caller frees. */
+static char *absolute_path(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real)
+        return real;
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return strdup(path);
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *joined = malloc(n);
+    if (joined)
+        snprintf(joined, n, "%s/%s", cwd, path);
+    return joined;
+}
+
+/* The folder holding out_path, absolute ("-": the current folder). */
+static char *output_folder(const char *out_path)
+{
+    if (strcmp(out_path, "-") == 0)
+        return absolute_path(".");
+    const char *slash = strrchr(out_path, '/');
+    if (!slash)
+        return absolute_path(".");
+    if (slash == out_path)
+        return strdup("/");
+    char *dir = strndup(out_path, (size_t)(slash - out_path));
+    if (!dir)
+        return NULL;
+    char *abs = absolute_path(dir);
+    free(dir);
+    return abs;
+}
+
+/* Path of `target` (absolute) relative to folder `from` (absolute). */
+static char *relative_path(const char *from, const char *target)
+{
+    if (strcmp(from, "/") == 0)
+        return strdup(target + 1);
+    /* Longest common prefix ending at a folder boundary. */
+    size_t common = 0;
+    for (size_t i = 0;; i++) {
+        bool from_end = from[i] == '\0';
+        if ((from_end || from[i] == '/') &&
+            (target[i] == '/' || target[i] == '\0'))
+            common = i;
+        if (from_end || from[i] != target[i])
+            break;
+    }
+    size_t ups = 0;
+    for (const char *p = from + common; *p; p++)
+        if (*p == '/')
+            ups++;
+    const char *rest = target + common;
+    if (*rest == '/')
+        rest++;
+    size_t n = ups * 3 + strlen(rest) + 1;
+    char *rel = malloc(n);
+    if (!rel)
+        return NULL;
+    rel[0] = '\0';
+    for (size_t i = 0; i < ups; i++)
+        strcat(rel, "../");
+    strcat(rel, rest);
+    return rel;
+}
+
+/* `path` (valid from the current folder) as it should be written in a
+ * file living in folder `out_dir`. Caller frees. */
+static char *path_for_file(const char *path, const char *out_dir)
+{
+    if (strcmp(path, "-") == 0 || !out_dir)
+        return strdup(path);
+    char *abs = absolute_path(path);
+    if (!abs)
+        return NULL;
+    char *rel = relative_path(out_dir, abs);
+    free(abs);
+    return rel;
+}
+
+static void write_path(struct json_writer *w, const char *key,
+                       const char *path, const char *out_dir, bool *nomem)
+{
+    if (!path)
+        return;
+    char *p = path_for_file(path, out_dir);
+    if (!p) {
+        *nomem = true;
+        return;
+    }
+    json_key(w, key);
+    json_string(w, p);
+    free(p);
+}
+
+/* ---- sections ---- */
+
+static void write_matrix(struct json_writer *w, const float *m, size_t rows,
+                         size_t cols)
+{
+    json_begin_array(w, true);
+    for (size_t r = 0; r < rows; r++)
+        json_float_array(w, m + r * cols, cols);
+    json_end_array(w);
+}
+
+static void write_layers(struct json_writer *w, const struct network *net)
+{
+    json_key(w, "layers");
+    json_begin_array(w, true);
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        json_begin_object(w);
+        json_key(w, "units");
+        json_size(w, ly->units);
+        json_key(w, "activation");
+        json_string(w, activation_name(ly->activation));
+        json_key(w, "weights");
+        write_matrix(w, network_weights(net, l), ly->units, ly->fan_in);
+        json_key(w, "bias");
+        json_float_array(w, network_bias(net, l), ly->units);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+static void write_training(struct json_writer *w,
+                           const struct training_config *t)
+{
+    json_key(w, "training");
+    json_begin_object(w);
+    json_key(w, "optimizer");
+    json_string(w, "sgd");
+    json_key(w, "learning_rate");
+    json_double(w, t->learning_rate);
+    json_key(w, "momentum");
+    json_double(w, t->momentum);
+    json_key(w, "nesterov");
+    json_bool(w, t->nesterov);
+    json_key(w, "weight_decay");
+    json_double(w, t->weight_decay);
+    json_key(w, "batch_size");
+    json_size(w, t->batch_size);
+    json_key(w, "epochs");
+    json_size(w, t->epochs);
+    json_key(w, "shuffle");
+    json_bool(w, t->shuffle);
+    json_key(w, "seed");
+    json_size(w, (size_t)t->seed);
+    json_key(w, "schedule");
+    if (t->schedule == SCHEDULE_CONSTANT) {
+        json_null(w);
+    } else {
+        json_begin_object(w);
+        json_key(w, "type");
+        json_string(w, schedule_name(t->schedule));
+        if (t->schedule == SCHEDULE_STEP) {
+            json_key(w, "every");
+            json_size(w, t->schedule_every);
+            json_key(w, "gamma");
+            json_double(w, t->schedule_gamma);
+        }
+        json_end_object(w);
+    }
+    json_end_object(w);
+}
+
+static void write_column(struct json_writer *w, const struct column_ref *c)
+{
+    if (c->name)
+        json_string(w, c->name);
+    else
+        json_size(w, c->index);
+}
+
+static void write_data(struct json_writer *w, const struct data_config *d,
+                       const char *out_dir, bool *nomem)
+{
+    json_key(w, "data");
+    json_begin_object(w);
+    write_path(w, "train", d->train, out_dir, nomem);
+    write_path(w, "validation", d->validation, out_dir, nomem);
+    if (d->validation_split > 0) {
+        json_key(w, "validation_split");
+        json_double(w, d->validation_split);
+    }
+    json_key(w, "header");
+    json_bool(w, d->header);
+    if (d->has_label) {
+        json_key(w, "label");
+        write_column(w, &d->label);
+    }
+    if (d->n_targets) {
+        json_key(w, "targets");
+        json_begin_array(w, false);
+        for (size_t i = 0; i < d->n_targets; i++)
+            write_column(w, &d->targets[i]);
+        json_end_array(w);
+    }
+    json_key(w, "normalize");
+    if (d->normalize == NORMALIZE_SCALE) {
+        json_begin_object(w);
+        json_key(w, "scale");
+        json_double(w, d->normalize_scale);
+        json_end_object(w);
+    } else {
+        json_string(w, normalize_name(d->normalize));
+    }
+    if (d->n_classes) {
+        json_key(w, "classes");
+        json_begin_array(w, false);
+        for (size_t i = 0; i < d->n_classes; i++)
+            json_string(w, d->classes[i]);
+        json_end_array(w);
+    }
+    json_end_object(w);
+}
+
+static void write_state(struct json_writer *w, const struct network *net,
+                        const struct train_state *s)
+{
+    json_key(w, "state");
+    json_begin_object(w);
+    json_key(w, "epoch");
+    json_size(w, s->epoch);
+    json_key(w, "step");
+    json_size(w, s->step);
+    json_key(w, "velocity");
+    if (!s->velocity) {
+        json_null(w);
+    } else {
+        json_begin_array(w, true);
+        for (size_t l = 0; l < net->n_layers; l++) {
+            const struct layer *ly = &net->layers[l];
+            const float *v = s->velocity + ly->offset;
+            json_begin_object(w);
+            json_key(w, "weights");
+            write_matrix(w, v, ly->units, ly->fan_in);
+            json_key(w, "bias");
+            json_float_array(w, v + ly->units * ly->fan_in, ly->units);
+            json_end_object(w);
+        }
+        json_end_array(w);
+    }
+    json_key(w, "learning_rate");
+    if (s->has_learning_rate)
+        json_double(w, s->learning_rate);
+    else
+        json_null(w);
+    json_end_object(w);
+}
+
+char *weights_to_json(const struct config *cfg, const struct network *net,
+                      const struct normalization *nz,
+                      const struct train_state *state,
+                      const struct weights_metrics *metrics,
+                      const char *out_path, size_t *len,
+                      struct bp_error *err)
+{
+    bool nomem = false;
+    char *out_dir = output_folder(out_path);
+    struct json_writer w;
+    json_writer_init(&w, false);
+    json_begin_object(&w);
+    json_key(&w, "format");
+    json_string(&w, CONFIG_FORMAT);
+    json_key(&w, "input");
+    json_size(&w, net->input);
+    write_layers(&w, net);
+    json_key(&w, "loss");
+    json_string(&w, loss_name(net->loss));
+    json_key(&w, "init");
+    json_begin_object(&w);
+    json_key(&w, "method");
+    json_string(&w, init_method_name(cfg->init));
+    json_key(&w, "seed");
+    json_size(&w, (size_t)cfg->init_seed);
+    json_end_object(&w);
+    write_training(&w, &cfg->training);
+    write_data(&w, &cfg->data, out_dir, &nomem);
+    write_path(&w, "output", cfg->output, out_dir, &nomem);
+
+    json_key(&w, "normalization");
+    json_begin_object(&w);
+    json_key(&w, "mean");
+    json_float_array(&w, nz->mean, nz->n);
+    json_key(&w, "std");
+    json_float_array(&w, nz->std, nz->n);
+    json_end_object(&w);
+
+    write_state(&w, net, state);
+
+    json_key(&w, "metrics");
+    json_begin_object(&w);
+    json_key(&w, "train_loss");
+    json_double(&w, metrics->train_loss);
+    json_key(&w, "validation_loss");
+    json_double(&w, metrics->validation_loss);
+    json_key(&w, "validation_accuracy");
+    json_double(&w, metrics->validation_accuracy);
+    json_end_object(&w);
+    json_end_object(&w);
+
+    free(out_dir);
+    char *text = json_writer_finish(&w, len, err);
+    if (text && nomem) {
+        free(text);
+        bp_error_set(err, BP_ENOMEM, "out of memory writing the weights");
+        return NULL;
+    }
+    return text;
+}
+
+int weights_save(const struct config *cfg, const struct network *net,
+                 const struct normalization *nz,
+                 const struct train_state *state,
+                 const struct weights_metrics *metrics, const char *out_path,
+                 struct bp_error *err)
+{
+    size_t len;
+    char *text = weights_to_json(cfg, net, nz, state, metrics, out_path, &len,
+                                 err);
+    if (!text)
+        return -1;
+    int rc = atomic_write_file(out_path, text, len, err);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,198 @@
+/* The kernels against naive double-precision versions of the same sums,
+ * and bit-identical whatever the thread count. */
+#include <check.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "nets.h"
+
+/* float32 sums of up to ~100 terms of size ~1 round to within ~1e-5 of
+ * the exact value; 1e-4 leaves room and still catches any wrong index. */
+#define KERNEL_TOLERANCE 1e-4
+
+/* Sizes that are not multiples of the kernel's 8 lanes, and some that are. */
+static const size_t sizes[][3] = {
+    {1, 1, 1}, {3, 7, 5}, {5, 8, 9}, {13, 17, 3}, {16, 64, 32}, {7, 100, 11}};
+
+START_TEST(dense_forward_matches_naive_sums)
+{
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t B = sizes[s][0], IN = sizes[s][1], OUT = sizes[s][2];
+        float *in = malloc(B * IN * sizeof *in), *W = malloc(OUT * IN * 4),
+              *bias = malloc(OUT * 4), *out = malloc(B * OUT * 4);
+        nets_random(in, B * IN, 1);
+        nets_random(W, OUT * IN, 2);
+        nets_random(bias, OUT, 3);
+        kernel_dense_forward(out, in, W, bias, B, IN, OUT);
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < OUT; j++) {
+                double sum = bias[j];
+                for (size_t i = 0; i < IN; i++)
+                    sum += (double)in[b * IN + i] * W[j * IN + i];
+                ck_assert_double_eq_tol(out[b * OUT + j], sum,
+                                        KERNEL_TOLERANCE);
+            }
+        free(in), free(W), free(bias), free(out);
+    }
+}
+END_TEST
+
+START_TEST(dense_backward_matches_naive_sums)
+{
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t B = sizes[s][0], IN = sizes[s][1], OUT = sizes[s][2];
+        float *in = malloc(B * IN * 4), *W = malloc(OUT * IN * 4),
+              *dout = malloc(B * OUT * 4), *din = malloc(B * IN * 4),
+              *dW = malloc(OUT * IN * 4), *db = malloc(OUT * 4);
+        nets_random(in, B * IN, 4);
+        nets_random(W, OUT * IN, 5);
+        nets_random(dout, B * OUT, 6);
+        kernel_dense_backward_input(din, dout, W, B, IN, OUT);
+        kernel_dense_backward_weights(dW, db, dout, in, B, IN, OUT);
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < IN; i++) {
+                double sum = 0;
+                for (size_t j = 0; j < OUT; j++)
+                    sum += (double)dout[b * OUT + j] * W[j * IN + i];
+                ck_assert_double_eq_tol(din[b * IN + i], sum,
+                                        KERNEL_TOLERANCE);
+            }
+        for (size_t j = 0; j < OUT; j++) {
+            double gb = 0;
+            for (size_t b = 0; b < B; b++)
+                gb += dout[b * OUT + j];
+            ck_assert_double_eq_tol(db[j], gb, KERNEL_TOLERANCE);
+            for (size_t i = 0; i < IN; i++) {
+                double sum = 0;
+                for (size_t b = 0; b < B; b++)
+                    sum += (double)dout[b * OUT + j] * in[b * IN + i];
+                ck_assert_double_eq_tol(dW[j * IN + i], sum,
+                                        KERNEL_TOLERANCE);
+            }
+        }
+        free(in), free(W), free(dout), free(din), free(dW), free(db);
+    }
+}
+END_TEST
+
+START_TEST(activations_match_their_definitions)
+{
+    float x[6] = {-3.0f, -0.5f, 0.0f, 0.25f, 2.0f, 40.0f}, y[6];
+    kernel_sigmoid(y, x, 2, 3);
+    for (int k = 0; k < 6; k++)
+        ck_assert_double_eq_tol(y[k], 1.0 / (1.0 + exp(-x[k])), 1e-7);
+    kernel_tanh(y, x, 2, 3);
+    for (int k = 0; k < 6; k++)
+        ck_assert_double_eq_tol(y[k], tanh(x[k]), 1e-7);
+    kernel_relu(y, x, 2, 3);
+    for (int k = 0; k < 6; k++)
+        ck_assert_float_eq(y[k], x[k] > 0 ? x[k] : 0.0f);
+    kernel_softmax(y, x, 2, 3);
+    for (int b = 0; b < 2; b++) {
+        double sum = 0;
+        for (int k = 0; k < 3; k++)
+            sum += exp(x[b * 3 + k]);
+        for (int k = 0; k < 3; k++)
+            ck_assert_double_eq_tol(y[b * 3 + k], exp(x[b * 3 + k]) / sum,
+                                    1e-7);
+    }
+}
+END_TEST
+
+START_TEST(softmax_cross_entropy_is_stable_for_large_logits)
+{
+    float z[3] = {1000.0f, 0.0f, -1000.0f}, y[3], t[3] = {0, 1, 0}, d[3], loss;
+    kernel_softmax(y, z, 1, 3);
+    kernel_softmax_cross_entropy(&loss, d, z, y, t, 1, 3);
+    ck_assert(isfinite(loss));
+    ck_assert_double_eq_tol(loss, 1000.0, 1e-3);
+    ck_assert_double_eq_tol(d[0], 1.0, 1e-7);
+    ck_assert_double_eq_tol(d[1], -1.0, 1e-7);
+}
+END_TEST
+
+START_TEST(sgd_step_follows_pytorch)
+{
+    /* Worked by hand from torch.optim.SGD's update rule (SPEC section 7):
+     * w=1, g=0.5, lr=0.1, momentum=0.9, weight_decay=0.01. */
+    float w = 1.0f, v = 0.0f, g = 0.5f;
+    kernel_sgd_step(&w, &v, &g, 1, 0.1f, 0.9f, 0.01f, 0, 1);
+    ck_assert_double_eq_tol(v, 0.51, 1e-7);
+    ck_assert_double_eq_tol(w, 0.949, 1e-7);
+    g = 0.5f;
+    kernel_sgd_step(&w, &v, &g, 1, 0.1f, 0.9f, 0.01f, 0, 0);
+    ck_assert_double_eq_tol(v, 0.9 * 0.51 + 0.5 + 0.01 * 0.949, 1e-6);
+    ck_assert_double_eq_tol(w, 0.949 - 0.1 * (0.9 * 0.51 + 0.50949), 1e-6);
+
+    float wn = 1.0f, vn = 0.0f, gn = 0.5f;
+    kernel_sgd_step(&wn, &vn, &gn, 1, 0.1f, 0.9f, 0.01f, 1, 1);
+    ck_assert_double_eq_tol(wn, 1.0 - 0.1 * (0.51 + 0.9 * 0.51), 1e-7);
+
+    float wp = 1.0f, gp = 0.5f;
+    kernel_sgd_step(&wp, NULL, &gp, 1, 0.1f, 0.0f, 0.0f, 0, 1);
+    ck_assert_float_eq(wp, 0.95f);
+}
+END_TEST
+
+/* Runs the three dense kernels inside a team of `threads`. */
+static void run_dense(int threads, float *out, float *din, float *dW,
+                      float *db, const float *in, const float *W,
+                      const float *bias, const float *dout, size_t B,
+                      size_t IN, size_t OUT)
+{
+#pragma omp parallel num_threads(threads)
+    {
+        kernel_dense_forward(out, in, W, bias, B, IN, OUT);
+        kernel_dense_backward_input(din, dout, W, B, IN, OUT);
+        kernel_dense_backward_weights(dW, db, dout, in, B, IN, OUT);
+    }
+}
+
+START_TEST(kernels_are_bit_identical_across_thread_counts)
+{
+    size_t B = 29, IN = 37, OUT = 19;
+    float *in = malloc(B * IN * 4), *W = malloc(OUT * IN * 4),
+          *bias = malloc(OUT * 4), *dout = malloc(B * OUT * 4);
+    nets_random(in, B * IN, 7);
+    nets_random(W, OUT * IN, 8);
+    nets_random(bias, OUT, 9);
+    nets_random(dout, B * OUT, 10);
+    float *ref[4] = {malloc(B * OUT * 4), malloc(B * IN * 4),
+                     malloc(OUT * IN * 4), malloc(OUT * 4)};
+    run_dense(1, ref[0], ref[1], ref[2], ref[3], in, W, bias, dout, B, IN,
+              OUT);
+    int counts[] = {2, 3, 7};
+    for (int c = 0; c < 3; c++) {
+        float *got[4] = {malloc(B * OUT * 4), malloc(B * IN * 4),
+                         malloc(OUT * IN * 4), malloc(OUT * 4)};
+        run_dense(counts[c], got[0], got[1], got[2], got[3], in, W, bias,
+                  dout, B, IN, OUT);
+        ck_assert_mem_eq(got[0], ref[0], B * OUT * 4);
+        ck_assert_mem_eq(got[1], ref[1], B * IN * 4);
+        ck_assert_mem_eq(got[2], ref[2], OUT * IN * 4);
+        ck_assert_mem_eq(got[3], ref[3], OUT * 4);
+        for (int k = 0; k < 4; k++)
+            free(got[k]);
+    }
+    for (int k = 0; k < 4; k++)
+        free(ref[k]);
+    free(in), free(W), free(bias), free(dout);
+}
+END_TEST
+
+Suite *kernels_suite(void)
+{
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("kernels");
+    tcase_add_test(tc, dense_forward_matches_naive_sums);
+    tcase_add_test(tc, dense_backward_matches_naive_sums);
+    tcase_add_test(tc, activations_match_their_definitions);
+    tcase_add_test(tc, softmax_cross_entropy_is_stable_for_large_logits);
+    tcase_add_test(tc, sgd_step_follows_pytorch);
+    tcase_add_test(tc, kernels_are_bit_identical_across_thread_counts);
+    suite_add_tcase(s, tc);
+    return s;
+}

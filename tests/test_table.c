@@ -1,0 +1,657 @@
+/* Tests of the CSV reader (table.h): every accepted form, every error with
+ * its exact line and column, and the parser fed in every chunk size. */
+#include <check.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rng.h"
+#include "table.h"
+#include "testutil.h"
+
+/* Chunk sizes 1..TEST_MAX_CHUNK (and the default, 0) cover every way a
+ * CRLF, a quote pair, a BOM or a number can straddle two csv_parse calls
+ * in the small inputs used here. */
+#define TEST_MAX_CHUNK 40
+
+static int read_chunked(struct table *t, const char *text, size_t len,
+                        bool header, size_t expected, size_t chunk,
+                        struct bp_error *err)
+{
+    FILE *f = testutil_file(text, len);
+    ck_assert_ptr_nonnull(f);
+    int rc = table_read_chunked(t, f, "t.csv", header, expected, chunk, err);
+    fclose(f);
+    return rc;
+}
+
+static void assert_zeroed(const struct table *t)
+{
+    ck_assert_uint_eq(t->n_rows, 0);
+    ck_assert_uint_eq(t->n_cols, 0);
+    ck_assert_ptr_null(t->cells);
+    ck_assert_ptr_null(t->row_line);
+    ck_assert_ptr_null(t->header);
+}
+
+/* Reads `text` at every chunk size and checks each result against the
+ * expected shape, values (bit for bit) and row lines. */
+static void expect_table_len(const char *text, size_t len, bool header,
+                             size_t rows, size_t cols, const float *cells,
+                             const size_t *lines, size_t header_line)
+{
+    for (size_t chunk = 0; chunk <= TEST_MAX_CHUNK; chunk++) {
+        struct table t;
+        struct bp_error err = {0};
+        int rc = read_chunked(&t, text, len, header, 0, chunk, &err);
+        ck_assert_msg(rc == 0, "chunk %zu: %s", chunk, err.msg);
+        ck_assert_uint_eq(t.n_rows, rows);
+        ck_assert_uint_eq(t.n_cols, cols);
+        ck_assert_uint_eq(t.header_line, header_line);
+        ck_assert(header ? t.header != NULL : t.header == NULL);
+        ck_assert_mem_eq(t.cells, cells, rows * cols * sizeof *cells);
+        for (size_t r = 0; r < rows; r++)
+            ck_assert_msg(t.row_line[r] == lines[r],
+                          "chunk %zu row %zu: line %zu, expected %zu", chunk,
+                          r, t.row_line[r], lines[r]);
+        table_free(&t);
+    }
+}
+
+static void expect_table(const char *text, bool header, size_t rows,
+                         size_t cols, const float *cells,
+                         const size_t *lines, size_t header_line)
+{
+    expect_table_len(text, strlen(text), header, rows, cols, cells, lines,
+                     header_line);
+}
+
+/* Reads `text` at every chunk size; each must fail with exactly `msg`. */
+static void expect_error_len(const char *text, size_t len, bool header,
+                             size_t expected, const char *msg)
+{
+    for (size_t chunk = 0; chunk <= TEST_MAX_CHUNK; chunk++) {
+        struct table t;
+        struct bp_error err = {0};
+        int rc = read_chunked(&t, text, len, header, expected, chunk, &err);
+        ck_assert_msg(rc == -1, "chunk %zu: accepted", chunk);
+        ck_assert_int_eq(err.code, BP_EINPUT);
+        ck_assert_msg(strcmp(err.msg, msg) == 0,
+                      "chunk %zu:\n got  %s\n want %s", chunk, err.msg, msg);
+        assert_zeroed(&t);
+    }
+}
+
+static void expect_error(const char *text, bool header, const char *msg)
+{
+    expect_error_len(text, strlen(text), header, 0, msg);
+}
+
+/* ---- accepted forms ---- */
+
+START_TEST(lf_rows_fill_a_row_major_matrix)
+{
+    static const float cells[] = {1, 2, 3, 4.5f, -5, 6e3f};
+    static const size_t lines[] = {2, 3};
+    expect_table("a,b,c\n1,2,3\n4.5,-5,6e3\n", true, 2, 3, cells, lines, 1);
+
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_chunked(&t, "a,b,c\n1,2,3\n", 12, true, 3, 0,
+                                  &err), 0);
+    ck_assert_str_eq(t.header[0], "a");
+    ck_assert_str_eq(t.header[2], "c");
+    table_free(&t);
+}
+END_TEST
+
+START_TEST(crlf_and_lone_cr_count_lines)
+{
+    /* line 1 header CRLF, 2 CRLF, 3 lone CR, 4 LF, 5 blank CRLF, 6 CR CR
+     * (a blank line 7), 8 without a final newline. */
+    static const char text[] = "a,b\r\n1,2\r\n3,4\r5,6\n\r\n7,8\r\r9,10";
+    static const float cells[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const size_t lines[] = {2, 3, 4, 6, 8};
+    expect_table(text, true, 5, 2, cells, lines, 1);
+    expect_error("1,2\r\n3,4\r\rx,5\n", false,
+                 "t.csv:4:1: expected a number, got \"x\"");
+    expect_error("1,2\n\n\r\n\r\r1,y\r\n", false,
+                 "t.csv:6:2: expected a number, got \"y\"");
+}
+END_TEST
+
+START_TEST(missing_final_newline_keeps_the_last_row)
+{
+    static const float cells[] = {1, 2, 3, 4};
+    static const size_t lines[] = {1, 2};
+    expect_table("1,2\n3,4", false, 2, 2, cells, lines, 0);
+    expect_table("1,2\n\"3\",\"4\"", false, 2, 2, cells, lines, 0);
+    static const size_t one[] = {1};
+    static const float single[] = {7};
+    expect_table("7", false, 1, 1, single, one, 0);
+}
+END_TEST
+
+START_TEST(utf8_bom_is_stripped)
+{
+    static const char text[] = "\xEF\xBB\xBFx,y\n1,2\n";
+    static const float cells[] = {1, 2};
+    static const size_t lines[] = {2};
+    expect_table(text, true, 1, 2, cells, lines, 1);
+
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_chunked(&t, text, strlen(text), true, 0, 1, &err),
+                     0);
+    ck_assert_str_eq(t.header[0], "x");
+    ck_assert_int_eq(table_column(&t, "x"), 0);
+    table_free(&t);
+
+    /* Without a header the BOM must not spoil the first number. */
+    static const size_t line1[] = {1};
+    expect_table("\xEF\xBB\xBF" "1.5,2\n", false, 1, 2,
+                 (const float[]){1.5f, 2}, line1, 0);
+}
+END_TEST
+
+START_TEST(blank_lines_are_skipped_but_counted)
+{
+    static const float cells[] = {1, 2, 3, 4};
+    static const size_t lines[] = {5, 7};
+    expect_table("\n\na,b\n\n1,2\n  \t \n3,4\n\n\n", true, 2, 2, cells,
+                 lines, 3);
+}
+END_TEST
+
+START_TEST(quoted_numbers_and_blanks_around_numbers_are_accepted)
+{
+    static const float cells[] = {1.5f, 2, 3, 4, -0.25f, 6};
+    static const size_t lines[] = {1, 2};
+    expect_table("\"1.5\", 2 ,\t3\t\n \"4\" ,\" -.25 \",\t\"6\"\t\n", false,
+                 2, 3, cells, lines, 0);
+}
+END_TEST
+
+START_TEST(quoted_header_names_keep_commas_quotes_and_newlines)
+{
+    static const char text[] = "\"a,b\",\"c\r\nd\",\"e\"\"f\"\n1,2,3\n";
+    static const float cells[] = {1, 2, 3};
+    static const size_t lines[] = {3};
+    expect_table(text, true, 1, 3, cells, lines, 1);
+
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_chunked(&t, text, strlen(text), true, 0, 0, &err),
+                     0);
+    ck_assert_str_eq(t.header[0], "a,b");
+    ck_assert_str_eq(t.header[1], "c\r\nd");
+    ck_assert_str_eq(t.header[2], "e\"f");
+    ck_assert_int_eq(table_column(&t, "e\"f"), 2);
+    ck_assert_int_eq(table_column(&t, "nope"), -1);
+    table_free(&t);
+
+    /* The header's count is the one rows must match. */
+    expect_error("\"a,b\",\"c\r\nd\",\"e\"\"f\", g \n1,2,3\n", true,
+                 "t.csv:3:4: expected 4 fields, found 3");
+}
+END_TEST
+
+START_TEST(quoted_line_breaks_keep_line_numbers_physical)
+{
+    static const char text[] = "\"x\ny\",\"b\r\r\"\n1,2\n\"3\",4\n";
+    static const float cells[] = {1, 2, 3, 4};
+    static const size_t lines[] = {5, 6};
+    expect_table(text, true, 2, 2, cells, lines, 1);
+    expect_error("\"a\nb\",c\n1,\"2\"\nq,1\n", true,
+                 "t.csv:4:1: expected a number, got \"q\"");
+    expect_error("h\n\"1\n\",2\n", true,
+                 "t.csv:2:1: expected a number, got \"1\\x0a\"");
+}
+END_TEST
+
+START_TEST(every_chunk_size_gives_identical_tables)
+{
+    /* Everything at once: BOM, CRLF, CR, quotes, blanks, multi-line
+     * header; expect_table reads it in chunks of 1..40 bytes. */
+    static const char text[] =
+        "\xEF\xBB\xBF\"a\r\nb\", c ,\"d\"\"\"\r\n"
+        "\r\n"
+        " 1.25 ,\"-2e-3\",3.\r"
+        "\t.5\t,  6 ,\"7\"\n"
+        "\n"
+        "1e-45,3.4028235e38,-0";
+    static const float cells[] = {1.25f, -2e-3f, 3.0f, 0.5f, 6, 7,
+                                  1e-45f, FLT_MAX, -0.0f};
+    static const size_t lines[] = {4, 5, 7};
+    expect_table(text, true, 3, 3, cells, lines, 1);
+}
+END_TEST
+
+START_TEST(ten_megabyte_lines_are_read)
+{
+    /* One data row of 5 million cells, and a header cell of 10 MB: libcsv
+     * must grow its field buffer, and we the matrix, that far. */
+    size_t n = 5u * 1000 * 1000;
+    char *text = malloc(2 * n + 1);
+    ck_assert_ptr_nonnull(text);
+    for (size_t i = 0; i < n; i++) {
+        text[2 * i] = (char)('0' + i % 10);
+        text[2 * i + 1] = ',';
+    }
+    text[2 * n - 1] = '\n';
+    text[2 * n] = '\0';
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_chunked(&t, text, 2 * n, false, 0, 0, &err), 0);
+    ck_assert_uint_eq(t.n_rows, 1);
+    ck_assert_uint_eq(t.n_cols, n);
+    ck_assert_float_eq(t.cells[n - 1], 9.0f);
+    ck_assert_float_eq(t.cells[12345], 5.0f);
+    table_free(&t);
+
+    size_t big = 10u * 1000 * 1000;
+    char *head = malloc(big + 16);
+    ck_assert_ptr_nonnull(head);
+    head[0] = '"';
+    memset(head + 1, 'h', big);
+    memcpy(head + 1 + big, "\",y\n1,2\n", 8);
+    ck_assert_int_eq(read_chunked(&t, head, big + 9, true, 0, 0, &err), 0);
+    ck_assert_uint_eq(strlen(t.header[0]), big);
+    ck_assert_str_eq(t.header[1], "y");
+    ck_assert_float_eq(t.cells[1], 2.0f);
+    table_free(&t);
+    free(head);
+    free(text);
+}
+END_TEST
+
+START_TEST(expected_cols_accepts_a_match)
+{
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_chunked(&t, "a,b\n1,2\n", 8, true, 2, 0, &err), 0);
+    ck_assert_uint_eq(t.n_cols, 2);
+    table_free(&t);
+    table_free(&t); /* a second free of a freed (zeroed) table is a no-op */
+    table_free(NULL);
+}
+END_TEST
+
+/* ---- errors ---- */
+
+START_TEST(non_numeric_cell_names_line_and_column)
+{
+    expect_error("a,b,c\n1,2,3\n4,abc,6\n", true,
+                 "t.csv:3:2: expected a number, got \"abc\"");
+    expect_error("1,2\n3,0x10\n", false,
+                 "t.csv:2:2: expected a number, got \"0x10\"");
+    expect_error("1,2\n3,\"1 2\"\n", false,
+                 "t.csv:2:2: expected a number, got \"1 2\"");
+}
+END_TEST
+
+START_TEST(empty_cells_are_errors)
+{
+    expect_error("1,,3\n", false, "t.csv:1:2: empty cell");
+    expect_error("1,2\n3,\n", false, "t.csv:2:2: empty cell");
+    expect_error("a\n\"\"\n", true, "t.csv:2:1: empty cell");
+    expect_error("1,2\n , \n", false, "t.csv:2:1: empty cell");
+}
+END_TEST
+
+START_TEST(nan_and_inf_are_not_finite_numbers)
+{
+    expect_error("1,nan\n", false, "t.csv:1:2: not a finite number \"nan\"");
+    expect_error("x\n-Inf\n", true, "t.csv:2:1: not a finite number \"-Inf\"");
+    expect_error("x\n\"INFINITY\"\n", true,
+                 "t.csv:2:1: not a finite number \"INFINITY\"");
+}
+END_TEST
+
+START_TEST(numbers_beyond_float_range_are_errors)
+{
+    expect_error("1e39\n", false, "t.csv:1:1: \"1e39\" is out of float range");
+    expect_error("0,-3.5e38\n", false,
+                 "t.csv:1:2: \"-3.5e38\" is out of float range");
+}
+END_TEST
+
+START_TEST(ragged_rows_name_the_first_missing_or_extra_field)
+{
+    expect_error("1,2,3\n4,5\n", false,
+                 "t.csv:2:3: expected 3 fields, found 2");
+    expect_error("a,b\n1,2\n\n3,4,5,6\n", true,
+                 "t.csv:4:3: expected 2 fields, found 4");
+    /* The extra cells are not parsed: the count is the error. */
+    expect_error("a,b\n1,2,zz\n", true,
+                 "t.csv:2:3: expected 2 fields, found 3");
+    expect_error("1,2\r\n3\r\n", false,
+                 "t.csv:2:2: expected 2 fields, found 1");
+}
+END_TEST
+
+START_TEST(expected_cols_mismatch_is_an_error)
+{
+    static const char text[] = "1,2,3\n";
+    expect_error_len(text, strlen(text), false, 2,
+                     "t.csv:1:3: expected 2 fields, found 3");
+    static const char head[] = "\na,b\n1,2\n";
+    expect_error_len(head, strlen(head), true, 4,
+                     "t.csv:2:3: expected 4 fields, found 2");
+}
+END_TEST
+
+START_TEST(bad_quoting_is_malformed)
+{
+    expect_error("1,\"2\"x\n", false, "t.csv:1:2: malformed quoting");
+    expect_error("1,2\n3,4\"5\n", false, "t.csv:2:2: malformed quoting");
+    expect_error("1,2\n3,\"4\n5\n", false,
+                 "t.csv:2:2: malformed quoting: a quoted field is never "
+                 "closed");
+}
+END_TEST
+
+START_TEST(files_without_data_rows_are_errors)
+{
+    expect_error("", false, "t.csv: no data rows (the file is empty)");
+    expect_error("", true, "t.csv: no data rows (the file is empty)");
+    expect_error("a,b\n", true, "t.csv: no data rows");
+    expect_error("a,b\n\r\n \n", true, "t.csv: no data rows");
+    expect_error("\n\n", false, "t.csv: no data rows");
+    expect_error("\xEF\xBB\xBF", false, "t.csv: no data rows");
+}
+END_TEST
+
+START_TEST(utf16_and_gzip_are_refused_with_a_hint)
+{
+    static const char le[] = "\xFF\xFEx\0,\0y\0";
+    expect_error_len(le, sizeof le - 1, true, 0,
+                     "t.csv:1:1: the file is UTF-16; save it as UTF-8");
+    static const char be[] = "\xFE\xFF\0x";
+    expect_error_len(be, sizeof be - 1, true, 0,
+                     "t.csv:1:1: the file is UTF-16; save it as UTF-8");
+    static const char gz[] = "\x1F\x8B\x08\0\0\0\0\0";
+    expect_error_len(gz, sizeof gz - 1, false, 0,
+                     "t.csv:1:1: the file is gzip-compressed; decompress it "
+                     "first (zcat t.csv | backprop ... -)");
+
+    /* Standard input has no name to hand to zcat. */
+    FILE *f = testutil_file(gz, sizeof gz - 1);
+    ck_assert_ptr_nonnull(f);
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(table_read(&t, f, "<stdin>", false, 0, &err), -1);
+    fclose(f);
+    ck_assert_str_eq(err.msg, "<stdin>:1:1: the file is gzip-compressed; "
+                              "decompress it first (zcat FILE | backprop ... "
+                              "-)");
+}
+END_TEST
+
+START_TEST(nul_bytes_are_errors_at_their_field)
+{
+    static const char text[] = "a,b\n1,2\n3,\0\n";
+    expect_error_len(text, sizeof text - 1, true, 0,
+                     "t.csv:3:2: NUL byte in the data");
+    static const char first[] = "\0";
+    expect_error_len(first, 1, false, 0, "t.csv:1:1: NUL byte in the data");
+    static const char late[] = "1,2\n\n4,5\0";
+    expect_error_len(late, sizeof late - 1, false, 0,
+                     "t.csv:3:2: NUL byte in the data");
+}
+END_TEST
+
+START_TEST(semicolons_and_decimal_commas_get_a_hint)
+{
+    expect_error("1;2;3\n", false,
+                 "t.csv:1:1: expected a number, got \"1;2;3\" "
+                 "(semicolon-separated? backprop reads comma-separated "
+                 "values)");
+    expect_error("\"1,5\",2\n", false,
+                 "t.csv:1:1: expected a number, got \"1,5\" "
+                 "(decimal comma? use a decimal point)");
+    expect_error("x,y\n0,\"-12,75\"\n", true,
+                 "t.csv:2:2: expected a number, got \"-12,75\" "
+                 "(decimal comma? use a decimal point)");
+}
+END_TEST
+
+START_TEST(bad_cells_are_quoted_escaped_and_truncated)
+{
+    expect_error("\"a\tb\\\"\"\"\n", false,
+                 "t.csv:1:1: expected a number, got \"a\\x09b\\\\\\\"\"");
+    char text[128], want[256];
+    memset(text, 'z', 100);
+    memcpy(text + 100, "\n", 2);
+    snprintf(want, sizeof want, "t.csv:1:1: expected a number, got \"%.40s\"...",
+             text);
+    expect_error(text, false, want);
+    /* A cut never splits a UTF-8 sequence: 39 ASCII bytes, then an e with
+     * an acute accent straddling the 40-byte limit. */
+    memset(text, 'y', 39);
+    memcpy(text + 39, "\xC3\xA9zzz\n", 7);
+    snprintf(want, sizeof want, "t.csv:1:1: expected a number, got \"%.39s\"...",
+             text);
+    expect_error(text, false, want);
+}
+END_TEST
+
+/* ---- table_parse_float ---- */
+
+static float parse_ok(const char *s)
+{
+    float v = -12345.0f;
+    const char *why = NULL;
+    ck_assert_msg(table_parse_float(s, strlen(s), &v, &why) == 0,
+                  "\"%s\" rejected: %s", s, why ? why : "?");
+    return v;
+}
+
+static void parse_fails(const char *s, const char *want_why)
+{
+    float v = 0;
+    const char *why = NULL;
+    ck_assert_msg(table_parse_float(s, strlen(s), &v, &why) == -1,
+                  "\"%s\" accepted as %g", s, (double)v);
+    ck_assert_msg(why && strcmp(why, want_why) == 0, "\"%s\": %s, not %s", s,
+                  why ? why : "(null)", want_why);
+}
+
+START_TEST(parse_float_reads_every_decimal_form)
+{
+    ck_assert_float_eq(parse_ok("1"), 1.0f);
+    ck_assert_float_eq(parse_ok("-2.5"), -2.5f);
+    ck_assert_float_eq(parse_ok("+.5"), 0.5f);
+    ck_assert_float_eq(parse_ok("5."), 5.0f);
+    ck_assert_float_eq(parse_ok("1e3"), 1000.0f);
+    ck_assert_float_eq(parse_ok("1E-3"), 1e-3f);
+    ck_assert_float_eq(parse_ok("2.5e+2"), 250.0f);
+    ck_assert_float_eq(parse_ok("0007"), 7.0f);
+    ck_assert_float_eq(parse_ok("0.1"), 0.1f);
+    ck_assert_float_eq(parse_ok("3.4028235e38"), FLT_MAX);
+    ck_assert_float_eq(parse_ok("-3.4028235e38"), -FLT_MAX);
+    ck_assert_float_eq(parse_ok("1.17549435e-38"), FLT_MIN);
+    /* Underflow is accepted, to a subnormal or to zero, as numpy does. */
+    ck_assert_float_eq(parse_ok("1e-45"), 1e-45f);
+    ck_assert(parse_ok("1e-45") > 0);
+    ck_assert_float_eq(parse_ok("1e-50"), 0.0f);
+    ck_assert(signbit(parse_ok("-0")));
+    ck_assert(signbit(parse_ok("-1e-60")));
+    ck_assert_float_eq(parse_ok("0e99999999999999999999"), 0.0f);
+    /* The length bounds the cell; what follows is not read. */
+    float v;
+    const char *why;
+    ck_assert_int_eq(table_parse_float("12abc", 2, &v, &why), 0);
+    ck_assert_float_eq(v, 12.0f);
+}
+END_TEST
+
+START_TEST(parse_float_rejects_everything_else)
+{
+    parse_fails("", "empty cell");
+    static const char *not_numbers[] = {
+        "0x10", "0X1p3", "1 2", " 1", "1 ", "1e", "1e+", ".", "-", "+",
+        "e5", ".e5", "1.5.2", "1,5", "--1", "+-1", "1e5.5", "1d5", "abc",
+        "1f", "\xC2\xA0" "1", "١", "nanx", "infinit", "in", "0b101", "1_000",
+    };
+    for (size_t i = 0; i < sizeof not_numbers / sizeof *not_numbers; i++)
+        parse_fails(not_numbers[i], "expected a number");
+    static const char *non_finite[] = {
+        "nan", "NaN", "-nan", "+NAN", "inf", "-inf", "Inf", "INFINITY",
+        "-Infinity", "nan(123)",
+    };
+    for (size_t i = 0; i < sizeof non_finite / sizeof *non_finite; i++)
+        parse_fails(non_finite[i], "not a finite number");
+    static const char *too_big[] = {
+        "1e39", "-1e39", "3.4028236e38", "1e400", "99999999999999999999e30",
+        "1e99999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof too_big / sizeof *too_big; i++)
+        parse_fails(too_big[i], "out of float range");
+}
+END_TEST
+
+START_TEST(parse_float_reads_long_digit_strings)
+{
+    /* Longer than any stack buffer: 0.000...0001 with 600 zeros is an
+     * underflow to zero; 1 followed by 30 zeros and 400 decimals is
+     * 1e30. */
+    char s[1024];
+    memcpy(s, "0.", 2);
+    memset(s + 2, '0', 600);
+    memcpy(s + 602, "1", 2);
+    ck_assert_float_eq(parse_ok(s), 0.0f);
+    s[0] = '1';
+    memset(s + 1, '0', 30);
+    s[31] = '.';
+    memset(s + 32, '0', 400);
+    s[432] = '\0';
+    ck_assert_float_eq(parse_ok(s), 1e30f);
+}
+END_TEST
+
+/* What strtof says about s, when s is a plain decimal number: a string
+ * strtof reads whole, with no leading blank, no hex and no letters besides
+ * an exponent mark, to a finite float. */
+static bool strtof_decimal(const char *s, float *out)
+{
+    if (!*s || strpbrk(s, "xXiInN \t\n\v\f\r"))
+        return false;
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (*end != '\0' || isinf(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+START_TEST(parse_float_agrees_with_strtof_on_random_strings)
+{
+    static const char alphabet[] = "0123456789012345678901234567890.+-eE "
+                                   "xnia.e";
+    struct rng r = rng_create(20240601, 7);
+    size_t accepted = 0;
+    for (int trial = 0; trial < 200000; trial++) {
+        char s[24];
+        size_t len = (size_t)rng_below(&r, 16);
+        for (size_t i = 0; i < len; i++)
+            s[i] = alphabet[rng_below(&r, sizeof alphabet - 1)];
+        s[len] = '\0';
+
+        float ours = 0, theirs = 0;
+        const char *why;
+        bool ok = table_parse_float(s, len, &ours, &why) == 0;
+        bool want = strtof_decimal(s, &theirs);
+        ck_assert_msg(ok == want, "\"%s\": ours %s, strtof %s", s,
+                      ok ? "accepts" : why, want ? "accepts" : "rejects");
+        if (ok) {
+            accepted++;
+            ck_assert_msg(memcmp(&ours, &theirs, sizeof ours) == 0,
+                          "\"%s\": %a vs %a", s, (double)ours,
+                          (double)theirs);
+        }
+    }
+    /* The alphabet is digit-heavy so that many strings are numbers: make
+     * sure the comparison did not run on rejections only. */
+    ck_assert_uint_gt(accepted, 10000);
+}
+END_TEST
+
+START_TEST(parse_float_agrees_with_strtof_near_float_edges)
+{
+    /* Decimal renderings of random float bit patterns, and their
+     * neighbours one digit off, round-trip exactly as strtof does. */
+    struct rng r = rng_create(99, 3);
+    for (int trial = 0; trial < 50000; trial++) {
+        uint32_t bits = (uint32_t)rng_next(&r);
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        if (!isfinite(f))
+            continue;
+        char s[64];
+        snprintf(s, sizeof s, trial % 2 ? "%.9g" : "%.17e", (double)f);
+        float ours, theirs;
+        ck_assert(strtof_decimal(s, &theirs));
+        ck_assert_msg(table_parse_float(s, strlen(s), &ours, NULL) == 0,
+                      "%s rejected", s);
+        ck_assert_msg(memcmp(&ours, &theirs, sizeof ours) == 0, "%s", s);
+        if (trial % 2)
+            ck_assert_msg(memcmp(&ours, &f, sizeof f) == 0,
+                          "%s does not round-trip", s);
+    }
+}
+END_TEST
+
+Suite *table_suite(void); /* called by check_main.c */
+
+Suite *table_suite(void)
+{
+    Suite *s = suite_create("table");
+    TCase *ok = tcase_create("accepted");
+    tcase_add_test(ok, lf_rows_fill_a_row_major_matrix);
+    tcase_add_test(ok, crlf_and_lone_cr_count_lines);
+    tcase_add_test(ok, missing_final_newline_keeps_the_last_row);
+    tcase_add_test(ok, utf8_bom_is_stripped);
+    tcase_add_test(ok, blank_lines_are_skipped_but_counted);
+    tcase_add_test(ok, quoted_numbers_and_blanks_around_numbers_are_accepted);
+    tcase_add_test(ok, quoted_header_names_keep_commas_quotes_and_newlines);
+    tcase_add_test(ok, quoted_line_breaks_keep_line_numbers_physical);
+    tcase_add_test(ok, every_chunk_size_gives_identical_tables);
+    tcase_add_test(ok, expected_cols_accepts_a_match);
+    suite_add_tcase(s, ok);
+
+    /* 15 MB of text through the parser: seconds under ASan. */
+    TCase *big = tcase_create("big");
+    tcase_set_timeout(big, 120);
+    tcase_add_test(big, ten_megabyte_lines_are_read);
+    suite_add_tcase(s, big);
+
+    TCase *bad = tcase_create("errors");
+    tcase_add_test(bad, non_numeric_cell_names_line_and_column);
+    tcase_add_test(bad, empty_cells_are_errors);
+    tcase_add_test(bad, nan_and_inf_are_not_finite_numbers);
+    tcase_add_test(bad, numbers_beyond_float_range_are_errors);
+    tcase_add_test(bad, ragged_rows_name_the_first_missing_or_extra_field);
+    tcase_add_test(bad, expected_cols_mismatch_is_an_error);
+    tcase_add_test(bad, bad_quoting_is_malformed);
+    tcase_add_test(bad, files_without_data_rows_are_errors);
+    tcase_add_test(bad, utf16_and_gzip_are_refused_with_a_hint);
+    tcase_add_test(bad, nul_bytes_are_errors_at_their_field);
+    tcase_add_test(bad, semicolons_and_decimal_commas_get_a_hint);
+    tcase_add_test(bad, bad_cells_are_quoted_escaped_and_truncated);
+    suite_add_tcase(s, bad);
+
+    TCase *num = tcase_create("parse_float");
+    tcase_set_timeout(num, 60);
+    tcase_add_test(num, parse_float_reads_every_decimal_form);
+    tcase_add_test(num, parse_float_rejects_everything_else);
+    tcase_add_test(num, parse_float_reads_long_digit_strings);
+    tcase_add_test(num, parse_float_agrees_with_strtof_on_random_strings);
+    tcase_add_test(num, parse_float_agrees_with_strtof_near_float_edges);
+    suite_add_tcase(s, num);
+    return s;
+}
