@@ -87,8 +87,12 @@ test: unit cli
 unit: $(BUILD)/check_backprop
 	cd tests && ../$(BUILD)/check_backprop
 
-cli: $(BIN)
-	sh tests/cli/run.sh ./$(BIN)
+# A small JSON reader the command-line tests use instead of python or jq.
+$(BUILD)/jsonpath: tests/cli/jsonpath.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+cli: $(BIN) $(BUILD)/jsonpath
+	bash tests/cli/run.sh ./$(BIN) $(BUILD)/jsonpath
 
 # Sanitizer build in its own folder, tests run against it.
 asan: deps

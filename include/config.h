@@ -15,7 +15,9 @@
  *
  * Relative paths (data.train, data.validation, output) are resolved
  * against the config file's folder (the current folder for stdin), so the
- * paths stored here open from the current folder. "-" stays "-".
+ * paths stored here open from the current folder; a path set by an
+ * override comes from the command line and resolves against the current
+ * folder. "-" stays "-".
  *
  * Ownership: everything a `struct config` points to belongs to it and is
  * released by config_free(), which accepts a zeroed or NULL config.
@@ -109,6 +111,13 @@ struct train_state {
     double learning_rate;  /* the rate of the last epoch run */
 };
 
+/* The last metrics a weights file recorded; NaN where null or absent. */
+struct train_metrics {
+    double train_loss;
+    double validation_loss;
+    double validation_accuracy;
+};
+
 struct config {
     char *path;           /* as given ("-" for stdin) */
     char *name;           /* for messages: the path, or "<stdin>" */
@@ -129,6 +138,7 @@ struct config {
 
     struct normalization normalization; /* from a weights file */
     struct train_state state;           /* from a weights file */
+    struct train_metrics metrics;       /* from a weights file */
 };
 
 /* One --set KEY=VALUE (or an option such as --epochs, turned into one).
@@ -144,8 +154,9 @@ struct config_override {
 
 /* Reads, overrides, validates. On success returns 0 and fills *cfg, which
  * the caller releases with config_free(). On failure returns -1, fills err
- * (BP_EINPUT for bad content, BP_EIO when the file cannot be read, BP_ENOMEM)
- * and leaves *cfg zeroed. */
+ * (BP_EINPUT for bad content, BP_ENOMEM)
+ * and leaves *cfg zeroed. A file that cannot be opened is bad input
+ * (BP_EINPUT); BP_EIO is for a read that fails part way. */
 int config_load(struct config *cfg, const char *path,
                 const struct config_override *overrides, size_t n_overrides,
                 struct bp_error *err);

@@ -17,19 +17,13 @@
 #include "config.h"
 #include "network.h"
 
-struct weights_metrics {
-    double train_loss;           /* NaN = unknown, written as null */
-    double validation_loss;
-    double validation_accuracy;
-};
-
 /* The file's text (caller frees), with data paths made relative to the
  * folder of out_path ("-": the current folder) so the file still finds
  * its data when resumed from wherever it is. */
 char *weights_to_json(const struct config *cfg, const struct network *net,
                       const struct normalization *nz,
                       const struct train_state *state,
-                      const struct weights_metrics *metrics,
+                      const struct train_metrics *metrics,
                       const char *out_path, size_t *len,
                       struct bp_error *err);
 
@@ -37,7 +31,7 @@ char *weights_to_json(const struct config *cfg, const struct network *net,
 int weights_save(const struct config *cfg, const struct network *net,
                  const struct normalization *nz,
                  const struct train_state *state,
-                 const struct weights_metrics *metrics, const char *out_path,
+                 const struct train_metrics *metrics, const char *out_path,
                  struct bp_error *err);
 
 #endif

@@ -361,7 +361,7 @@ static int check_outputs(const struct train_args *ta, const struct config *cfg,
     return atomic_check_writable(output, err);
 }
 
-static int save(struct run *r, const struct weights_metrics *m,
+static int save(struct run *r, const struct train_metrics *m,
                 const char *output, struct bp_error *err)
 {
     return weights_save(&r->cfg, &r->net, &r->nz, &r->state, m, output, err);
@@ -415,7 +415,8 @@ static int train(struct run *r, const struct train_args *ta,
                 "backprop: nothing to train: %zu epochs are done and "
                 "training.epochs is %zu (raise it with --epochs)\n",
                 r->state.epoch, epochs);
-    struct weights_metrics metrics = {NAN, NAN, NAN};
+    /* Until an epoch runs, the metrics are those the file recorded. */
+    struct train_metrics metrics = cfg->metrics;
     struct epoch_report rep = {0};
     double started = now_seconds();
     size_t samples = 0;
@@ -441,7 +442,8 @@ static int train(struct run *r, const struct train_args *ta,
 
     if (!ta->quiet) {
         double seconds = now_seconds() - started;
-        fprintf(stderr, "backprop: %zu epochs done", r->state.epoch);
+        fprintf(stderr, "backprop: %zu epoch%s done", r->state.epoch,
+                r->state.epoch == 1 ? "" : "s");
         if (samples)
             fprintf(stderr, " in %.2f s (%.0f samples/s)", seconds,
                     seconds > 0 ? (double)samples / seconds : 0.0);

@@ -302,7 +302,7 @@ int dataset_load(struct dataset *ds, const char *path,
     memset(ds, 0, sizeof *ds);
     f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
-        bp_error_set(err, BP_EIO, "%s: cannot open: %s", file,
+        bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", file,
                      strerror(errno));
         goto fail;
     }

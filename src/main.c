@@ -65,16 +65,18 @@ int cli_help(const char *command)
     return c->run(1, argv, &err);
 }
 
-/* Flushes stdout and reports a failed write (a full disk, a closed pipe)
- * as an error instead of exiting 0 with the data lost. */
+/* Flushes stdout and turns a failed write into exit status 1 instead of
+ * exiting 0 with the data lost. A reader that went away on purpose
+ * (`| head`) gets no message, as with a tool killed by SIGPIPE; any other
+ * failure (a full disk) is reported. */
 static int finish_stdout(int status)
 {
+    errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (status == 0) {
+        if (errno != EPIPE && status == 0)
             fprintf(stderr, "backprop: stdout: write error: %s\n",
-                    strerror(errno));
-            return 1;
-        }
+                    strerror(errno ? errno : EIO));
+        return status ? status : 1;
     }
     return status;
 }

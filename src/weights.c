@@ -273,7 +273,7 @@ static void write_state(struct json_writer *w, const struct network *net,
 char *weights_to_json(const struct config *cfg, const struct network *net,
                       const struct normalization *nz,
                       const struct train_state *state,
-                      const struct weights_metrics *metrics,
+                      const struct train_metrics *metrics,
                       const char *out_path, size_t *len,
                       struct bp_error *err)
 {
@@ -334,7 +334,7 @@ char *weights_to_json(const struct config *cfg, const struct network *net,
 int weights_save(const struct config *cfg, const struct network *net,
                  const struct normalization *nz,
                  const struct train_state *state,
-                 const struct weights_metrics *metrics, const char *out_path,
+                 const struct train_metrics *metrics, const char *out_path,
                  struct bp_error *err)
 {
     size_t len;

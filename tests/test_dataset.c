@@ -345,7 +345,7 @@ START_TEST(features_only_file_is_prediction_input)
 }
 END_TEST
 
-START_TEST(unreadable_file_is_an_io_error)
+START_TEST(missing_file_is_bad_input)
 {
     struct config cfg;
     classifier(&cfg, 2, 3);
@@ -353,7 +353,7 @@ START_TEST(unreadable_file_is_an_io_error)
     struct bp_error err = {0};
     ck_assert_int_eq(dataset_load(&ds, "/nonexistent/backprop.csv", &cfg,
                                   false, &err), -1);
-    ck_assert_int_eq(err.code, BP_EIO);
+    ck_assert_int_eq(err.code, BP_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/backprop.csv: "));
     config_free(&cfg);
 }
@@ -504,7 +504,7 @@ Suite *dataset_suite(void)
     tcase_add_test(bad, wrong_column_count_names_the_expected_layout);
     tcase_add_test(bad, labels_must_be_whole_and_in_range);
     tcase_add_test(bad, csv_errors_carry_the_file_name);
-    tcase_add_test(bad, unreadable_file_is_an_io_error);
+    tcase_add_test(bad, missing_file_is_bad_input);
     suite_add_tcase(s, bad);
 
     TCase *split = tcase_create("split");

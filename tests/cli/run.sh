@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# Command-line tests: each case runs the real binary and checks its exit
+# status, stdout, stderr and the files it leaves behind.
+#
+#   tests/cli/run.sh BACKPROP JSONPATH
+#
+# Prints one line per failure and ends with "N passed, N failed".
+set -u
+
+BP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+JP=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+cd "$(dirname "$0")/../.." || exit 2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+passed=0
+failed=0
+case_ok=1
+current=
+
+note() {
+    [ "$case_ok" -eq 1 ] && printf 'FAIL %s\n' "$current" >&2
+    printf '    %s\n' "$*" >&2
+    case_ok=0
+}
+
+# run CMD...: runs it, keeping stdout, stderr and the exit status.
+run() {
+    "$@" >"$T/stdout" 2>"$T/stderr"
+    status=$?
+}
+
+expect_status() {
+    [ "$status" -eq "$1" ] || note "exit status $status, expected $1; stderr: $(head -c 400 "$T/stderr")"
+}
+
+# The whole of stderr is one line matching the extended regex $1.
+expect_error_line() {
+    local lines
+    lines=$(wc -l <"$T/stderr")
+    [ "$lines" -eq 1 ] || note "stderr has $lines lines, expected 1: $(head -c 400 "$T/stderr")"
+    grep -Eq -- "$1" "$T/stderr" || note "stderr does not match /$1/: $(head -c 400 "$T/stderr")"
+}
+
+expect_stderr() {
+    grep -Eq -- "$1" "$T/stderr" || note "stderr does not match /$1/: $(head -c 400 "$T/stderr")"
+}
+
+expect_stdout() {
+    grep -Eq -- "$1" "$T/stdout" || note "stdout does not match /$1/: $(head -c 400 "$T/stdout")"
+}
+
+expect_empty_stdout() {
+    [ ! -s "$T/stdout" ] || note "stdout is not empty: $(head -c 200 "$T/stdout")"
+}
+
+# json FILE PATH: a value from a JSON file.
+json() {
+    "$JP" "$1" "$2"
+}
+
+# near A B RELATIVE: |A - B| <= RELATIVE * |B|
+near() {
+    awk -v a="$1" -v b="$2" -v r="$3" \
+        'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= r * m) }'
+}
+
+expect_near() { # what value expected relative
+    near "$2" "$3" "$4" || note "$1 is $2, expected $3 (within $4 relative)"
+}
+
+expect_at_least() { # what value minimum
+    awk -v a="$2" -v b="$3" 'BEGIN { exit !(a >= b) }' || note "$1 is $2, expected at least $3"
+}
+
+expect_below() { # what value maximum
+    awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }' || note "$1 is $2, expected below $3"
+}
+
+expect_same_file() {
+    cmp -s "$1" "$2" || note "$1 and $2 differ: $(cmp "$1" "$2" 2>&1 | head -1)"
+}
+
+# ---------------------------------------------------------------- basics
+
+t_help_goes_to_stdout_and_exits_0() {
+    run "$BP" --help
+    expect_status 0
+    expect_stdout '^usage:'
+    expect_stdout 'backprop train CONFIG'
+    run "$BP" help train
+    expect_status 0
+    expect_stdout '--learning-rate'
+    expect_stdout 'default threads here: [0-9]+'
+    run "$BP" train --help
+    expect_status 0
+    expect_stdout 'usage: backprop train'
+}
+
+t_version_prints_the_version() {
+    run "$BP" --version
+    expect_status 0
+    expect_stdout '^backprop [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+t_misuse_exits_2_with_one_line() {
+    run "$BP" trian configs/iris.json
+    expect_status 2
+    expect_error_line '^backprop: unknown command "trian"'
+    run "$BP" train
+    expect_status 2
+    expect_error_line '^backprop: train: missing CONFIG'
+    run "$BP" train configs/iris.json --epochs ten
+    expect_status 2
+    expect_error_line '^backprop: --epochs: expected a whole number, got "ten"$'
+    run "$BP" train configs/iris.json --bogus
+    expect_status 2
+    expect_error_line '^backprop: train: unknown option --bogus$'
+    run "$BP"
+    expect_status 2
+}
+
+# ---------------------------------------------------------- seed example
+
+t_seed_example_writes_the_spec_weights() {
+    run "$BP" train configs/seed-example.json -o "$T/seed.json" --quiet
+    expect_status 0
+    expect_empty_stdout
+    local f="$T/seed.json"
+    # SPEC section 8, to six significant digits.
+    expect_near w32 "$(json "$f" layers.1.weights.0.0)" 0.301778372 1e-6
+    expect_near w30 "$(json "$f" layers.1.bias.0)" 0.103324414 1e-6
+    expect_near w21 "$(json "$f" layers.0.weights.0.0)" 0.200049623 1e-6
+    expect_near w20 "$(json "$f" layers.0.bias.0)" 0.100248113 1e-6
+    expect_near E "$(json "$f" metrics.train_loss)" 0.00914560615 1e-6
+    [ "$(json "$f" state.epoch)" = 1 ] || note "state.epoch is not 1"
+    [ "$(json "$f" state.step)" = 1 ] || note "state.step is not 1"
+    [ "$(json "$f" format)" = backprop.weights/1 ] || note "format is wrong"
+}
+
+t_seed_example_to_stdout() {
+    run "$BP" train configs/seed-example.json -o - --quiet
+    expect_status 0
+    expect_near w32 "$("$JP" "$T/stdout" layers.1.weights.0.0)" 0.301778372 1e-6
+}
+
+# ------------------------------------------------------------ real data
+
+t_iris_reaches_95_percent_validation_accuracy() {
+    run "$BP" train configs/iris.json -o "$T/iris.json"
+    expect_status 0
+    expect_stderr '^epoch +1/50 +loss'
+    expect_stderr 'validation accuracy'
+    expect_at_least "iris validation accuracy" \
+        "$(json "$T/iris.json" metrics.validation_accuracy)" 0.95
+}
+
+t_xor_reaches_a_loss_below_0_01() {
+    run "$BP" train configs/xor.json -o "$T/xor.json" --quiet
+    expect_status 0
+    expect_below "xor loss" "$(json "$T/xor.json" metrics.train_loss)" 0.01
+}
+
+t_diabetes_beats_the_mean_predictor() {
+    run "$BP" train configs/diabetes.json -o "$T/diabetes.json" --quiet
+    expect_status 0
+    run "$BP" eval "$T/diabetes.json" datasets/diabetes.csv
+    expect_status 0
+    # R^2 > 0 is a lower squared error than predicting the mean.
+    expect_at_least "diabetes R^2" "$("$JP" "$T/stdout" r2)" 0.3
+}
+
+t_every_shipped_config_trains() {
+    local c
+    for c in wine breast-cancer digits; do
+        run "$BP" train "configs/$c.json" -o "$T/$c.json" --quiet
+        expect_status 0
+        expect_at_least "$c validation accuracy" \
+            "$(json "$T/$c.json" metrics.validation_accuracy)" 0.9
+    done
+}
+
+# ------------------------------------------------------- determinism
+
+t_weights_identical_for_1_2_and_7_threads() {
+    # digits' 64-64-10 net at batch 13 is big enough to run in parallel;
+    # 13 divides neither 2 nor 7 threads' shares evenly.
+    local n
+    for n in 1 2 7; do
+        run "$BP" train configs/digits.json --epochs 2 --batch-size 13 \
+            --threads "$n" -o "$T/threads-$n.json" --quiet
+        expect_status 0
+    done
+    expect_same_file "$T/threads-1.json" "$T/threads-2.json"
+    expect_same_file "$T/threads-1.json" "$T/threads-7.json"
+}
+
+t_weights_file_reads_back_byte_identical() {
+    run "$BP" train configs/iris.json --epochs 3 -o "$T/a.json" --quiet
+    expect_status 0
+    # Training a file that is already done rewrites it unchanged.
+    run "$BP" train "$T/a.json" -o "$T/b.json"
+    expect_status 0
+    expect_stderr 'nothing to train'
+    expect_same_file "$T/a.json" "$T/b.json"
+}
+
+t_resume_equals_one_uninterrupted_run() {
+    # iris trains with shuffle and momentum 0.9; add a step schedule.
+    local s=(--set training.schedule.type=step --set training.schedule.every=2
+             --set training.schedule.gamma=0.5 --quiet)
+    run "$BP" train configs/iris.json --epochs 3 -o "$T/k.json" "${s[@]}"
+    expect_status 0
+    run "$BP" train "$T/k.json" --epochs 7 -o "$T/resumed.json" --quiet
+    expect_status 0
+    run "$BP" train configs/iris.json --epochs 7 -o "$T/whole.json" "${s[@]}"
+    expect_status 0
+    expect_same_file "$T/resumed.json" "$T/whole.json"
+}
+
+# ------------------------------------------------------------ pipelines
+
+t_train_predict_eval_pipeline() {
+    "$BP" train configs/iris.json -o - --quiet >"$T/model.json"
+    run sh -c "\"$BP\" train configs/iris.json -o - --quiet | \"$BP\" predict - datasets/iris.csv | head -3"
+    expect_status 0
+    [ "$(sed -n 1p "$T/stdout")" = class ] || note "predict header is not 'class'"
+    [ "$(sed -n 2p "$T/stdout")" = setosa ] || note "first iris row not predicted setosa"
+    run sh -c "\"$BP\" train configs/iris.json -o - --quiet | \"$BP\" eval - datasets/iris.csv"
+    expect_status 0
+    expect_at_least "iris accuracy" "$("$JP" "$T/stdout" accuracy)" 0.95
+    [ "$("$JP" "$T/stdout" samples)" = 150 ] || note "eval did not count 150 samples"
+}
+
+t_data_from_stdin() {
+    run sh -c "cat datasets/iris.csv | \"$BP\" train configs/iris.json --data - -o \"$T/stdin.json\" --quiet"
+    expect_status 0
+    run "$BP" train configs/iris.json -o "$T/file.json" --quiet
+    # data.train differs ("-"), so compare the weights.
+    [ "$(json "$T/stdin.json" layers.0.weights)" = "$(json "$T/file.json" layers.0.weights)" ] ||
+        note "weights trained from stdin differ from the file's"
+}
+
+t_log_writes_one_json_object_per_epoch() {
+    run "$BP" train configs/iris.json --epochs 5 -o "$T/l.json" --log "$T/log.jsonl" --quiet
+    expect_status 0
+    [ "$("$JP" -l "$T/log.jsonl")" = 5 ] || note "log does not hold 5 JSON objects"
+    local last
+    last=$(tail -1 "$T/log.jsonl")
+    printf '%s' "$last" >"$T/last.json"
+    [ "$(json "$T/last.json" epoch)" = 5 ] || note "last log line is not epoch 5"
+    json "$T/last.json" validation_accuracy >/dev/null || note "no validation_accuracy in the log"
+}
+
+t_gradcheck_passes_on_every_config() {
+    local c
+    for c in seed-example xor iris wine breast-cancer digits diabetes; do
+        run "$BP" gradcheck "configs/$c.json"
+        expect_status 0
+        expect_stdout '"passed":true'
+        expect_below "$c gradcheck error" "$("$JP" "$T/stdout" worst_relative_error)" 1e-3
+    done
+}
+
+t_info_counts_parameters_and_flops() {
+    run "$BP" info configs/iris.json
+    expect_status 0
+    expect_stdout '^parameters +131 '
+    # forward 2*(4*16 + 16*3) = 224; training adds 4*16*2 + 16*3*2*2 = 320
+    expect_stdout 'FLOPs +224 per sample forward, 544 per sample training'
+}
+
+t_divergence_exits_1_and_keeps_the_previous_file() {
+    printf 'previous\n' >"$T/prev.json"
+    run "$BP" train configs/iris.json --learning-rate 1e30 -o "$T/prev.json" --quiet
+    expect_status 1
+    expect_error_line '^backprop: epoch 1, step [0-9]+: .*diverged.*learning rate'
+    [ "$(cat "$T/prev.json")" = previous ] || note "previous output was overwritten"
+}
+
+# ------------------------------------------------------------ bad input
+
+# bad_config NAME JSON REGEX: training from this config fails with exit
+# 2 and one line naming the place, writing nothing.
+bad_config() {
+    local dir="$T/bad-$RANDOM"
+    mkdir -p "$dir"
+    printf '%s' "$2" >"$dir/config.json"
+    printf 'previous\n' >"$dir/prev.json"
+    run "$BP" train "$dir/config.json" --data datasets/iris.csv -o "$dir/prev.json"
+    expect_status 2
+    expect_error_line "^backprop: $dir/config.json(:[0-9]+:[0-9]+)?: $3"
+    [ "$(cat "$dir/prev.json")" = previous ] || note "$1: previous output changed"
+    run "$BP" train "$dir/config.json" --data datasets/iris.csv -o "$dir/new.json"
+    [ ! -e "$dir/new.json" ] || note "$1: an output file appeared"
+    [ "$(ls -A "$dir" | wc -l)" -eq 2 ] || note "$1: stray files: $(ls -A "$dir")"
+}
+
+IRIS_LAYERS='"layers": [{"units": 8, "activation": "relu"}, {"units": 3, "activation": "softmax"}]'
+
+t_bad_configs_exit_2_naming_the_place() {
+    bad_config syntax '{"input": 4,, }' 'invalid JSON'
+    bad_config position '{
+  "input": 4,
+  "layers": [}' '.*'
+    grep -Eq ':3:[0-9]+: ' "$T/stderr" || note "syntax error not placed on line 3: $(cat "$T/stderr")"
+    bad_config trailing "{\"input\": 4, $IRIS_LAYERS} x" 'invalid JSON'
+    bad_config empty '' 'empty'
+    bad_config not-object '[1, 2]' '.*object'
+    bad_config duplicate "{\"input\": 4, \"input\": 4, $IRIS_LAYERS}" 'input: duplicate key'
+    bad_config unknown "{\"input\": 4, $IRIS_LAYERS, \"trainng\": {}}" 'trainng: unknown key \(did you mean "training"\?\)'
+    bad_config wrong-type "{\"input\": \"four\", $IRIS_LAYERS}" 'input: expected a whole number'
+    bad_config fraction "{\"input\": 4.5, $IRIS_LAYERS}" 'input: .*whole'
+    bad_config non-finite "{\"input\": 4, $IRIS_LAYERS, \"training\": {\"learning_rate\": 1e999}}" 'training.learning_rate: '
+    bad_config negative "{\"input\": 4, $IRIS_LAYERS, \"training\": {\"learning_rate\": -0.1}}" 'training.learning_rate: '
+    bad_config activation '{"input": 4, "layers": [{"units": 8, "activation": "relux"}, {"units": 3, "activation": "softmax"}]}' \
+        'layers\[0\].activation: unknown activation "relux" \(expected one of: sigmoid, tanh, relu, linear, softmax\)'
+    bad_config softmax-hidden '{"input": 4, "layers": [{"units": 8, "activation": "softmax"}, {"units": 3, "activation": "softmax"}]}' \
+        'layers\[0\].activation: '
+    bad_config absurd-units '{"input": 4, "layers": [{"units": 1000000000000, "activation": "relu"}, {"units": 3, "activation": "softmax"}]}' \
+        'layers\[0\].units: '
+    bad_config missing-input "{$IRIS_LAYERS}" 'input: '
+    bad_config weights-shape '{"input": 4, "layers": [{"units": 2, "activation": "relu", "weights": [[1,2,3,4]], "bias": [0,0]}, {"units": 3, "activation": "softmax"}]}' \
+        'layers\[0\].weights'
+    bad_config loss-mismatch "{\"input\": 4, $IRIS_LAYERS, \"loss\": \"mse\"}" 'loss: '
+    bad_config schedule "{\"input\": 4, $IRIS_LAYERS, \"training\": {\"schedule\": {\"type\": \"step\"}}}" 'training.schedule.every: '
+}
+
+t_missing_config_file_exits_2() {
+    run "$BP" train "$T/nonexistent.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/nonexistent.json: "
+}
+
+t_bad_set_override_exits_2() {
+    run "$BP" train configs/iris.json --set training.momentum=fast -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.momentum: '
+    run "$BP" train configs/iris.json --set nokey -o "$T/x.json"
+    expect_status 2
+    expect_error_line '^backprop: --set: expected KEY=VALUE'
+    [ ! -e "$T/x.json" ] || note "an output file appeared"
+}
+
+# bad_csv NAME PRINTF-BYTES REGEX: training on this CSV fails with exit 2
+# and one line naming file:line:column, writing nothing.
+bad_csv() {
+    local dir="$T/csv-$RANDOM"
+    mkdir -p "$dir"
+    printf "$2" >"$dir/data.csv"
+    printf 'previous\n' >"$dir/prev.json"
+    run "$BP" train configs/iris.json --data "$dir/data.csv" -o "$dir/prev.json"
+    expect_status 2
+    expect_error_line "^backprop: $dir/data.csv:$3"
+    [ "$(cat "$dir/prev.json")" = previous ] || note "$1: previous output changed"
+    [ "$(ls -A "$dir" | wc -l)" -eq 2 ] || note "$1: stray files: $(ls -A "$dir")"
+}
+
+H='sepal_length,sepal_width,petal_length,petal_width,species\n'
+R='5.1,3.5,1.4,0.2,0\n'
+
+t_bad_csv_exits_2_naming_line_and_column() {
+    bad_csv ragged "$H$R${R}5.1,3.5,1.4,0\n" '4:5: expected 5 fields, found 4'
+    bad_csv long-row "$H${R}5.1,3.5,1.4,0.2,0,9\n" '3:6: expected 5 fields, found 6'
+    bad_csv empty-cell "$H${R}5.1,,1.4,0.2,0\n" '3:2: empty cell'
+    bad_csv not-a-number "$H$R$R${R}5.1,abc,1.4,0.2,0\n" '5:2: expected a number, got "abc"'
+    bad_csv nan "$H${R}5.1,nan,1.4,0.2,0\n" '3:2: .*(finite|number)'
+    bad_csv inf "$H${R}5.1,3.5,inf,0.2,0\n" '3:3: .*(finite|number)'
+    bad_csv out-of-range "$H${R}5.1,3.5,1e39,0.2,0\n" '3:3: .*out of float range'
+    bad_csv label-range "$H${R}5.1,3.5,1.4,0.2,3\n" '3:5: label 3 is out of range'
+    bad_csv label-fraction "$H${R}5.1,3.5,1.4,0.2,1.5\n" '3:5: label 1.5 is not a whole number'
+    bad_csv quoting "$H${R}5.1,\"3.5,1.4,0.2,0\n" '3:[0-9]+: malformed quoting'
+    bad_csv columns 'a,b,species\n1,2,0\n' '1:[0-9]+: expected 5 columns'
+    bad_csv no-rows "$H" ' ?no data rows'
+    bad_csv empty-file '' ' ?no data rows'
+    bad_csv nul "$H${R}5.1,3\0005,1.4,0.2,0\n" '3:2: NUL byte'
+    bad_csv utf16 '\377\376s\000e\000' '1:1: .*UTF-16'
+    bad_csv gzip '\037\213\010\000' '1:1: .*gzip'
+    bad_csv semicolons 'a;b;c;d;e\n1;2;3;4;0\n' '.*'
+}
+
+t_good_csv_variants_are_accepted() {
+    local dir="$T/good"
+    mkdir -p "$dir"
+    # CRLF, a BOM, blank lines, quotes, spaces and tabs, no final newline.
+    printf '\357\273\277sepal_length,sepal_width,petal_length,petal_width,species\r\n' >"$dir/v.csv"
+    tail -n +2 datasets/iris.csv | sed -n '1,60p' |
+        awk 'NR % 7 == 0 { print "" } { printf "%s\r\n", $0 }' >>"$dir/v.csv"
+    printf ' 5.9 ,\t3.0,"5.1",1.8,2' >>"$dir/v.csv"
+    run "$BP" train configs/iris.json --data "$dir/v.csv" --epochs 2 -o "$dir/v.json" --quiet
+    expect_status 0
+}
+
+# ----------------------------------------------------------------- run
+
+for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
+    current=$t
+    case_ok=1
+    "$t"
+    if [ "$case_ok" -eq 1 ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+done
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
