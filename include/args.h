@@ -41,6 +41,24 @@ int args_next(struct args *a, const struct option_spec *specs,
 /* Writes the option list of specs, aligned, one per line. */
 void args_print_options(const struct option_spec *specs, FILE *file);
 
+#define ARGS_MAX_OPTIONS 16
+#define ARGS_MAX_OPERANDS 2
+
+/* Everything args_collect gathered: the operands in order, and for each
+ * option id (< ARGS_MAX_OPTIONS) whether it was given and its last value. */
+struct args_result {
+    const char *operand[ARGS_MAX_OPERANDS];
+    size_t n_operands;
+    bool given[ARGS_MAX_OPTIONS];
+    const char *value[ARGS_MAX_OPTIONS];
+};
+
+/* Parses all the words of `command` (named in messages): at most
+ * max_operands operands (<= ARGS_MAX_OPERANDS). */
+int args_collect(const char *command, int argc, char **argv,
+                 const struct option_spec *specs, size_t max_operands,
+                 struct args_result *r, struct bp_error *err);
+
 int args_size(const char *option, const char *text, size_t min, size_t max,
               size_t *out, struct bp_error *err);
 int args_double(const char *option, const char *text, double *out,

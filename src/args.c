@@ -85,6 +85,33 @@ int args_next(struct args *a, const struct option_spec *specs,
     return spec->id;
 }
 
+int args_collect(const char *command, int argc, char **argv,
+                 const struct option_spec *specs, size_t max_operands,
+                 struct args_result *r, struct bp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    struct args a = {argc, argv, 0, false};
+    const char *value;
+    for (;;) {
+        int id = args_next(&a, specs, &value, err);
+        if (id == ARGS_END)
+            return 0;
+        if (id == ARGS_ERROR)
+            return bp_error_prefix(err, "%s", command);
+        if (id == ARGS_OPERAND) {
+            if (r->n_operands >= max_operands ||
+                r->n_operands >= ARGS_MAX_OPERANDS)
+                return bp_error_set(err, BP_EUSAGE,
+                                    "%s: unexpected argument \"%s\"", command,
+                                    value);
+            r->operand[r->n_operands++] = value;
+        } else if (id < ARGS_MAX_OPTIONS) {
+            r->given[id] = true;
+            r->value[id] = value;
+        }
+    }
+}
+
 void args_print_options(const struct option_spec *specs, FILE *f)
 {
     for (; specs->id; specs++) {

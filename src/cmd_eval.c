@@ -15,11 +15,9 @@
 #include "model.h"
 #include "trainer.h"
 
-enum { OPT_THREADS = 1, OPT_HELP };
-
 static const struct option_spec eval_options[] = {
-    {OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
-    {OPT_HELP, "help", 'h', NULL, "show this help"},
+    {CLI_OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
 static void double_array(struct json_writer *w, const double *x, size_t n)
@@ -125,42 +123,21 @@ out:
 
 int cmd_eval(int argc, char **argv, struct bp_error *err)
 {
-    struct args a = {argc, argv, 0, false};
-    const char *weights = NULL, *data = NULL, *value;
-    size_t threads = 0;
-    for (;;) {
-        int id = args_next(&a, eval_options, &value, err);
-        if (id == ARGS_END)
-            break;
-        if (id == ARGS_ERROR)
-            return bp_error_prefix(err, "eval");
-        if (id == OPT_HELP) {
-            printf("usage: backprop eval WEIGHTS [DATA|-] [options]\n\n"
-                   "Scores the network on labelled DATA (default: stdin) "
-                   "and writes one\nJSON object of metrics.\n\noptions:\n");
-            args_print_options(eval_options, stdout);
-            return 0;
-        }
-        if (id == OPT_THREADS) {
-            if (args_size("--threads", value, 1, 1024, &threads, err) < 0)
-                return -1;
-        } else if (!weights) {
-            weights = value;
-        } else if (!data) {
-            data = value;
-        } else {
-            return bp_error_set(err, BP_EUSAGE,
-                                "eval: unexpected argument \"%s\"", value);
-        }
+    struct args_result r;
+    if (args_collect("eval", argc, argv, eval_options, 2, &r, err) < 0)
+        return -1;
+    if (r.given[CLI_OPT_HELP]) {
+        printf("usage: backprop eval WEIGHTS [DATA|-] [options]\n\n"
+               "Scores the network on labelled DATA (default: stdin) and "
+               "writes one\nJSON object of metrics.\n\noptions:\n");
+        args_print_options(eval_options, stdout);
+        return 0;
     }
-    if (!weights)
-        return bp_error_set(err, BP_EUSAGE,
-                            "eval: missing WEIGHTS (see backprop help eval)");
-    if (!data)
-        data = "-";
-    if (strcmp(weights, "-") == 0 && strcmp(data, "-") == 0)
-        return bp_error_set(err, BP_EUSAGE,
-                            "eval: WEIGHTS and DATA cannot both be stdin");
-    return evaluate(weights, data,
-                    threads ? (int)threads : trainer_default_threads(), err);
+    const char *weights, *data;
+    int threads;
+    if (cli_file_and_data("eval", "WEIGHTS", &r, true, &weights, &data,
+                          err) < 0 ||
+        cli_threads(&r, &threads, err) < 0)
+        return -1;
+    return evaluate(weights, data, threads, err);
 }

@@ -19,11 +19,11 @@
 
 #define RNG_STREAM_SYNTHETIC 4
 
-enum { OPT_SAMPLES = 1, OPT_HELP };
+enum { OPT_SAMPLES = CLI_OPT_FIRST_OWN };
 
 static const struct option_spec gradcheck_options[] = {
     {OPT_SAMPLES, "samples", 0, "N", "samples to check on (default 16)"},
-    {OPT_HELP, "help", 'h', NULL, "show this help"},
+    {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
 static void print_help(void)
@@ -160,37 +160,22 @@ out:
 
 int cmd_gradcheck(int argc, char **argv, struct bp_error *err)
 {
-    struct args a = {argc, argv, 0, false};
-    const char *config = NULL, *data = NULL, *value;
-    size_t samples = 16;
-    for (;;) {
-        int id = args_next(&a, gradcheck_options, &value, err);
-        if (id == ARGS_END)
-            break;
-        if (id == ARGS_ERROR)
-            return bp_error_prefix(err, "gradcheck");
-        if (id == OPT_HELP) {
-            print_help();
-            return 0;
-        }
-        if (id == OPT_SAMPLES) {
-            if (args_size("--samples", value, 1, 4096, &samples, err) < 0)
-                return -1;
-        } else if (!config) {
-            config = value;
-        } else if (!data) {
-            data = value;
-        } else {
-            return bp_error_set(err, BP_EUSAGE,
-                                "gradcheck: unexpected argument \"%s\"", value);
-        }
+    struct args_result r;
+    if (args_collect("gradcheck", argc, argv, gradcheck_options, 2, &r,
+                     err) < 0)
+        return -1;
+    if (r.given[CLI_OPT_HELP]) {
+        print_help();
+        return 0;
     }
-    if (!config)
-        return bp_error_set(err, BP_EUSAGE,
-                            "gradcheck: missing CONFIG (see backprop help "
-                            "gradcheck)");
-    if (data && strcmp(config, "-") == 0 && strcmp(data, "-") == 0)
-        return bp_error_set(err, BP_EUSAGE,
-                            "gradcheck: CONFIG and DATA cannot both be stdin");
+    const char *config, *data;
+    size_t samples = 16;
+    if (cli_file_and_data("gradcheck", "CONFIG", &r, false, &config, &data,
+                          err) < 0)
+        return -1;
+    if (r.given[OPT_SAMPLES] &&
+        args_size("--samples", r.value[OPT_SAMPLES], 1, 4096, &samples,
+                  err) < 0)
+        return -1;
     return check(config, data, samples, err);
 }

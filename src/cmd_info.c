@@ -9,10 +9,8 @@
 #include "cli.h"
 #include "model.h"
 
-enum { OPT_HELP = 1 };
-
 static const struct option_spec info_options[] = {
-    {OPT_HELP, "help", 'h', NULL, "show this help"},
+    {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
 static void print_info(const struct model *m)
@@ -43,29 +41,20 @@ static void print_info(const struct model *m)
 
 int cmd_info(int argc, char **argv, struct bp_error *err)
 {
-    struct args a = {argc, argv, 0, false};
-    const char *path = NULL, *value;
-    for (;;) {
-        int id = args_next(&a, info_options, &value, err);
-        if (id == ARGS_END)
-            break;
-        if (id == ARGS_ERROR)
-            return bp_error_prefix(err, "info");
-        if (id == OPT_HELP) {
-            printf("usage: backprop info CONFIG|WEIGHTS\n\n"
-                   "Shows the layers, parameter count and floating-point "
-                   "operations per\nsample (a multiply-add counts two) of a "
-                   "config or weights file.\n");
-            return 0;
-        }
-        if (path)
-            return bp_error_set(err, BP_EUSAGE,
-                                "info: unexpected argument \"%s\"", value);
-        path = value;
+    struct args_result r;
+    if (args_collect("info", argc, argv, info_options, 1, &r, err) < 0)
+        return -1;
+    if (r.given[CLI_OPT_HELP]) {
+        printf("usage: backprop info CONFIG|WEIGHTS\n\n"
+               "Shows the layers, parameter count and floating-point "
+               "operations per\nsample (a multiply-add counts two) of a "
+               "config or weights file.\n");
+        return 0;
     }
-    if (!path)
-        return bp_error_set(err, BP_EUSAGE,
-                            "info: missing CONFIG (see backprop help info)");
+    const char *path, *unused;
+    if (cli_file_and_data("info", "CONFIG", &r, false, &path, &unused, err) <
+        0)
+        return -1;
     struct model m;
     if (model_load(&m, path, false, err) < 0)
         return -1;

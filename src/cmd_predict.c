@@ -15,12 +15,12 @@
 #include "model.h"
 #include "trainer.h"
 
-enum { OPT_PROBA = 1, OPT_THREADS, OPT_HELP };
+enum { OPT_PROBA = CLI_OPT_FIRST_OWN };
 
 static const struct option_spec predict_options[] = {
     {OPT_PROBA, "proba", 0, NULL, "also write each class's probability"},
-    {OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
-    {OPT_HELP, "help", 'h', NULL, "show this help"},
+    {CLI_OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
 /* Writes a CSV field, quoted when it needs to be (RFC 4180). */
@@ -127,46 +127,21 @@ out:
 
 int cmd_predict(int argc, char **argv, struct bp_error *err)
 {
-    struct args a = {argc, argv, 0, false};
-    const char *weights = NULL, *data = NULL, *value;
-    bool proba = false;
-    size_t threads = 0;
-    for (;;) {
-        int id = args_next(&a, predict_options, &value, err);
-        if (id == ARGS_END)
-            break;
-        if (id == ARGS_ERROR)
-            return bp_error_prefix(err, "predict");
-        if (id == OPT_HELP) {
-            printf("usage: backprop predict WEIGHTS [DATA|-] [options]\n\n"
-                   "Writes one CSV row of predictions per row of DATA "
-                   "(default: stdin).\n\noptions:\n");
-            args_print_options(predict_options, stdout);
-            return 0;
-        }
-        if (id == OPT_PROBA) {
-            proba = true;
-        } else if (id == OPT_THREADS) {
-            if (args_size("--threads", value, 1, 1024, &threads, err) < 0)
-                return -1;
-        } else if (!weights) {
-            weights = value;
-        } else if (!data) {
-            data = value;
-        } else {
-            return bp_error_set(err, BP_EUSAGE,
-                                "predict: unexpected argument \"%s\"", value);
-        }
+    struct args_result r;
+    if (args_collect("predict", argc, argv, predict_options, 2, &r, err) < 0)
+        return -1;
+    if (r.given[CLI_OPT_HELP]) {
+        printf("usage: backprop predict WEIGHTS [DATA|-] [options]\n\n"
+               "Writes one CSV row of predictions per row of DATA "
+               "(default: stdin).\n\noptions:\n");
+        args_print_options(predict_options, stdout);
+        return 0;
     }
-    if (!weights)
-        return bp_error_set(err, BP_EUSAGE,
-                            "predict: missing WEIGHTS (see backprop help "
-                            "predict)");
-    if (!data)
-        data = "-";
-    if (strcmp(weights, "-") == 0 && strcmp(data, "-") == 0)
-        return bp_error_set(err, BP_EUSAGE,
-                            "predict: WEIGHTS and DATA cannot both be stdin");
-    return predict(weights, data, proba,
-                   threads ? (int)threads : trainer_default_threads(), err);
+    const char *weights, *data;
+    int threads;
+    if (cli_file_and_data("predict", "WEIGHTS", &r, true, &weights, &data,
+                          err) < 0 ||
+        cli_threads(&r, &threads, err) < 0)
+        return -1;
+    return predict(weights, data, r.given[OPT_PROBA], threads, err);
 }

@@ -278,6 +278,67 @@ t_divergence_exits_1_and_keeps_the_previous_file() {
     [ "$(cat "$T/prev.json")" = previous ] || note "previous output was overwritten"
 }
 
+t_predict_writes_classes_probabilities_and_regression_outputs() {
+    "$BP" train configs/iris.json -o "$T/iris-p.json" --quiet
+    run "$BP" predict --proba "$T/iris-p.json" datasets/iris.csv
+    expect_status 0
+    [ "$(sed -n 1p "$T/stdout")" = "class,p_setosa,p_versicolor,p_virginica" ] ||
+        note "proba header: $(sed -n 1p "$T/stdout")"
+    [ "$(wc -l <"$T/stdout")" -eq 151 ] || note "expected 151 lines of predictions"
+    # Features only, from stdin: the label column is optional.
+    run sh -c "cut -d, -f1-4 datasets/iris.csv | \"$BP\" predict \"$T/iris-p.json\""
+    expect_status 0
+    [ "$(wc -l <"$T/stdout")" -eq 151 ] || note "features-only input not predicted"
+    "$BP" train configs/diabetes.json -o "$T/diab-p.json" --quiet --epochs 5
+    run "$BP" predict "$T/diab-p.json" datasets/diabetes.csv
+    expect_status 0
+    [ "$(sed -n 1p "$T/stdout")" = progression ] || note "regression header: $(sed -n 1p "$T/stdout")"
+}
+
+t_predict_and_eval_refuse_misuse() {
+    run "$BP" predict
+    expect_status 2
+    expect_error_line '^backprop: predict: missing WEIGHTS'
+    run "$BP" eval - -
+    expect_status 2
+    expect_error_line '^backprop: eval: WEIGHTS and DATA cannot both be stdin$'
+    run "$BP" predict configs/iris.json datasets/iris.csv
+    expect_status 2
+    expect_error_line '^backprop: configs/iris.json: layers\[0\]: no weights'
+    run "$BP" eval configs/seed-example.json datasets/iris.csv
+    expect_status 2
+    expect_error_line 'data.targets\[0\]: no column named "T" in datasets/iris.csv'
+}
+
+t_every_command_has_help() {
+    local c
+    for c in train predict eval gradcheck info; do
+        run "$BP" help "$c"
+        expect_status 0
+        expect_stdout "^usage: backprop $c"
+    done
+    run "$BP" help nothing
+    expect_status 2
+}
+
+t_checkpoints_are_written_during_training() {
+    run "$BP" train configs/iris.json --epochs 4 --checkpoint-every 2 \
+        -o "$T/ck.json" --log "$T/ck.log" --quiet
+    expect_status 0
+    [ "$(json "$T/ck.json" state.epoch)" = 4 ] || note "final state.epoch is not 4"
+    run "$BP" train configs/iris.json --checkpoint-every 2 -o -
+    expect_status 2
+    expect_error_line 'checkpoint-every needs -o FILE'
+}
+
+t_info_reads_weights_files() {
+    "$BP" train configs/iris.json --epochs 2 -o "$T/info.json" --quiet
+    run "$BP" info "$T/info.json"
+    expect_status 0
+    expect_stdout 'weights file'
+    expect_stdout '^trained +2 epochs, 16 steps'  # 120 rows in batches of 16
+}
+
 # ------------------------------------------------------------ bad input
 
 # bad_config NAME JSON REGEX: training from this config fails with exit

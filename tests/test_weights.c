@@ -1,0 +1,210 @@
+/* The weights file: canonical text, bit-exact round trips through
+ * config_load, paths rewritten for the file's folder, atomic writes. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "json_writer.h"
+#include "nets.h"
+#include "testutil.h"
+#include "weights.h"
+
+/* A scratch folder for this test process. */
+static const char *scratch(void)
+{
+    static char dir[256];
+    snprintf(dir, sizeof dir, "%s/bp_weights_%d",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    mkdir(dir, 0755);
+    return dir;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+/* Writes a trained-looking 3-5-2 net with momentum state, reads it back
+ * with config_load, writes it again: the bytes must agree. */
+START_TEST(weights_file_round_trips_byte_for_byte)
+{
+    struct config cfg;
+    struct network net;
+    size_t units[2] = {5, 2};
+    enum activation acts[2] = {ACT_TANH, ACT_SOFTMAX};
+    nets_config(&cfg, 3, 2, units, acts, LOSS_CROSS_ENTROPY, 7);
+    cfg.data.has_label = true;
+    cfg.data.label.index = 3;
+    cfg.training.momentum = 0.9;
+    cfg.training.schedule = SCHEDULE_STEP;
+    cfg.training.schedule_every = 3;
+    cfg.training.schedule_gamma = 0.1;
+    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+    /* Awkward values: subnormal, negative zero, large, many digits. */
+    net.params[0] = 1e-40f;
+    net.params[1] = -0.0f;
+    net.params[2] = 3.4e38f;
+    net.params[3] = 0.1f;
+    float mean[3] = {1.5f, -2.25f, 1e-3f}, std[3] = {0.3f, 1.0f, 7.0f};
+    struct normalization nz = {3, mean, std};
+    float *velocity = calloc(net.n_params, sizeof *velocity);
+    nets_random(velocity, net.n_params, 3);
+    struct train_state state = {4, 17, velocity, true, 0.01};
+    struct train_metrics metrics = {0.25, NAN, 0.875};
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/a.weights.json", scratch());
+    struct bp_error err = {0};
+    ck_assert_msg(weights_save(&cfg, &net, &nz, &state, &metrics, path,
+                               &err) == 0, "%s", err.msg);
+    char *first = slurp(path);
+
+    struct config back;
+    ck_assert_msg(config_load(&back, path, NULL, 0, &err) == 0, "%s",
+                  err.msg);
+    ck_assert(back.is_weights);
+    struct network net2;
+    ck_assert_int_eq(network_create(&net2, &back, NULL), 0);
+    ck_assert_mem_eq(net2.params, net.params, net.n_params * sizeof(float));
+    ck_assert_mem_eq(back.state.velocity, velocity,
+                     net.n_params * sizeof(float));
+    ck_assert_uint_eq(back.state.epoch, 4);
+    ck_assert_uint_eq(back.state.step, 17);
+    ck_assert_double_eq(back.metrics.validation_accuracy, 0.875);
+    ck_assert(isnan(back.metrics.validation_loss));
+
+    ck_assert_int_eq(weights_save(&back, &net2, &back.normalization,
+                                  &back.state, &back.metrics, path, &err),
+                     0);
+    char *second = slurp(path);
+    ck_assert_str_eq(first, second);
+
+    free(first);
+    free(second);
+    free(velocity);
+    network_free(&net);
+    network_free(&net2);
+    config_free(&cfg);
+    config_free(&back);
+}
+END_TEST
+
+START_TEST(data_paths_are_rewritten_for_the_files_folder)
+{
+    struct config cfg;
+    struct network net;
+    size_t units[1] = {1};
+    enum activation acts[1] = {ACT_LINEAR};
+    nets_config(&cfg, 1, 1, units, acts, LOSS_MSE, 1);
+    const char *dir = scratch();
+    char sub[512], data[600], out[600];
+    snprintf(sub, sizeof sub, "%s/models", dir);
+    mkdir(sub, 0755);
+    snprintf(data, sizeof data, "%s/train.csv", dir);
+    FILE *f = fopen(data, "w");
+    fputs("x,y\n1,2\n", f);
+    fclose(f);
+    cfg.data.train = strdup(data);
+    snprintf(out, sizeof out, "%s/m.json", sub);
+    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+    struct normalization nz = {0};
+    struct train_state st = {0};
+    struct train_metrics m = {NAN, NAN, NAN};
+    size_t len;
+    char *text = weights_to_json(&cfg, &net, &nz, &st, &m, out, &len, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "\"train\": \"../train.csv\""));
+    free(text);
+    network_free(&net);
+    config_free(&cfg);
+}
+END_TEST
+
+START_TEST(json_writer_formats_numbers_exactly)
+{
+    struct json_writer w;
+    json_writer_init(&w, true);
+    json_begin_object(&w);
+    json_key(&w, "f");
+    json_float(&w, 0.1f);
+    json_key(&w, "d");
+    json_double(&w, 0.1);
+    json_key(&w, "nan");
+    json_double(&w, NAN);
+    json_key(&w, "s");
+    json_string(&w, "a\"b\\\n\x01");
+    json_key(&w, "a");
+    json_begin_array(&w, false);
+    json_size(&w, 3);
+    json_bool(&w, false);
+    json_null(&w);
+    json_end_array(&w);
+    json_end_object(&w);
+    size_t len;
+    char *text = json_writer_finish(&w, &len, NULL);
+    ck_assert_str_eq(text, "{\"f\":0.100000001,\"d\":0.1,\"nan\":null,"
+                           "\"s\":\"a\\\"b\\\\\\n\\u0001\",\"a\":[3,false,"
+                           "null]}\n");
+    ck_assert_uint_eq(len, strlen(text));
+    free(text);
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_and_keeps_the_mode)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/atomic.txt", scratch());
+    FILE *f = fopen(path, "w");
+    fputs("old", f);
+    fclose(f);
+    chmod(path, 0640);
+    ck_assert_int_eq(atomic_write_file(path, "new!", 4, NULL), 0);
+    char *text = slurp(path);
+    ck_assert_str_eq(text, "new!");
+    free(text);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0640);
+}
+END_TEST
+
+START_TEST(atomic_write_failure_leaves_the_target_untouched)
+{
+    struct bp_error err = {0};
+    ck_assert_int_eq(atomic_write_file("/nonexistent-folder/x.json", "x", 1,
+                                       &err),
+                     -1);
+    ck_assert_int_eq(err.code, BP_EIO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent-folder/x.json: "));
+    ck_assert_int_eq(atomic_check_writable("/nonexistent-folder/x.json",
+                                           &err),
+                     -1);
+    ck_assert_int_eq(atomic_check_writable(scratch(), &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "is a folder"));
+    ck_assert_int_eq(atomic_check_writable("-", &err), 0);
+}
+END_TEST
+
+Suite *weights_suite(void)
+{
+    Suite *s = suite_create("weights");
+    TCase *tc = tcase_create("weights");
+    tcase_add_test(tc, weights_file_round_trips_byte_for_byte);
+    tcase_add_test(tc, data_paths_are_rewritten_for_the_files_folder);
+    tcase_add_test(tc, json_writer_formats_numbers_exactly);
+    tcase_add_test(tc, atomic_write_replaces_and_keeps_the_mode);
+    tcase_add_test(tc, atomic_write_failure_leaves_the_target_untouched);
+    suite_add_tcase(s, tc);
+    return s;
+}
