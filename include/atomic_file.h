@@ -5,7 +5,8 @@
  * which is flushed, fsync'ed and renamed over the target; then the folder
  * is fsync'ed so the rename itself is durable.
  *
- * The path "-" means standard output: the bytes are written and flushed,
+ * A target that exists but is not a regular file (/dev/null, a FIFO) is
+ * written directly, never replaced. The path "-" means standard output: the bytes are written and flushed,
  * and a write error (a full disk, a closed pipe) is reported, not ignored.
  */
 #ifndef ATOMIC_FILE_H

@@ -57,11 +57,36 @@ static mode_t target_mode(const char *path)
     return 0666 & ~mask;
 }
 
+/* A target that exists and is not a regular file (/dev/null, a FIFO, a
+ * terminal) cannot be replaced by renaming, and must not be: the bytes are
+ * written to it directly. */
+static int write_special(const char *path, const void *data, size_t len,
+                         struct bp_error *err)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return bp_error_set(err, BP_EIO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    int rc = write_all(fd, data, len);
+    int saved = errno;
+    if (close(fd) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc < 0)
+        return bp_error_set(err, BP_EIO, "%s: write failed: %s", path,
+                            strerror(saved));
+    return 0;
+}
+
 int atomic_write_file(const char *path, const void *data, size_t len,
                       struct bp_error *err)
 {
     if (strcmp(path, "-") == 0)
         return write_stdout(data, len, err);
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return write_special(path, data, len, err);
 
     char dir[4096];
     folder_of(path, dir, sizeof dir);
@@ -118,6 +143,11 @@ int atomic_check_writable(const char *path, struct bp_error *err)
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return bp_error_set(err, BP_EIO, "%s: is a folder, not a file", path);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return access(path, W_OK) == 0
+                   ? 0
+                   : bp_error_set(err, BP_EIO, "%s: cannot write: %s", path,
+                                  strerror(errno));
     char dir[4096];
     folder_of(path, dir, sizeof dir);
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))

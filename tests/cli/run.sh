@@ -452,6 +452,13 @@ t_good_csv_variants_are_accepted() {
     expect_status 0
 }
 
+t_output_to_a_device_writes_through_it() {
+    # -o /dev/null must not replace the device with a regular file.
+    run "$BP" train configs/seed-example.json -o /dev/null --quiet
+    expect_status 0
+    [ -c /dev/null ] || note "/dev/null is no longer a character device"
+}
+
 # ----------------------------------------------------------------- run
 
 for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
