@@ -8,7 +8,10 @@
 # WERROR=1 turns warnings into errors (CI does).
 
 CC       ?= cc
-OPT      ?= -O2
+OPT      ?= -O3
+# The dense kernels use AVX2 + FMA when the target has them; `make ARCH=`
+# builds the portable C kernels instead.
+ARCH     ?= -march=native
 BUILD    ?= build
 BIN      ?= backprop
 PREFIX   ?= /usr/local
@@ -25,7 +28,7 @@ PKG_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(WARN) \
+ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp $(OPT) $(ARCH) $(WARN) \
              $(SAN) -Iinclude $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lcsv -lm
@@ -35,7 +38,7 @@ OBJ      := $(SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo check test unit cli asan clean install
+.PHONY: all deps demo check test unit cli asan clean install FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -47,10 +50,18 @@ $(BUILD)/libbackprop.a: $(OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+# Objects depend on the flags they were built with: the stamp is rewritten
+# only when the flags change (WERROR=1 after a plain build rebuilds all).
+FLAGS_STAMP = $(BUILD)/.flags
+$(FLAGS_STAMP): FORCE | $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+FORCE:
+
+$(BUILD)/%.o: src/%.c $(FLAGS_STAMP) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
+$(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests \
 	  -I$(BUILD)/tests -c -o $@ $<
 
@@ -109,3 +120,76 @@ clean:
 	rm -rf build $(BIN)
 
 -include $(OBJ:.o=.d) $(BUILD)/main.d $(TEST_OBJ:.o=.d) $(BUILD)/tests/check_main.d
+
+# ---- fuzz (see tests/fuzz/README.md) ----
+# `make fuzz` builds the libFuzzer targets with clang into build/fuzz/ and
+# runs each for FUZZ_SECONDS; it fails if any target finds a crash, leak,
+# undefined behaviour, timeout or out-of-memory (saved under
+# build/fuzz/artifacts/). New inputs go to build/fuzz/corpus/NAME; the
+# seeds in tests/fuzz/corpus/NAME are only read.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
+FUZZ_DIR     := build/fuzz
+FUZZ_TARGETS := config csv weights
+FUZZ_SAN     := -fsanitize=address,undefined,float-cast-overflow \
+                -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp -O1 -g \
+                -fno-omit-frame-pointer $(WARN) -Iinclude $(PKG_CFLAGS) \
+                -MMD -MP $(CFLAGS)
+# Only the modules the parsers and the weights writer need.
+FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o jsonscan.o suggest.o \
+                  table.o dataset.o rng.o weights.o json_writer.o \
+                  atomic_file.o network.o kernels.o bp_error.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+# Per target: longest input tried, and its dictionary.
+FUZZ_MAX_LEN_config  := 8192
+FUZZ_MAX_LEN_csv     := 4096
+FUZZ_MAX_LEN_weights := 32768
+FUZZ_DICT_config     := tests/fuzz/json.dict
+FUZZ_DICT_csv        := tests/fuzz/csv.dict
+FUZZ_DICT_weights    := tests/fuzz/json.dict
+
+.PHONY: fuzz fuzz-build
+.SECONDARY: $(FUZZ_OBJ)
+
+$(FUZZ_DIR)/%.o: src/%.c
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	  -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes $(FUZZ_SAN) \
+	  -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lcsv -lm
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_DIR)/artifacts; failed=; \
+	for t in $(FUZZ_TARGETS); do \
+	  case $$t in \
+	    config) len=$(FUZZ_MAX_LEN_config); dict=$(FUZZ_DICT_config);; \
+	    csv) len=$(FUZZ_MAX_LEN_csv); dict=$(FUZZ_DICT_csv);; \
+	    *) len=$(FUZZ_MAX_LEN_weights); dict=$(FUZZ_DICT_weights);; \
+	  esac; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -max_len=$$len -dict=$$dict \
+	    -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- $(FUZZ_FLAGS) \
+	    $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
+	    > $(FUZZ_DIR)/fuzz_$$t.log 2>&1 \
+	    || failed="$$failed $$t"; \
+	  grep -E '^#[0-9]+ +DONE|^stat::number_of_executed_units|^stat::peak_rss_mb' \
+	    $(FUZZ_DIR)/fuzz_$$t.log | sed 's/^/  /'; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  for t in $$failed; do \
+	    echo "fuzz_$$t FOUND A PROBLEM (log: $(FUZZ_DIR)/fuzz_$$t.log):"; \
+	    grep -E '^==[0-9]+==ERROR|SUMMARY|fuzz check failed|Test unit written' \
+	      $(FUZZ_DIR)/fuzz_$$t.log | head -5 | sed 's/^/  /'; \
+	  done; exit 1; \
+	fi; echo "fuzz: no findings"
+
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

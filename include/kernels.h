@@ -4,10 +4,11 @@
  * comments, row-major. No allocation, I/O or error reporting here, and no
  * project header: this is the bottom of the include graph.
  *
- * Threads: every kernel shares its work out with an orphaned
- * `#pragma omp for`, so called inside a `#pragma omp parallel` region (as
- * the trainer does) the team splits it, and called outside one it runs on
- * the calling thread. Each kernel ends with the loop's implicit barrier.
+ * Threads: every kernel shares its work out among the enclosing OpenMP
+ * team (an orphaned `omp for`, or an equal split by thread number), so
+ * called inside a `#pragma omp parallel` region (as the trainer does) the
+ * team splits it, and called outside one it runs on the calling thread.
+ * Every kernel ends with a barrier.
  * Work is split by what a thread writes (output rows, or samples), and every
  * output element is summed by the same code in the same order whatever the
  * split, so results are bit-identical for any thread count (SPEC section 6).
@@ -68,16 +69,14 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
 void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
                                   const float *y, const float *t, size_t B);
 
-/* x[i] *= s over n elements. */
-void kernel_scale(float *x, float s, size_t n);
-
-/* One step of PyTorch's SGD (SPEC section 7) over n parameters:
- *   g += weight_decay * w
+/* One step of PyTorch's SGD (SPEC section 7) over n parameters, from the
+ * summed gradient g and scale = 1 / batch size:
+ *   g  = g * scale + weight_decay * w          (the mean, then the decay)
  *   v  = first ? g : momentum * v + g          (skipped if v is NULL)
  *   w -= lr * (nesterov ? g + momentum * v : v)
  * With v NULL (no momentum) the step is w -= lr * g. g is modified. */
-void kernel_sgd_step(float *w, float *v, float *g, size_t n, float lr,
-                     float momentum, float weight_decay, int nesterov,
-                     int first);
+void kernel_sgd_step(float *w, float *v, float *g, size_t n, float scale,
+                     float lr, float momentum, float weight_decay,
+                     int nesterov, int first);
 
 #endif

@@ -19,12 +19,13 @@ double optim_learning_rate(const struct training_config *tc, size_t epoch);
 /* Whether the optimizer keeps a momentum buffer. */
 bool optim_uses_velocity(const struct training_config *tc);
 
-/* One update of params from the mean gradient grad (modified: weight decay
- * is added to it). velocity is NULL without momentum; `first` makes this
- * the buffer's first step (v = g). Shares the work of an enclosing OpenMP
- * team like a kernel. */
+/* One update of params from grad, the gradient SUMMED over a batch of
+ * batch_size samples (its mean is taken here; grad is left holding the
+ * mean plus weight decay). velocity is NULL without momentum; `first`
+ * makes this the buffer's first step (v = g). Shares the work of an
+ * enclosing OpenMP team like a kernel. */
 void optim_step(const struct training_config *tc, double learning_rate,
                 float *params, float *velocity, float *grad, size_t n,
-                bool first);
+                size_t batch_size, bool first);
 
 #endif

@@ -598,7 +598,7 @@ static int as_real(struct ctx *x, const cJSON *v, enum real_rule rule,
 static int as_float(struct ctx *x, const cJSON *v, bool nonzero, float *out)
 {
     char d[DESC_MAX];
-    double n;
+    double n = 0;
     if (as_real(x, v, REAL_ANY, &n))
         return -1;
     if (fabs(n) > FLT_MAX)
@@ -1754,14 +1754,17 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-int config_load(struct config *cfg, const char *path,
-                const struct config_override *overrides, size_t n_overrides,
-                struct bp_error *err)
+/* Parses text[0..len) (text[len] must be '\0', which cJSON and the
+ * syntax check rely on) as the contents of `path`, into *cfg. */
+static int load_text(struct config *cfg, const char *path, const char *text,
+                     size_t len, bool read_file,
+                     const struct config_override *overrides,
+                     size_t n_overrides, struct bp_error *err)
 {
     struct config c;
     struct path_origin po = {false, false, false};
-    char *text = NULL;
-    size_t len = 0;
+    char *owned = NULL;
+    size_t owned_len = 0;
     cJSON *root = NULL;
     memset(cfg, 0, sizeof *cfg);
     memset(&c, 0, sizeof c);
@@ -1777,19 +1780,52 @@ int config_load(struct config *cfg, const char *path,
         goto fail;
     }
     struct ctx x = {c.name, {"", 0}, err};
-    if (read_text(path, c.name, &text, &len, err) ||
-        parse_text(&x, text, len, &root) ||
+    if (read_file) {
+        if (read_text(path, c.name, &owned, &owned_len, err))
+            goto fail;
+        text = owned;
+        len = owned_len;
+    }
+    if (parse_text(&x, text, len, &root) ||
         reject_duplicate_keys(&x, root) ||
         apply_overrides(root, overrides, n_overrides, &po, err) ||
         validate(&x, root, &c, &po))
         goto fail;
     cJSON_Delete(root);
-    free(text);
+    free(owned);
     *cfg = c;
     return 0;
 fail:
     cJSON_Delete(root);
-    free(text);
+    free(owned);
     config_free(&c);
     return -1;
+}
+
+int config_load(struct config *cfg, const char *path,
+                const struct config_override *overrides, size_t n_overrides,
+                struct bp_error *err)
+{
+    return load_text(cfg, path, NULL, 0, true, overrides, n_overrides, err);
+}
+
+int config_parse_buffer(struct config *cfg, const char *path,
+                        const char *text, size_t len,
+                        const struct config_override *overrides,
+                        size_t n_overrides, struct bp_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    /* parse_text and cJSON need a terminated copy; the caller's bytes
+     * need not be. */
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return bp_error_set(err, BP_ENOMEM, "%s: out of memory",
+                            path ? path : "config");
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    int rc = load_text(cfg, path, copy, len, false, overrides, n_overrides,
+                       err);
+    free(copy);
+    return rc;
 }

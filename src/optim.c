@@ -33,9 +33,10 @@ bool optim_uses_velocity(const struct training_config *tc)
 
 void optim_step(const struct training_config *tc, double learning_rate,
                 float *params, float *velocity, float *grad, size_t n,
-                bool first)
+                size_t batch_size, bool first)
 {
-    kernel_sgd_step(params, velocity, grad, n, (float)learning_rate,
+    kernel_sgd_step(params, velocity, grad, n, 1.0f / (float)batch_size,
+                    (float)learning_rate,
                     (float)tc->momentum, (float)tc->weight_decay,
                     tc->nesterov, first);
 }

@@ -10,7 +10,6 @@
 
 #include <omp.h>
 
-#include "kernels.h"
 #include "metrics.h"
 #include "optim.h"
 #include "rng.h"
@@ -143,7 +142,6 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
     struct workspace *ws = &tr->ws;
     float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
     bool first = !tr->velocity_ready;
-    float inv_n = 1.0f / (float)n;
     bool parallel = run_parallel(tr->threads, tr->flops_per_sample * (double)n);
 
 #pragma omp parallel num_threads(tr->threads) if (parallel)
@@ -151,9 +149,8 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
         network_forward(net, ws, n);
         network_loss(net, ws, n);
         network_backward(net, ws, n, tr->grad);
-        kernel_scale(tr->grad, inv_n, net->n_params);
         optim_step(tr->tc, learning_rate, net->params, velocity, tr->grad,
-                   net->n_params, first);
+                   net->n_params, n, first);
     }
     tr->velocity_ready = true;
 }

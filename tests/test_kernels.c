@@ -119,20 +119,20 @@ START_TEST(sgd_step_follows_pytorch)
     /* Worked by hand from torch.optim.SGD's update rule (SPEC section 7):
      * w=1, g=0.5, lr=0.1, momentum=0.9, weight_decay=0.01. */
     float w = 1.0f, v = 0.0f, g = 0.5f;
-    kernel_sgd_step(&w, &v, &g, 1, 0.1f, 0.9f, 0.01f, 0, 1);
+    kernel_sgd_step(&w, &v, &g, 1, 1.0f, 0.1f, 0.9f, 0.01f, 0, 1);
     ck_assert_double_eq_tol(v, 0.51, 1e-7);
     ck_assert_double_eq_tol(w, 0.949, 1e-7);
     g = 0.5f;
-    kernel_sgd_step(&w, &v, &g, 1, 0.1f, 0.9f, 0.01f, 0, 0);
+    kernel_sgd_step(&w, &v, &g, 1, 1.0f, 0.1f, 0.9f, 0.01f, 0, 0);
     ck_assert_double_eq_tol(v, 0.9 * 0.51 + 0.5 + 0.01 * 0.949, 1e-6);
     ck_assert_double_eq_tol(w, 0.949 - 0.1 * (0.9 * 0.51 + 0.50949), 1e-6);
 
     float wn = 1.0f, vn = 0.0f, gn = 0.5f;
-    kernel_sgd_step(&wn, &vn, &gn, 1, 0.1f, 0.9f, 0.01f, 1, 1);
+    kernel_sgd_step(&wn, &vn, &gn, 1, 1.0f, 0.1f, 0.9f, 0.01f, 1, 1);
     ck_assert_double_eq_tol(wn, 1.0 - 0.1 * (0.51 + 0.9 * 0.51), 1e-7);
 
     float wp = 1.0f, gp = 0.5f;
-    kernel_sgd_step(&wp, NULL, &gp, 1, 0.1f, 0.0f, 0.0f, 0, 1);
+    kernel_sgd_step(&wp, NULL, &gp, 1, 1.0f, 0.1f, 0.0f, 0.0f, 0, 1);
     ck_assert_float_eq(wp, 0.95f);
 }
 END_TEST

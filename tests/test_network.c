@@ -55,7 +55,7 @@ START_TEST(seed_example_intermediate_values)
     ck_assert_double_eq_tol(grad[0], -0.000496226638, SMALL_TOLERANCE); /* dE/dw21 */
     ck_assert_double_eq_tol(grad[1], -0.00248113319, SMALL_TOLERANCE);  /* dE/dw20 */
 
-    optim_step(&cfg.training, 0.1, net.params, NULL, grad, net.n_params,
+    optim_step(&cfg.training, 0.1, net.params, NULL, grad, net.n_params, 1,
                true);
     ck_assert_double_eq_tol(network_weights(&net, 1)[0], 0.301778372,
                             SEED_TOLERANCE);
