@@ -161,6 +161,17 @@ int config_load(struct config *cfg, const char *path,
                 const struct config_override *overrides, size_t n_overrides,
                 struct bp_error *err);
 
+/* config_load on text already in memory: text[0..len) (any bytes; no
+ * terminator needed) is taken as the contents of `path`, which names the
+ * text in messages and gives the folder relative paths resolve against
+ * ("-": <stdin>, the current folder). The file itself is not read.
+ * Same results and errors as config_load, except the open and read
+ * errors. */
+int config_parse_buffer(struct config *cfg, const char *path,
+                        const char *text, size_t len,
+                        const struct config_override *overrides,
+                        size_t n_overrides, struct bp_error *err);
+
 /* Parameter count of the network the config describes (weights and biases
  * of every layer). */
 size_t config_param_count(const struct config *cfg);
