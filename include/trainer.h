@@ -2,8 +2,11 @@
  * trainer: mini-batch SGD over a dataset, one epoch at a time, with the
  * per-sample work of each batch spread over OpenMP threads (SPEC section 6).
  *
- * Call order: trainer_create, then trainer_epoch until state->epoch reaches
- * training.epochs, then trainer_destroy. The trainer borrows the network,
+ * Call order: trainer_create; then for each epoch either trainer_epoch, or
+ * trainer_epoch_begin, trainer_step until trainer_epoch_done, and
+ * trainer_epoch_end (so the caller can draw progress or stop between
+ * steps: trainer_rollback returns to the epoch's start); repeat until
+ * state->epoch reaches training.epochs; then trainer_destroy. The trainer borrows the network,
  * the datasets and the state, which must outlive it; it updates the
  * network's parameters and the state (epoch, step, velocity, learning rate)
  * in place, so after any epoch they are exactly what a weights file must
@@ -51,6 +54,27 @@ int trainer_create(struct trainer **out, struct network *net,
  * naming the epoch and step; the parameters are then not to be saved. */
 int trainer_epoch(struct trainer *tr, struct epoch_report *report,
                   struct bp_error *err);
+
+/* The parts of trainer_epoch. */
+int trainer_epoch_begin(struct trainer *tr);
+bool trainer_epoch_done(const struct trainer *tr);
+int trainer_step(struct trainer *tr, struct bp_error *err);
+int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
+                      struct bp_error *err);
+
+/* Puts the parameters, momentum and step count back as they were at the
+ * start of the epoch under way: a checkpoint written then resumes exactly. */
+void trainer_rollback(struct trainer *tr);
+
+struct trainer_progress {
+    size_t batch;                /* batches done in this epoch */
+    size_t batches;              /* batches per epoch */
+    double running_loss;         /* mean loss so far this epoch */
+    double samples_per_second;
+    double epoch_seconds_left;   /* estimate; NaN before the first batch */
+};
+
+void trainer_progress(const struct trainer *tr, struct trainer_progress *p);
 
 void trainer_destroy(struct trainer *tr);
 

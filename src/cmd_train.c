@@ -5,11 +5,13 @@
  * runs before the first epoch, so a mistake costs seconds, not a run.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "atomic_file.h"
@@ -367,6 +369,93 @@ static int save(struct run *r, const struct train_metrics *m,
     return weights_save(&r->cfg, &r->net, &r->nz, &r->state, m, output, err);
 }
 
+/* ---- interruption: SIGINT or SIGTERM ends the step under way, then the
+ * run saves the weights of the last complete epoch (exactly resumable) and
+ * exits 1; a second signal exits at once, leaving the previous file as it
+ * was. */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    if (stop_signal)
+        _exit(1);
+    stop_signal = sig;
+}
+
+static void catch_signals(bool on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- the progress line, drawn on stderr only when it is a terminal ---- */
+
+struct progress_line {
+    bool enabled;
+    double last_drawn;  /* seconds; redrawn at most ten times a second */
+};
+
+static void draw_progress(struct progress_line *line,
+                          const struct trainer *tr, size_t epoch,
+                          size_t epochs)
+{
+    if (!line->enabled)
+        return;
+    double now = now_seconds();
+    if (now - line->last_drawn < 0.1)
+        return;
+    line->last_drawn = now;
+    struct trainer_progress p;
+    trainer_progress(tr, &p);
+    /* Later epochs take about as long as this one will. */
+    double eta = p.epoch_seconds_left;
+    if (!isnan(eta) && p.batch > 0) {
+        double per_epoch = eta * (double)p.batches /
+                           (double)(p.batches - p.batch + (p.batch == p.batches));
+        eta += per_epoch * (double)(epochs - epoch - 1);
+    }
+    fprintf(stderr, "\r\033[Kepoch %zu/%zu  batch %zu/%zu  loss %.4f  "
+                    "%.0f samples/s  ETA %.0fs",
+            epoch + 1, epochs, p.batch, p.batches, p.running_loss,
+            p.samples_per_second, isnan(eta) ? 0.0 : eta);
+    fflush(stderr);
+}
+
+static void erase_progress(struct progress_line *line)
+{
+    if (line->enabled && line->last_drawn > 0) {
+        fputs("\r\033[K", stderr);
+        line->last_drawn = 0;
+    }
+}
+
+static int interrupted(struct run *r, const struct train_metrics *metrics,
+                       const char *output, struct progress_line *line,
+                       struct bp_error *err)
+{
+    erase_progress(line);
+    trainer_rollback(r->trainer);
+    if (save(r, metrics, output, err) < 0)
+        return -1;
+    const char *name = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (strcmp(output, "-") == 0)
+        return bp_error_set(err, BP_EINTERRUPTED,
+                            "interrupted by %s in epoch %zu: wrote the "
+                            "weights after %zu epochs to stdout",
+                            name, r->state.epoch + 1, r->state.epoch);
+    return bp_error_set(err, BP_EINTERRUPTED,
+                        "interrupted by %s in epoch %zu: saved the weights "
+                        "after %zu epochs to %s; resume with: backprop train "
+                        "%s",
+                        name, r->state.epoch + 1, r->state.epoch, output,
+                        output);
+}
+
 static int train(struct run *r, const struct train_args *ta,
                  struct bp_error *err)
 {
@@ -420,8 +509,19 @@ static int train(struct run *r, const struct train_args *ta,
     struct epoch_report rep = {0};
     double started = now_seconds();
     size_t samples = 0;
+    struct progress_line line = {isatty(STDERR_FILENO) && !ta->quiet, 0};
+    catch_signals(true);
     while (r->state.epoch < epochs) {
-        if (trainer_epoch(r->trainer, &rep, err) < 0)
+        trainer_epoch_begin(r->trainer);
+        while (!trainer_epoch_done(r->trainer) && !stop_signal) {
+            if (trainer_step(r->trainer, err) < 0)
+                return -1;
+            draw_progress(&line, r->trainer, r->state.epoch, epochs);
+        }
+        if (stop_signal)
+            return interrupted(r, &metrics, output, &line, err);
+        erase_progress(&line);
+        if (trainer_epoch_end(r->trainer, &rep, err) < 0)
             return -1;
         samples += r->train.n_rows;
         metrics.train_loss = rep.train_loss;
@@ -439,6 +539,7 @@ static int train(struct run *r, const struct train_args *ta,
     }
     if (save(r, &metrics, output, err) < 0)
         return -1;
+    catch_signals(false);
 
     if (!ta->quiet) {
         double seconds = now_seconds() - started;

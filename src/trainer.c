@@ -36,6 +36,19 @@ struct trainer {
     float *grad;           /* [n_params] */
     size_t *order;         /* [train->n_rows] */
     double flops_per_sample;
+
+    /* The epoch under way. */
+    double learning_rate;
+    double epoch_started;
+    size_t next_row;       /* position in order[] */
+    double loss_sum;
+    size_t correct;
+
+    /* The state at the start of the epoch, for trainer_rollback. */
+    float *saved_params;   /* [n_params] */
+    float *saved_velocity; /* [n_params] */
+    size_t saved_step;
+    bool saved_velocity_ready;
 };
 
 static double now_seconds(void)
@@ -71,8 +84,10 @@ int trainer_create(struct trainer **out, struct network *net,
     if (workspace_create(&tr->ws, net, capacity, err) < 0)
         goto fail;
     tr->grad = malloc(net->n_params * sizeof *tr->grad);
+    tr->saved_params = malloc(net->n_params * sizeof *tr->saved_params);
+    tr->saved_velocity = malloc(net->n_params * sizeof *tr->saved_velocity);
     tr->order = malloc((train->n_rows ? train->n_rows : 1) * sizeof *tr->order);
-    if (!tr->grad || !tr->order)
+    if (!tr->grad || !tr->order || !tr->saved_params || !tr->saved_velocity)
         goto nomem;
     if (optim_uses_velocity(tc)) {
         tr->velocity_ready = state->velocity != NULL;
@@ -98,6 +113,8 @@ void trainer_destroy(struct trainer *tr)
         return;
     workspace_free(&tr->ws, tr->net);
     free(tr->grad);
+    free(tr->saved_params);
+    free(tr->saved_velocity);
     free(tr->order);
     free(tr);
 }
@@ -155,14 +172,15 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
     tr->velocity_ready = true;
 }
 
-int trainer_epoch(struct trainer *tr, struct epoch_report *report,
-                  struct bp_error *err)
+int trainer_epoch_begin(struct trainer *tr)
 {
     const struct dataset *ds = tr->train;
-    struct train_state *state = tr->state;
-    size_t epoch = state->epoch;
-    double started = now_seconds();
-    double learning_rate = optim_learning_rate(tr->tc, epoch);
+    size_t epoch = tr->state->epoch;
+    tr->epoch_started = now_seconds();
+    tr->learning_rate = optim_learning_rate(tr->tc, epoch);
+    tr->next_row = 0;
+    tr->loss_sum = 0.0;
+    tr->correct = 0;
 
     for (size_t i = 0; i < ds->n_rows; i++)
         tr->order[i] = i;
@@ -171,51 +189,102 @@ int trainer_epoch(struct trainer *tr, struct epoch_report *report,
         rng_shuffle(&r, tr->order, ds->n_rows);
     }
 
-    double loss_sum = 0.0;
-    size_t correct = 0;
-    size_t batch = tr->tc->batch_size;
-    for (size_t start = 0; start < ds->n_rows; start += batch) {
-        size_t n = ds->n_rows - start < batch ? ds->n_rows - start : batch;
-        gather(&tr->ws, ds, tr->order + start, n);
-        train_step(tr, n, learning_rate);
-        state->step++;
+    /* What an interrupted epoch rolls back to. */
+    size_t bytes = tr->net->n_params * sizeof *tr->net->params;
+    memcpy(tr->saved_params, tr->net->params, bytes);
+    if (tr->state->velocity)
+        memcpy(tr->saved_velocity, tr->state->velocity, bytes);
+    tr->saved_step = tr->state->step;
+    tr->saved_velocity_ready = tr->velocity_ready;
+    return 0;
+}
 
-        double batch_loss = 0.0;
-        for (size_t k = 0; k < n; k++)
-            batch_loss += tr->ws.loss[k];
-        if (!isfinite(batch_loss))
-            return bp_error_set(
-                err, BP_ENUMERIC,
-                "epoch %zu, step %zu: the loss is %s: training diverged "
-                "(try a smaller learning rate than %g)",
-                epoch + 1, state->step, isnan(batch_loss) ? "NaN" : "infinite",
-                learning_rate);
-        loss_sum += batch_loss;
-        if (ds->n_classes)
-            correct += count_correct(tr->net, &tr->ws, ds, tr->order + start,
+bool trainer_epoch_done(const struct trainer *tr)
+{
+    return tr->next_row >= tr->train->n_rows;
+}
+
+int trainer_step(struct trainer *tr, struct bp_error *err)
+{
+    const struct dataset *ds = tr->train;
+    struct train_state *state = tr->state;
+    size_t batch = tr->tc->batch_size;
+    size_t start = tr->next_row;
+    size_t n = ds->n_rows - start < batch ? ds->n_rows - start : batch;
+    gather(&tr->ws, ds, tr->order + start, n);
+    train_step(tr, n, tr->learning_rate);
+    state->step++;
+    tr->next_row += n;
+
+    double batch_loss = 0.0;
+    for (size_t k = 0; k < n; k++)
+        batch_loss += tr->ws.loss[k];
+    if (!isfinite(batch_loss))
+        return bp_error_set(err, BP_ENUMERIC,
+                            "epoch %zu, step %zu: the loss is %s: training "
+                            "diverged (try a smaller learning rate than %g)",
+                            state->epoch + 1, state->step,
+                            isnan(batch_loss) ? "NaN" : "infinite",
+                            tr->learning_rate);
+    tr->loss_sum += batch_loss;
+    if (ds->n_classes)
+        tr->correct += count_correct(tr->net, &tr->ws, ds, tr->order + start,
                                      n);
-    }
+    return 0;
+}
+
+void trainer_progress(const struct trainer *tr, struct trainer_progress *p)
+{
+    size_t batch = tr->tc->batch_size;
+    p->batch = (tr->next_row + batch - 1) / batch;
+    p->batches = (tr->train->n_rows + batch - 1) / batch;
+    p->running_loss = tr->next_row ? tr->loss_sum / (double)tr->next_row : NAN;
+    double seconds = now_seconds() - tr->epoch_started;
+    p->samples_per_second =
+        seconds > 0 ? (double)tr->next_row / seconds : 0.0;
+    p->epoch_seconds_left =
+        tr->next_row ? seconds * (double)(tr->train->n_rows - tr->next_row) /
+                           (double)tr->next_row
+                     : NAN;
+}
+
+void trainer_rollback(struct trainer *tr)
+{
+    size_t bytes = tr->net->n_params * sizeof *tr->net->params;
+    memcpy(tr->net->params, tr->saved_params, bytes);
+    if (tr->state->velocity)
+        memcpy(tr->state->velocity, tr->saved_velocity, bytes);
+    tr->state->step = tr->saved_step;
+    tr->velocity_ready = tr->saved_velocity_ready;
+    tr->next_row = 0;
+}
+
+int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
+                      struct bp_error *err)
+{
+    const struct dataset *ds = tr->train;
+    struct train_state *state = tr->state;
     for (size_t i = 0; i < tr->net->n_params; i++)
         if (!isfinite(tr->net->params[i]))
             return bp_error_set(
                 err, BP_ENUMERIC,
                 "epoch %zu, step %zu: a weight is no longer finite: training "
                 "diverged (try a smaller learning rate than %g)",
-                epoch + 1, state->step, learning_rate);
-
-    state->epoch++;
-    state->has_learning_rate = true;
-    state->learning_rate = learning_rate;
+                state->epoch + 1, state->step, tr->learning_rate);
 
     memset(report, 0, sizeof *report);
-    report->epoch = epoch;
+    report->epoch = state->epoch;
+    state->epoch++;
+    state->has_learning_rate = true;
+    state->learning_rate = tr->learning_rate;
+
     report->steps = state->step;
-    report->learning_rate = learning_rate;
-    report->train_loss = ds->n_rows ? loss_sum / (double)ds->n_rows : NAN;
-    report->train_accuracy =
-        ds->n_classes && ds->n_rows ? (double)correct / (double)ds->n_rows
-                                    : NAN;
-    report->seconds = now_seconds() - started;
+    report->learning_rate = tr->learning_rate;
+    report->train_loss = ds->n_rows ? tr->loss_sum / (double)ds->n_rows : NAN;
+    report->train_accuracy = ds->n_classes && ds->n_rows
+                                 ? (double)tr->correct / (double)ds->n_rows
+                                 : NAN;
+    report->seconds = now_seconds() - tr->epoch_started;
     report->samples_per_second =
         report->seconds > 0 ? (double)ds->n_rows / report->seconds : 0.0;
     report->validation_loss = NAN;
@@ -228,6 +297,16 @@ int trainer_epoch(struct trainer *tr, struct epoch_report *report,
             return -1;
     }
     return 0;
+}
+
+int trainer_epoch(struct trainer *tr, struct epoch_report *report,
+                  struct bp_error *err)
+{
+    trainer_epoch_begin(tr);
+    while (!trainer_epoch_done(tr))
+        if (trainer_step(tr, err) < 0)
+            return -1;
+    return trainer_epoch_end(tr, report, err);
 }
 
 /* Forward passes over ds in blocks; with targets, sums the losses and

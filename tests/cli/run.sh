@@ -459,6 +459,61 @@ t_output_to_a_device_writes_through_it() {
     [ -c /dev/null ] || note "/dev/null is no longer a character device"
 }
 
+t_sigint_saves_a_checkpoint_that_resumes_exactly() {
+    local w="$T/sigint"
+    mkdir -p "$w"
+    "$BP" train configs/digits.json --epochs 100000 --set training.learning_rate=0.001 \
+        -o "$w/ck.json" --quiet 2>"$w/err" &
+    local pid=$!
+    sleep 1
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    cp "$w/err" "$T/stderr"
+    expect_status 1
+    expect_error_line "^backprop: interrupted by SIGINT in epoch [0-9]+: saved the weights after [0-9]+ epochs to $w/ck.json; resume with: backprop train $w/ck.json\$"
+    local k
+    k=$(json "$w/ck.json" state.epoch) || { note "checkpoint is not a weights file"; return; }
+    [ "$k" -gt 0 ] || note "no epoch finished in a second"
+    # The checkpoint holds exactly k epochs: resuming for one more equals
+    # an uninterrupted run of k+1.
+    run "$BP" train "$w/ck.json" --epochs $((k + 1)) -o "$w/resumed.json" --quiet
+    expect_status 0
+    run "$BP" train configs/digits.json --epochs $((k + 1)) --set training.learning_rate=0.001 \
+        -o "$w/whole.json" --quiet
+    expect_status 0
+    expect_same_file "$w/resumed.json" "$w/whole.json"
+}
+
+t_two_signals_never_leave_a_partial_file() {
+    local w="$T/sigint2"
+    mkdir -p "$w"
+    "$BP" train configs/iris.json --epochs 3 -o "$w/prev.json" --quiet
+    cp "$w/prev.json" "$w/orig.json"
+    "$BP" train configs/digits.json --epochs 100000 -o "$w/prev.json" --quiet 2>/dev/null &
+    local pid=$!
+    sleep 0.5
+    kill -INT "$pid"
+    kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    status=$?
+    expect_status 1
+    # Either the old file or a complete checkpoint, never a torn one.
+    json "$w/prev.json" state.epoch >/dev/null || note "prev.json is not a complete weights file"
+}
+
+t_progress_line_only_on_a_terminal() {
+    command -v script >/dev/null || { note "script(1) is missing"; return; }
+    run script -qec "\"$BP\" train configs/digits.json --epochs 40 -o \"$T/tty.json\"" /dev/null
+    expect_status 0
+    grep -q 'batch [0-9]*/45' "$T/stdout" || note "no progress line under a terminal"
+    grep -q 'ETA' "$T/stdout" || note "no ETA under a terminal"
+    run "$BP" train configs/digits.json --epochs 40 -o "$T/notty.json"
+    expect_status 0
+    if grep -q 'batch ' "$T/stderr"; then note "progress line drawn on a non-terminal"; fi
+    expect_stderr '^epoch +40/40 '
+}
+
 # ----------------------------------------------------------------- run
 
 for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
