@@ -24,11 +24,26 @@
  * the same split an `omp for schedule(static)` would make. */
 static void thread_share(size_t n, size_t *lo, size_t *hi)
 {
-    size_t t = (size_t)omp_get_thread_num();
     size_t nt = (size_t)omp_get_num_threads();
+    if (nt == 1) {
+        *lo = 0;
+        *hi = n;
+        return;
+    }
+    size_t t = (size_t)omp_get_thread_num();
     size_t base = n / nt, extra = n % nt;
     *lo = t * base + (t < extra ? t : extra);
     *hi = *lo + base + (t < extra ? 1 : 0);
+}
+
+/* The barrier that ends a kernel split by thread_share. Every thread of a
+ * team sees the same team size, so all or none of them wait; alone, a
+ * thread skips the call (tiny networks step in about 100 ns). */
+static inline void team_barrier(void)
+{
+    if (omp_get_num_threads() > 1) {
+#pragma omp barrier
+    }
 }
 
 #ifdef KERNELS_AVX2
@@ -120,7 +135,7 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
             }
         }
     }
-#pragma omp barrier
+    team_barrier();
 }
 
 /* din[b0+r][i0 .. i0+8*NV) = sum_j dout[b0+r][j] W[j][i0 ..], r < MB. */
@@ -180,7 +195,7 @@ void kernel_dense_backward_input(float *din, const float *dout,
         default: backward_input_rows(din, dout, W, IN, OUT, b0, 1); break;
         }
     }
-#pragma omp barrier
+    team_barrier();
 }
 
 /* dW[j0+r][i0 .. i0+8*NV) = sum_b dout[b][j0+r] in[b][i0 ..], r < MJ. */
@@ -247,7 +262,7 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
         default: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 1); break;
         }
     }
-#pragma omp barrier
+    team_barrier();
 }
 
 #else /* portable kernels */
@@ -292,7 +307,7 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
         for (size_t j = 0; j < OUT; j++)
             y[j] = bias[j] + dot(x, W + j * IN, IN);
     }
-#pragma omp barrier
+    team_barrier();
 }
 
 void kernel_dense_backward_input(float *din, const float *dout,
@@ -308,7 +323,7 @@ void kernel_dense_backward_input(float *din, const float *dout,
         for (size_t j = 0; j < OUT; j++)
             axpy(dx, dy[j], W + j * IN, IN);
     }
-#pragma omp barrier
+    team_barrier();
 }
 
 void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
@@ -328,7 +343,7 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
         }
         db[j] = gb;
     }
-#pragma omp barrier
+    team_barrier();
 }
 
 #endif

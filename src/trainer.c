@@ -159,10 +159,19 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
     struct workspace *ws = &tr->ws;
     float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
     bool first = !tr->velocity_ready;
-    bool parallel = run_parallel(tr->threads, tr->flops_per_sample * (double)n);
 
-#pragma omp parallel num_threads(tr->threads) if (parallel)
-    {
+    /* Without a team the kernels' work-sharing and barriers cost nothing;
+     * a team of one (`if (0)`) would still pay a futex call per barrier. */
+    if (run_parallel(tr->threads, tr->flops_per_sample * (double)n)) {
+#pragma omp parallel num_threads(tr->threads)
+        {
+            network_forward(net, ws, n);
+            network_loss(net, ws, n);
+            network_backward(net, ws, n, tr->grad);
+            optim_step(tr->tc, learning_rate, net->params, velocity,
+                       tr->grad, net->n_params, n, first);
+        }
+    } else {
         network_forward(net, ws, n);
         network_loss(net, ws, n);
         network_backward(net, ws, n, tr->grad);
@@ -335,9 +344,14 @@ static int run_blocks(const struct network *net, const struct dataset *ds,
         for (size_t k = 0; k < n; k++)
             idx[k] = start + k;
         gather(&ws, ds, idx, n);
-        bool parallel = run_parallel(threads, flops * (double)n);
-#pragma omp parallel num_threads(threads) if (parallel)
-        {
+        if (run_parallel(threads, flops * (double)n)) {
+#pragma omp parallel num_threads(threads)
+            {
+                network_forward(net, &ws, n);
+                if (targets)
+                    network_loss(net, &ws, n);
+            }
+        } else {
             network_forward(net, &ws, n);
             if (targets)
                 network_loss(net, &ws, n);
