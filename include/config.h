@@ -42,6 +42,9 @@ enum activation { ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LINEAR, ACT_SOFTMAX };
 enum loss_kind { LOSS_MSE, LOSS_CROSS_ENTROPY };
 enum init_method { INIT_XAVIER, INIT_HE, INIT_UNIFORM };
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
+enum stop_metric {
+    STOP_VALIDATION_LOSS, STOP_VALIDATION_ACCURACY, STOP_TRAIN_LOSS
+};
 enum normalize_kind {
     NORMALIZE_NONE, NORMALIZE_STANDARD, NORMALIZE_MINMAX, NORMALIZE_SCALE
 };
@@ -52,6 +55,7 @@ const char *loss_name(enum loss_kind l);
 const char *init_method_name(enum init_method m);
 const char *schedule_name(enum schedule_kind s);
 const char *normalize_name(enum normalize_kind n);
+const char *stop_metric_name(enum stop_metric m);
 
 struct layer_config {
     size_t units;
@@ -78,6 +82,12 @@ struct training_config {
     enum schedule_kind schedule;  /* default constant */
     size_t schedule_every;        /* step: >= 1 */
     double schedule_gamma;        /* step: > 0 */
+    /* training.early_stopping: stop after `patience` epochs without an
+     * improvement of more than min_delta in the metric, and keep the best
+     * epoch's weights. patience 0 = off (the default). */
+    size_t early_stopping_patience;
+    enum stop_metric early_stopping_metric; /* default validation_loss */
+    double early_stopping_min_delta;        /* >= 0; default 0 */
 };
 
 struct data_config {

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dataset.h"
+#include "early_stop.h"
 #include "network.h"
 #include "normalize.h"
 #include "optim.h"
@@ -274,6 +275,7 @@ struct run {
     struct network net;
     struct train_state state;
     struct trainer *trainer;
+    struct early_stop stop;
     FILE *log;
     bool log_is_stdout;
 };
@@ -281,6 +283,7 @@ struct run {
 static void run_free(struct run *r)
 {
     trainer_destroy(r->trainer);
+    early_stop_free(&r->stop);
     free(r->state.velocity);
     network_free(&r->net);
     normalization_free(&r->nz);
@@ -361,6 +364,27 @@ static int check_outputs(const struct train_args *ta, const struct config *cfg,
                             "to overwrite it",
                             ta->log);
     return atomic_check_writable(output, err);
+}
+
+/* The metric early stopping watches must exist in this run. */
+static int check_early_stopping(const struct run *r, struct bp_error *err)
+{
+    if (!r->stop.enabled)
+        return 0;
+    const char *key = "training.early_stopping.metric";
+    enum stop_metric m = r->stop.metric;
+    if (m != STOP_TRAIN_LOSS && !r->has_validation)
+        return bp_error_set(err, BP_EINPUT,
+                            "%s: %s: %s needs validation data "
+                            "(data.validation, data.validation_split or "
+                            "--validation)",
+                            r->cfg.name, key, stop_metric_name(m));
+    if (m == STOP_VALIDATION_ACCURACY && !r->train.n_classes)
+        return bp_error_set(err, BP_EINPUT,
+                            "%s: %s: validation_accuracy needs class labels "
+                            "(this is a regression net)",
+                            r->cfg.name, key);
+    return 0;
 }
 
 static int save(struct run *r, const struct train_metrics *m,
@@ -498,6 +522,10 @@ static int train(struct run *r, const struct train_args *ta,
                        threads, err) < 0)
         return -1;
 
+    if (early_stop_init(&r->stop, &cfg->training, r->net.n_params, err) < 0 ||
+        check_early_stopping(r, err) < 0)
+        return -1;
+
     size_t epochs = cfg->training.epochs;
     if (r->state.epoch >= epochs && !ta->quiet)
         fprintf(stderr,
@@ -532,6 +560,18 @@ static int train(struct run *r, const struct train_args *ta,
         if (r->log && log_epoch(r->log, ta->log, &rep,
                                 now_seconds() - started, err) < 0)
             return -1;
+        if (early_stop_update(&r->stop, &rep, &r->net, &r->state, &metrics)) {
+            early_stop_restore(&r->stop, &r->net, &r->state, &metrics);
+            if (!ta->quiet)
+                fprintf(stderr,
+                        "backprop: early stopping after epoch %zu: no "
+                        "improvement in %s for %zu epochs; keeping epoch "
+                        "%zu (%s %.6g)\n",
+                        rep.epoch + 1, stop_metric_name(r->stop.metric),
+                        r->stop.patience, r->stop.best_epoch + 1,
+                        stop_metric_name(r->stop.metric), r->stop.best);
+            break;
+        }
         if (ta->checkpoint_every && r->state.epoch < epochs &&
             r->state.epoch % ta->checkpoint_every == 0 &&
             save(r, &metrics, output, err) < 0)

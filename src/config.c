@@ -35,6 +35,10 @@ static const struct name_value init_names[] = {
 static const struct name_value schedule_names[] = {
     {"constant", SCHEDULE_CONSTANT}, {"step", SCHEDULE_STEP},
     {"cosine", SCHEDULE_COSINE}, {NULL, 0}};
+static const struct name_value stop_metric_names[] = {
+    {"validation_loss", STOP_VALIDATION_LOSS},
+    {"validation_accuracy", STOP_VALIDATION_ACCURACY},
+    {"train_loss", STOP_TRAIN_LOSS}, {NULL, 0}};
 static const struct name_value normalize_names[] = {
     {"none", NORMALIZE_NONE}, {"standard", NORMALIZE_STANDARD},
     {"minmax", NORMALIZE_MINMAX}, {"scale", NORMALIZE_SCALE}, {NULL, 0}};
@@ -62,6 +66,11 @@ const char *init_method_name(enum init_method m)
 const char *schedule_name(enum schedule_kind s)
 {
     return name_of(schedule_names, (int)s);
+}
+
+const char *stop_metric_name(enum stop_metric m)
+{
+    return name_of(stop_metric_names, (int)m);
 }
 
 const char *normalize_name(enum normalize_kind n)
@@ -716,8 +725,8 @@ static int opt_enum(struct ctx *x, const cJSON *obj, const char *key,
 
 /* v must be an array of exactly n numbers, stored into out[0..n). `per`
  * says what each is for, in the count message ("one per unit"). */
-static int read_floats(struct ctx *x, const cJSON *v, size_t n,
-                       const char *per, bool nonzero, float *out)
+static int floats_shape(struct ctx *x, const cJSON *v, size_t n,
+                        const char *per)
 {
     char d[DESC_MAX];
     if (!cJSON_IsArray(v))
@@ -727,6 +736,14 @@ static int read_floats(struct ctx *x, const cJSON *v, size_t n,
     if (got != n)
         return bad(x, "expected %zu number%s (%s), got %zu", n, plural(n),
                    per, got);
+    return 0;
+}
+
+static int read_floats(struct ctx *x, const cJSON *v, size_t n,
+                       const char *per, bool nonzero, float *out)
+{
+    if (floats_shape(x, v, n, per))
+        return -1;
     size_t i = 0;
     for (const cJSON *c = v->child; c; c = c->next, i++) {
         size_t mark = kp_index(&x->kp, i);
@@ -737,9 +754,7 @@ static int read_floats(struct ctx *x, const cJSON *v, size_t n,
     return 0;
 }
 
-/* v must be `rows` arrays of `cols` numbers: out is [rows][cols]. */
-static int read_matrix(struct ctx *x, const cJSON *v, size_t rows,
-                       size_t cols, float *out)
+static int matrix_rows(struct ctx *x, const cJSON *v, size_t rows)
 {
     char d[DESC_MAX];
     if (!cJSON_IsArray(v))
@@ -749,6 +764,34 @@ static int read_matrix(struct ctx *x, const cJSON *v, size_t rows,
     if (got != rows)
         return bad(x, "expected %zu row%s (one per unit), got %zu", rows,
                    plural(rows), got);
+    return 0;
+}
+
+/* The shape read_matrix expects, checked without reading the values:
+ * done before allocating, so that a short file cannot make the loader
+ * allocate gigabytes for parameters it does not hold (a layer of 2^24
+ * inputs is 4 bytes of text per row of "[]", 64 MiB of floats). */
+static int matrix_shape(struct ctx *x, const cJSON *v, size_t rows,
+                        size_t cols)
+{
+    if (matrix_rows(x, v, rows))
+        return -1;
+    size_t j = 0;
+    for (const cJSON *r = v->child; r; r = r->next, j++) {
+        size_t mark = kp_index(&x->kp, j);
+        if (floats_shape(x, r, cols, "one per input of the layer"))
+            return -1;
+        kp_pop(&x->kp, mark);
+    }
+    return 0;
+}
+
+/* v must be `rows` arrays of `cols` numbers: out is [rows][cols]. */
+static int read_matrix(struct ctx *x, const cJSON *v, size_t rows,
+                       size_t cols, float *out)
+{
+    if (matrix_rows(x, v, rows))
+        return -1;
     size_t j = 0;
     for (const cJSON *r = v->child; r; r = r->next, j++) {
         size_t mark = kp_index(&x->kp, j);
@@ -788,8 +831,11 @@ static const char *const layer_keys[] = {"units", "activation", "weights",
 static const char *const init_keys[] = {"method", "seed", NULL};
 static const char *const training_keys[] = {
     "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay",
-    "batch_size", "epochs", "shuffle", "seed", "schedule", NULL};
+    "batch_size", "epochs", "shuffle", "seed", "schedule",
+    "early_stopping", NULL};
 static const char *const schedule_keys[] = {"type", "every", "gamma", NULL};
+static const char *const early_stopping_keys[] = {"patience", "metric",
+                                                  "min_delta", NULL};
 static const char *const data_keys[] = {
     "train", "validation", "validation_split", "header", "label",
     "targets", "normalize", "classes", NULL};
@@ -913,11 +959,21 @@ static int load_layer_params(struct ctx *x, const cJSON *layers,
         if (!w)
             continue;
         size_t fan_in = config_fan_in(c, l);
+        size_t mark = kp_index(&x->kp, l);
+        kp_key(&x->kp, "weights");
+        if (matrix_shape(x, w, layer->units, fan_in))
+            return -1;
+        kp_pop(&x->kp, mark);
+        kp_index(&x->kp, l);
+        kp_key(&x->kp, "bias");
+        if (floats_shape(x, b, layer->units, "one per unit"))
+            return -1;
+        kp_pop(&x->kp, mark);
         layer->weights = malloc(layer->units * fan_in * sizeof(float));
         layer->bias = malloc(layer->units * sizeof(float));
         if (!layer->weights || !layer->bias)
             return nomem(x);
-        size_t mark = kp_index(&x->kp, l);
+        mark = kp_index(&x->kp, l);
         kp_key(&x->kp, "weights");
         if (read_matrix(x, w, layer->units, fan_in, layer->weights))
             return -1;
@@ -1016,6 +1072,30 @@ static int load_schedule(struct ctx *x, const cJSON *tr,
     return 0;
 }
 
+static int load_early_stopping(struct ctx *x, const cJSON *tr,
+                               struct training_config *t)
+{
+    const cJSON *v = member(tr, "early_stopping"), *item;
+    int metric = STOP_VALIDATION_LOSS;
+    t->early_stopping_patience = 0;
+    t->early_stopping_metric = STOP_VALIDATION_LOSS;
+    t->early_stopping_min_delta = 0;
+    if (!v)
+        return 0;
+    size_t mark = kp_key(&x->kp, "early_stopping");
+    if (check_object(x, v, early_stopping_keys) ||
+        require(x, v, "patience", &item) ||
+        opt_size(x, v, "patience", 1, WHOLE_MAX,
+                 &t->early_stopping_patience) ||
+        opt_enum(x, v, "metric", "metric", stop_metric_names, &metric) ||
+        opt_real(x, v, "min_delta", REAL_NONNEG,
+                 &t->early_stopping_min_delta))
+        return -1;
+    t->early_stopping_metric = (enum stop_metric)metric;
+    kp_pop(&x->kp, mark);
+    return 0;
+}
+
 static int load_training(struct ctx *x, const cJSON *root, struct config *c)
 {
     struct training_config *t = &c->training;
@@ -1038,7 +1118,8 @@ static int load_training(struct ctx *x, const cJSON *root, struct config *c)
         opt_size(x, v, "batch_size", 1, WHOLE_MAX, &t->batch_size) ||
         opt_size(x, v, "epochs", 0, WHOLE_MAX, &t->epochs) ||
         opt_bool(x, v, "shuffle", &t->shuffle) ||
-        opt_seed(x, v, "seed", &t->seed) || load_schedule(x, v, t))
+        opt_seed(x, v, "seed", &t->seed) || load_schedule(x, v, t) ||
+        load_early_stopping(x, v, t))
         return -1;
     if (t->nesterov && t->momentum == 0) {
         kp_key(&x->kp, "nesterov");
@@ -1201,7 +1282,8 @@ static int load_classes(struct ctx *x, const cJSON *v, struct config *c)
         return nomem(x);
     if (dup != SIZE_MAX) {
         kp_index(&x->kp, dup);
-        return bad(x, "duplicate class name \"%s\"", dc->classes[dup]);
+        return bad(x, "duplicate class name %s",
+                   describe(cJSON_GetArrayItem(v, (int)dup), d));
     }
     return 0;
 }
@@ -1312,10 +1394,8 @@ static int load_velocity(struct ctx *x, const cJSON *v, struct config *c)
     if (n != c->n_layers)
         return bad(x, "expected %zu entr%s (one per layer), got %zu",
                    c->n_layers, c->n_layers == 1 ? "y" : "ies", n);
-    float *vel = malloc(config_param_count(c) * sizeof(float));
-    if (!vel)
-        return nomem(x);
-    c->state.velocity = vel;
+    /* Shapes first, as for the layers' weights: nothing is allocated
+     * for parameters the text does not hold. */
     size_t l = 0;
     for (const cJSON *e = v->child; e; e = e->next, l++) {
         const cJSON *w, *b;
@@ -1324,6 +1404,24 @@ static int load_velocity(struct ctx *x, const cJSON *v, struct config *c)
         if (check_object(x, e, velocity_keys) ||
             require(x, e, "weights", &w) || require(x, e, "bias", &b))
             return -1;
+        size_t m2 = kp_key(&x->kp, "weights");
+        if (matrix_shape(x, w, units, fan_in))
+            return -1;
+        kp_pop(&x->kp, m2);
+        kp_key(&x->kp, "bias");
+        if (floats_shape(x, b, units, "one per unit"))
+            return -1;
+        kp_pop(&x->kp, mark);
+    }
+    float *vel = malloc(config_param_count(c) * sizeof(float));
+    if (!vel)
+        return nomem(x);
+    c->state.velocity = vel;
+    l = 0;
+    for (const cJSON *e = v->child; e; e = e->next, l++) {
+        const cJSON *w = member(e, "weights"), *b = member(e, "bias");
+        size_t units = c->layers[l].units, fan_in = config_fan_in(c, l);
+        size_t mark = kp_index(&x->kp, l);
         size_t m2 = kp_key(&x->kp, "weights");
         if (read_matrix(x, w, units, fan_in, vel))
             return -1;
@@ -1548,7 +1646,13 @@ static int usage(struct bp_error *err, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return bp_error_set(err, BP_EUSAGE, "--set %s: %s", key, what);
+    bp_error_set(err, BP_EUSAGE, "--set %s: %s", key, what);
+    /* The key comes from argv and may hold any byte; keep the message on
+     * one line, as kp_append does for keys from the file. */
+    for (char *p = err ? err->msg : NULL; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return -1;
 }
 
 /* The override's value: JSON when it is valid JSON (by jsonscan's strict

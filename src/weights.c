@@ -95,6 +95,11 @@ static char *path_for_file(const char *path, const char *out_dir)
         return NULL;
     char *rel = relative_path(out_dir, abs);
     free(abs);
+    if (rel && rel[0] == '\0') {
+        /* path is the output folder itself: "" would not read back */
+        free(rel);
+        rel = strdup(".");
+    }
     return rel;
 }
 
@@ -180,6 +185,17 @@ static void write_training(struct json_writer *w,
             json_key(w, "gamma");
             json_double(w, t->schedule_gamma);
         }
+        json_end_object(w);
+    }
+    if (t->early_stopping_patience) {
+        json_key(w, "early_stopping");
+        json_begin_object(w);
+        json_key(w, "patience");
+        json_size(w, t->early_stopping_patience);
+        json_key(w, "metric");
+        json_string(w, stop_metric_name(t->early_stopping_metric));
+        json_key(w, "min_delta");
+        json_double(w, t->early_stopping_min_delta);
         json_end_object(w);
     }
     json_end_object(w);

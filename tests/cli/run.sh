@@ -339,6 +339,178 @@ t_info_reads_weights_files() {
     expect_stdout '^trained +2 epochs, 16 steps'  # 120 rows in batches of 16
 }
 
+# ------------------------------------------------- plot, man page, install
+
+t_plot_draws_well_formed_svg_naming_its_series() {
+    "$BP" train configs/iris.json --epochs 20 -o "$T/plot.json" \
+        --log "$T/plot.log" --quiet
+    run "$BP" plot "$T/plot.log"
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "plot wrote to stderr: $(head -c 300 "$T/stderr")"
+    expect_stdout '^<svg xmlns="http://www.w3.org/2000/svg"'
+    expect_stdout '<title>Learning curves: plot.log</title>'
+    expect_stdout '>train loss</text>'
+    expect_stdout '>validation loss</text>'
+    expect_stdout '>validation accuracy \(right axis\)</text>'
+    expect_stdout '>epoch</text>'
+    if command -v xmllint >/dev/null; then
+        xmllint --noout "$T/stdout" 2>"$T/xmllint" ||
+            note "the SVG is not well-formed XML: $(head -c 300 "$T/xmllint")"
+    else
+        note "xmllint is missing (apt-get install libxml2-utils)"
+    fi
+}
+
+t_plot_reads_stdin_and_writes_the_output_file() {
+    # xor has no validation data: only the train loss is drawn.
+    "$BP" train configs/xor.json --epochs 30 -o "$T/px.json" \
+        --log "$T/px.log" --quiet
+    run sh -c "\"$BP\" plot - <\"$T/px.log\""
+    expect_status 0
+    expect_stdout '<title>Learning curves</title>'
+    expect_stdout '>train loss</text>'
+    grep -q 'validation' "$T/stdout" && note "a series absent from the log is drawn"
+    run "$BP" plot "$T/px.log" -o "$T/px.svg" --title 'xor & <co>'
+    expect_status 0
+    expect_empty_stdout
+    [ -s "$T/px.svg" ] || note "plot -o did not write the file"
+    grep -q '<title>xor &amp; &lt;co&gt;</title>' "$T/px.svg" ||
+        note "the title is not escaped"
+    xmllint --noout "$T/px.svg" 2>/dev/null || note "plot -o wrote malformed XML"
+    [ "$(ls "$T" | grep -c '^px\.svg.')" -eq 0 ] || note "a temporary file was left"
+    run "$BP" plot "$T/px.log" -o "$T/px.log"
+    expect_status 2
+    expect_error_line 'the output is the log'
+}
+
+# bad_log NAME PRINTF-BYTES REGEX: plotting this log fails with exit 2
+# and one line naming file:line[:column], writing nothing.
+bad_log() {
+    local dir="$T/log-$RANDOM"
+    mkdir -p "$dir"
+    printf "$2" >"$dir/run.log"
+    printf 'previous\n' >"$dir/prev.svg"
+    run "$BP" plot "$dir/run.log" -o "$dir/prev.svg"
+    expect_status 2
+    expect_error_line "^backprop: $dir/run.log:$3"
+    [ "$(cat "$dir/prev.svg")" = previous ] || note "$1: previous output changed"
+    run "$BP" plot "$dir/run.log"
+    expect_status 2
+    expect_empty_stdout
+    [ "$(ls -A "$dir" | wc -l)" -eq 2 ] || note "$1: stray files: $(ls -A "$dir")"
+}
+
+t_plot_refuses_bad_logs_naming_the_line() {
+    bad_log not-json 'epoch 1 loss 0.5\n' '1:1: invalid JSON'
+    bad_log second-line '{"epoch":1}\n{"epoch":2,}\n' '2:12: invalid JSON'
+    bad_log cut-off '{"epoch":1}\n{"epoch":2,"train_loss":0.' '2:25: invalid JSON'
+    bad_log not-object '{"epoch":1}\n[1, 2]\n' '2: expected a JSON object per line, got an array$'
+    bad_log no-epoch '{"train_loss":0.5}\n' '1: epoch: missing$'
+    bad_log epoch-type '{"epoch":"1"}\n' '1: epoch: expected a whole number, got a string$'
+    bad_log fraction '{"epoch":1.5}\n' '1: epoch: expected a whole number >= 0, got 1.5$'
+    bad_log order '{"epoch":2}\n{"epoch":1}\n' '2: epoch: 1 comes after epoch 2'
+    bad_log loss-type '{"epoch":1,"train_loss":"low"}\n' '1: train_loss: expected a number or null, got a string$'
+    bad_log empty '' '1:1: empty log'
+    bad_log blank-lines '\n  \n\r\n' '1:1: empty log'
+    bad_log nul '{"epoch":1}\n{"ep\000' '2:5: invalid JSON: NUL byte'
+    bad_log weights-file '{\n  "input": 4\n}\n' '1:2: invalid JSON'
+    run "$BP" plot "$T/no-such.log"
+    expect_status 2
+    expect_error_line "^backprop: $T/no-such.log: cannot open"
+    run "$BP" plot
+    expect_status 2
+    expect_error_line '^backprop: plot: missing LOG'
+}
+
+# The options `backprop help COMMAND` lists, one per line.
+help_options() {
+    "$BP" help "$1" | sed -nE 's/^ +(-[a-zA-Z], )?(--[a-z][a-z-]*).*/\2/p'
+}
+
+t_man_page_renders_and_documents_every_option() {
+    if ! command -v groff >/dev/null; then
+        printf '    (%s skipped: no groff)\n' "$current" >&2
+        return
+    fi
+    run groff -man -Tutf8 -ww docs/backprop.1
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "groff warns: $(head -c 400 "$T/stderr")"
+    groff -man -Tascii -P-cbu docs/backprop.1 2>/dev/null >"$T/man.txt"
+    local c o
+    for c in $("$BP" --help | awk '$1 == "backprop" { print $2 }' | grep -v '^-'); do
+        grep -q "^ *backprop $c" "$T/man.txt" || note "SYNOPSIS lacks $c"
+        [ "$c" = help ] && continue
+        for o in $(help_options "$c"); do
+            grep -q -- "$o" "$T/man.txt" || note "the man page lacks $c $o"
+        done
+    done
+}
+
+t_bash_completion_completes_commands_and_options() {
+    run bash -c '
+        source completions/backprop.bash
+        comp() {
+            COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+            COMPREPLY=(); _backprop
+            echo "$(printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " ")"
+        }
+        comp backprop ""
+        comp backprop help ""
+        comp backprop plot --
+        comp backprop train configs/iris.json --data datasets/ir
+        comp backprop predict w.json datasets/ir
+        comp backprop train configs/ir
+        comp backprop train x.json --set training.mom
+        for c in train predict eval gradcheck info plot; do
+            echo "$c: $(comp backprop "$c" --)"
+        done'
+    expect_status 0
+    [ "$(sed -n 1p "$T/stdout")" = "eval gradcheck help info plot predict train " ] ||
+        note "commands: $(sed -n 1p "$T/stdout")"
+    [ "$(sed -n 2p "$T/stdout")" = "eval gradcheck info plot predict train " ] ||
+        note "help COMMAND: $(sed -n 2p "$T/stdout")"
+    [ "$(sed -n 3p "$T/stdout")" = "--help --output --title " ] ||
+        note "plot options: $(sed -n 3p "$T/stdout")"
+    [ "$(sed -n 4p "$T/stdout")" = "datasets/iris.csv " ] ||
+        note "--data FILE: $(sed -n 4p "$T/stdout")"
+    [ "$(sed -n 5p "$T/stdout")" = "datasets/iris.csv " ] ||
+        note "predict DATA: $(sed -n 5p "$T/stdout")"
+    [ "$(sed -n 6p "$T/stdout")" = "configs/iris.json " ] ||
+        note "train CONFIG: $(sed -n 6p "$T/stdout")"
+    [ "$(sed -n 7p "$T/stdout")" = "training.momentum= " ] ||
+        note "--set KEY: $(sed -n 7p "$T/stdout")"
+    local c o
+    for c in train predict eval gradcheck info plot; do
+        for o in $(help_options "$c"); do
+            grep -q -- "^$c: .*$o " "$T/stdout" || note "completion lacks $c $o"
+        done
+    done
+}
+
+t_make_install_puts_each_file_in_place() {
+    local p="$T/prefix/usr" f
+    # The binary under test is installed as it is (-o: never rebuilt), and
+    # the outer make's flags (MAKEFLAGS) stay out.
+    run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+        make -s -o "$BP" BIN="$BP" PREFIX="$p" install
+    expect_status 0
+    for f in bin/backprop share/man/man1/backprop.1 \
+        share/bash-completion/completions/backprop \
+        share/backprop/configs/iris.json share/backprop/datasets/iris.csv; do
+        [ -f "$p/$f" ] || note "make install did not install $f"
+    done
+    [ -x "$p/bin/backprop" ] || note "the installed binary is not executable"
+    expect_same_file docs/backprop.1 "$p/share/man/man1/backprop.1"
+    # The installed configs still find their datasets.
+    run "$p/bin/backprop" train "$p/share/backprop/configs/iris.json" \
+        --epochs 1 -o "$T/installed.json" --quiet
+    expect_status 0
+    run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+        make -s -o "$BP" BIN="$BP" PREFIX=/usr DESTDIR="$T/stage" install
+    expect_status 0
+    [ -x "$T/stage/usr/bin/backprop" ] || note "DESTDIR was not honoured"
+}
+
 # ------------------------------------------------------------ bad input
 
 # bad_config NAME JSON REGEX: training from this config fails with exit
@@ -512,6 +684,26 @@ t_progress_line_only_on_a_terminal() {
     expect_status 0
     if grep -q 'batch ' "$T/stderr"; then note "progress line drawn on a non-terminal"; fi
     expect_stderr '^epoch +40/40 '
+}
+
+t_early_stopping_keeps_the_best_epoch() {
+    run "$BP" train configs/iris.json --epochs 300 --set training.early_stopping.patience=10 \
+        --log "$T/es.log" -o "$T/es.json"
+    expect_status 0
+    expect_stderr '^backprop: early stopping after epoch [0-9]+: no improvement in validation_loss for 10 epochs; keeping epoch [0-9]+'
+    local ran kept best
+    ran=$("$JP" -l "$T/es.log")
+    kept=$(json "$T/es.json" state.epoch)
+    [ "$ran" -lt 300 ] || note "early stopping did not stop ($ran epochs)"
+    [ "$kept" -eq $((ran - 10)) ] || note "kept epoch $kept, expected $((ran - 10)) of $ran"
+    # The kept epoch is the one with the lowest validation loss in the log.
+    best=$(awk -F'"validation_loss":' '{ split($2, a, ","); print NR, a[1] }' "$T/es.log" |
+        sort -g -k2 | head -1 | cut -d' ' -f1)
+    [ "$best" = "$kept" ] || note "best epoch in the log is $best, file holds $kept"
+    run "$BP" train configs/iris.json --set training.early_stopping.patience=3 \
+        --set data.validation_split=0 -o "$T/es2.json"
+    expect_status 2
+    expect_error_line 'training.early_stopping.metric: validation_loss needs validation data'
 }
 
 # ----------------------------------------------------------------- run
