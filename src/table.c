@@ -258,10 +258,63 @@ static bool non_finite_word(const char *s, size_t len)
            equals_nocase(s, len, "infinity");
 }
 
+/* The exact fast path (Clinger 1990): a decimal whose digits, read as an
+ * integer M, are at most 2^24, with a power of ten |e| <= 10, is M * 10^e
+ * where both factors are exact floats, so one float multiplication or
+ * division rounds it correctly: the float strtof returns. That covers
+ * pixel values, counts and short decimals ("5.1", "0.0625"); anything else
+ * (more digits, larger exponents) returns false for the strtof path. */
+static bool parse_short_decimal(const char *s, size_t len, float *out)
+{
+    static const float pow10[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
+                                  1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+    const uint32_t max_mantissa = (uint32_t)1 << 24;
+    size_t i = 0;
+    bool negative = false;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        negative = s[i++] == '-';
+    uint32_t m = 0;
+    size_t digits = 0;
+    int exponent = 0;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+        if ((m = m * 10 + (uint32_t)(s[i] - '0')) > max_mantissa)
+            return false;
+    if (i < len && s[i] == '.')
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+            if ((m = m * 10 + (uint32_t)(s[i] - '0')) > max_mantissa)
+                return false;
+            exponent--;
+        }
+    if (digits == 0)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool exp_negative = false;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            exp_negative = s[i++] == '-';
+        int e = 0;
+        size_t exp_digits = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9' && e < 100;
+             i++, exp_digits++)
+            e = e * 10 + (s[i] - '0');
+        if (exp_digits == 0)
+            return false;
+        exponent += exp_negative ? -e : e;
+    }
+    if (i != len || exponent < -10 || exponent > 10)
+        return false;
+    float v = (float)m;
+    v = exponent >= 0 ? v * pow10[exponent] : v / pow10[-exponent];
+    *out = negative ? -v : v;
+    return true;
+}
+
 int table_parse_float(const char *s, size_t len, float *out,
                       const char **why)
 {
     const char *reason = NULL;
+    if (parse_short_decimal(s, len, out))
+        return 0;
     if (len == 0) {
         reason = WHY_EMPTY;
         goto fail;
