@@ -480,6 +480,33 @@ static int interrupted(struct run *r, const struct train_metrics *metrics,
                         output);
 }
 
+/* After a non-finite loss or weight (err holds which): the epoch's start
+ * is the last good state. Saved when it holds any training, so the run is
+ * not lost; with none, the previous output stays untouched. */
+static int diverged(struct run *r, const struct train_metrics *metrics,
+                    const char *output, struct progress_line *line,
+                    struct bp_error *err)
+{
+    erase_progress(line);
+    if (err->code != BP_ENUMERIC)
+        return -1;
+    trainer_rollback(r->trainer);
+    if (r->state.epoch == 0)
+        return -1;
+    char what[BP_ERROR_MAX];
+    snprintf(what, sizeof what, "%s", err->msg);
+    struct bp_error save_err = {0};
+    if (save(r, metrics, output, &save_err) < 0)
+        return bp_error_set(err, BP_ENUMERIC, "%.300s; and saving the last "
+                            "good weights failed: %.300s",
+                            what, save_err.msg);
+    return bp_error_set(err, BP_ENUMERIC,
+                        "%.500s; saved the last good weights (after %zu "
+                        "epochs) to %s",
+                        what, r->state.epoch,
+                        strcmp(output, "-") == 0 ? "stdout" : output);
+}
+
 static int train(struct run *r, const struct train_args *ta,
                  struct bp_error *err)
 {
@@ -543,14 +570,16 @@ static int train(struct run *r, const struct train_args *ta,
         trainer_epoch_begin(r->trainer);
         while (!trainer_epoch_done(r->trainer) && !stop_signal) {
             if (trainer_step(r->trainer, err) < 0)
-                return -1;
+                return diverged(r, &metrics, output, &line, err);
             draw_progress(&line, r->trainer, r->state.epoch, epochs);
         }
         if (stop_signal)
             return interrupted(r, &metrics, output, &line, err);
         erase_progress(&line);
         if (trainer_epoch_end(r->trainer, &rep, err) < 0)
-            return -1;
+            return err->code == BP_ENUMERIC
+                       ? diverged(r, &metrics, output, &line, err)
+                       : -1;
         samples += r->train.n_rows;
         metrics.train_loss = rep.train_loss;
         metrics.validation_loss = rep.validation_loss;

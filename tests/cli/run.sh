@@ -706,6 +706,30 @@ t_early_stopping_keeps_the_best_epoch() {
     expect_error_line 'training.early_stopping.metric: validation_loss needs validation data'
 }
 
+t_divergence_after_good_epochs_saves_them() {
+    "$BP" train configs/iris.json --epochs 5 -o "$T/good.json" --quiet
+    run "$BP" train "$T/good.json" --epochs 10 --set training.learning_rate=1e30 -o "$T/dv.json"
+    expect_status 1
+    expect_error_line "^backprop: epoch 6, step [0-9]+: the loss is (NaN|infinite): training diverged.*; saved the last good weights \\(after 5 epochs\\) to $T/dv.json\$"
+    [ "$(json "$T/dv.json" state.epoch)" = 5 ] || note "saved weights are not those after epoch 5"
+    # Byte for byte the file it resumed from, but for the learning rate.
+    [ "$(json "$T/dv.json" layers)" = "$(json "$T/good.json" layers)" ] || note "saved layers differ from the last good ones"
+}
+
+t_write_failures_exit_1() {
+    run "$BP" train configs/seed-example.json -o /dev/full --quiet
+    expect_status 1
+    expect_error_line '^backprop: /dev/full: write failed: No space left on device$'
+    run sh -c "\"$BP\" train configs/seed-example.json -o - --quiet >&-"
+    expect_status 1
+    expect_error_line '^backprop: stdout: write error: Bad file descriptor$'
+    run sh -c "\"$BP\" predict --help >&-"
+    expect_status 1
+    run "$BP" train configs/seed-example.json -o "$T/no/such/folder/w.json"
+    expect_status 1
+    expect_error_line "no such folder"
+}
+
 # ----------------------------------------------------------------- run
 
 for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
