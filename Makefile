@@ -38,7 +38,7 @@ OBJ      := $(SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo check test unit cli asan clean install FORCE
+.PHONY: all deps demo check test unit cli asan clean install docs FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -105,6 +105,10 @@ $(BUILD)/jsonpath: tests/cli/jsonpath.c | $(BUILD)
 cli: $(BIN) $(BUILD)/jsonpath
 	bash tests/cli/run.sh ./$(BIN) $(BUILD)/jsonpath
 
+# docs/bad-input.md is generated from the command-line tests.
+docs: $(BIN) $(BUILD)/jsonpath
+	BP_UPDATE_DOCS=1 bash tests/cli/run.sh ./$(BIN) $(BUILD)/jsonpath
+
 # Sanitizer build in its own folder, tests run against it.
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/backprop \
@@ -112,9 +116,21 @@ asan: deps
 	  SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all" \
 	  test
 
+# The binary, the man page, the bash completion, and the example configs
+# with the datasets they name (side by side, as the configs' relative
+# paths expect). DESTDIR stages the tree for packaging.
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/backprop
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+	  "$(DESTDIR)$(PREFIX)/share/backprop/configs" \
+	  "$(DESTDIR)$(PREFIX)/share/backprop/datasets" \
+	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions"
+	install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/backprop"
+	install -m 644 docs/backprop.1 "$(DESTDIR)$(PREFIX)/share/man/man1/backprop.1"
+	install -m 644 configs/*.json "$(DESTDIR)$(PREFIX)/share/backprop/configs"
+	install -m 644 datasets/*.csv datasets/README.md \
+	  "$(DESTDIR)$(PREFIX)/share/backprop/datasets"
+	install -m 644 completions/backprop.bash \
+	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/backprop"
 
 clean:
 	rm -rf build $(BIN)
@@ -193,3 +209,11 @@ fuzz: $(FUZZ_BIN)
 	fi; echo "fuzz: no findings"
 
 -include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
+
+# ---- bench (see bench/README.md) ----
+# Speed against PyTorch and FANN; installs what it needs, prepares
+# Fashion-MNIST into build/bench/, prints Markdown tables. Not part of
+# `make check`. BENCH_QUICK=1 make bench is a quick smoke run.
+.PHONY: bench
+bench:
+	@bash bench/run.sh
