@@ -4,7 +4,7 @@
 # does nothing and needs no network.
 set -eu
 
-packages="gcc libc6-dev make pkg-config libcsv-dev libcjson-dev check libsubunit-dev"
+packages="gcc libc6-dev make pkg-config libcsv-dev libcjson-dev check libsubunit-dev libxml2-utils"
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then

@@ -27,6 +27,8 @@ static const struct command commands[] = {
      "differences"},
     {"info", cmd_info,
      "info CONFIG|WEIGHTS          layers, parameter count, FLOPs per sample"},
+    {"plot", cmd_plot,
+     "plot LOG|- [-o FILE.svg]     draw a --log's learning curves as SVG"},
     {NULL, NULL, NULL}};
 
 static const struct command *find_command(const char *name)

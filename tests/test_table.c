@@ -495,7 +495,7 @@ START_TEST(parse_float_rejects_everything_else)
     static const char *not_numbers[] = {
         "0x10", "0X1p3", "1 2", " 1", "1 ", "1e", "1e+", ".", "-", "+",
         "e5", ".e5", "1.5.2", "1,5", "--1", "+-1", "1e5.5", "1d5", "abc",
-        "1f", "\xC2\xA0" "1", "١", "nanx", "infinit", "in", "0b101", "1_000",
+        "1f", ("\xC2\xA0" "1"), "١", "nanx", "infinit", "in", "0b101", "1_000",
     };
     for (size_t i = 0; i < sizeof not_numbers / sizeof *not_numbers; i++)
         parse_fails(not_numbers[i], "expected a number");

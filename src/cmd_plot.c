@@ -1,0 +1,356 @@
+/*
+ * backprop plot LOG [-o FILE.svg]: learning curves from the JSON-lines log
+ * of `train --log` (one object per epoch) as a standalone SVG: train and
+ * validation loss against epoch on the left axis, validation accuracy on a
+ * right axis from 0 to 1 when the log has it. The drawing itself is
+ * svg_plot's; this file reads and checks the log.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cJSON.h>
+
+#include "args.h"
+#include "atomic_file.h"
+#include "cli.h"
+#include "jsonscan.h"
+#include "svg_plot.h"
+
+enum { OPT_OUTPUT = CLI_OPT_FIRST_OWN, OPT_TITLE };
+
+static const struct option_spec plot_options[] = {
+    {OPT_OUTPUT, "output", 'o', "FILE",
+     "write the SVG to FILE, atomically (default: stdout)"},
+    {OPT_TITLE, "title", 0, "TEXT",
+     "the chart's title (default: \"Learning curves: LOG\")"},
+    {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
+    {0, NULL, 0, NULL, NULL}};
+
+/* The log's columns the plot draws; other keys are ignored, so logs that
+ * gain fields still plot. */
+enum { COL_TRAIN_LOSS, COL_VALIDATION_LOSS, COL_VALIDATION_ACCURACY, N_COLS };
+
+static const struct {
+    const char *key;
+    const char *legend;
+    enum svg_axis axis;
+} columns[N_COLS] = {
+    {"train_loss", "train loss", SVG_AXIS_LEFT},
+    {"validation_loss", "validation loss", SVG_AXIS_LEFT},
+    {"validation_accuracy", "validation accuracy (right axis)",
+     SVG_AXIS_RIGHT},
+};
+
+/* Epochs above this are not whole numbers a double holds exactly. */
+#define MAX_EPOCH 1e15
+
+struct curves {
+    double *epoch;       /* [n] */
+    double *col[N_COLS]; /* [n] each; NaN where null or absent */
+    size_t n, cap;
+};
+
+static void curves_free(struct curves *c)
+{
+    free(c->epoch);
+    for (size_t k = 0; k < N_COLS; k++)
+        free(c->col[k]);
+}
+
+static int curves_grow(struct curves *c, struct bp_error *err)
+{
+    if (c->n < c->cap)
+        return 0;
+    size_t cap = c->cap ? c->cap * 2 : 64;
+    if (cap > SIZE_MAX / sizeof(double))
+        return bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+    double *p = realloc(c->epoch, cap * sizeof *p);
+    if (!p)
+        return bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+    c->epoch = p;
+    for (size_t k = 0; k < N_COLS; k++) {
+        p = realloc(c->col[k], cap * sizeof *p);
+        if (!p)
+            return bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+        c->col[k] = p;
+    }
+    c->cap = cap;
+    return 0;
+}
+
+/* Reads all of path ("-": stdin) into a NUL-terminated buffer. */
+static int read_all(const char *path, const char *name, char **out,
+                    size_t *out_len, struct bp_error *err)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", name,
+                            strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    int rc = -1;
+    if (!buf) {
+        bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
+        goto out;
+    }
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!bigger) {
+                bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
+                goto out;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                int e = errno;
+                /* a folder opens but cannot be read: bad input */
+                bp_error_set(err, e == EISDIR ? BP_EINPUT : BP_EIO,
+                             "%s: cannot read: %s", name, strerror(e));
+                goto out;
+            }
+            break;
+        }
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}
+
+static const char *type_name(const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsBool(v))
+        return "a boolean";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsArray(v))
+        return "an array";
+    return "an object";
+}
+
+/* Checks one record and appends it. `line` is its line number. */
+static int add_record(struct curves *c, const cJSON *obj, const char *name,
+                      size_t line, struct bp_error *err)
+{
+    if (!cJSON_IsObject(obj))
+        return bp_error_set(err, BP_EINPUT,
+                            "%s:%zu: expected a JSON object per line, got %s",
+                            name, line, type_name(obj));
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(obj, "epoch");
+    if (!e)
+        return bp_error_set(err, BP_EINPUT, "%s:%zu: epoch: missing", name,
+                            line);
+    if (!cJSON_IsNumber(e))
+        return bp_error_set(err, BP_EINPUT,
+                            "%s:%zu: epoch: expected a whole number, got %s",
+                            name, line, type_name(e));
+    double epoch = e->valuedouble;
+    if (!(epoch >= 0 && epoch <= MAX_EPOCH && epoch == floor(epoch)))
+        return bp_error_set(err, BP_EINPUT,
+                            "%s:%zu: epoch: expected a whole number >= 0, "
+                            "got %.17g",
+                            name, line, epoch);
+    if (c->n && !(epoch > c->epoch[c->n - 1]))
+        return bp_error_set(err, BP_EINPUT,
+                            "%s:%zu: epoch: %.0f comes after epoch %.0f "
+                            "(epochs must increase: one run per log)",
+                            name, line, epoch, c->epoch[c->n - 1]);
+    double v[N_COLS];
+    for (size_t k = 0; k < N_COLS; k++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, columns[k].key);
+        if (x && !cJSON_IsNumber(x) && !cJSON_IsNull(x))
+            return bp_error_set(err, BP_EINPUT,
+                                "%s:%zu: %s: expected a number or null, got %s",
+                                name, line, columns[k].key, type_name(x));
+        v[k] = x && cJSON_IsNumber(x) ? x->valuedouble : NAN;
+    }
+    if (curves_grow(c, err) < 0)
+        return -1;
+    c->epoch[c->n] = epoch;
+    for (size_t k = 0; k < N_COLS; k++)
+        c->col[k][c->n] = v[k];
+    c->n++;
+    return 0;
+}
+
+/* Parses one line text[0..len) (text[len] is writable and is NUL'ed). */
+static int parse_line(struct curves *c, char *text, size_t len,
+                      const char *name, size_t line, struct bp_error *err)
+{
+    char why[160];
+    size_t off;
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        off = (size_t)(nul - text);
+        snprintf(why, sizeof why, "NUL byte");
+    } else if (jsonscan_check(text, len, &off, why, sizeof why) == 0) {
+        text[len] = '\0';
+        cJSON *obj = cJSON_ParseWithLength(text, len);
+        if (!obj)
+            return bp_error_set(err, BP_ENOMEM, "%s:%zu: out of memory", name,
+                                line);
+        int rc = add_record(c, obj, name, line, err);
+        cJSON_Delete(obj);
+        return rc;
+    }
+    size_t l, col;
+    jsonscan_position(text, len, off, &l, &col);
+    return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: invalid JSON: %s", name,
+                        line + l - 1, col, why);
+}
+
+/* Reads the log: one JSON object per line; blank lines are skipped. */
+static int read_log(struct curves *c, const char *path, const char *name,
+                    struct bp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (read_all(path, name, &text, &len, err) < 0)
+        return -1;
+    int rc = -1;
+    size_t line = 0;
+    for (size_t start = 0; start < len;) {
+        char *nl = memchr(text + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        line++;
+        size_t n = end - start;
+        if (strspn(text + start, " \t\r") < n &&
+            parse_line(c, text + start, n, name, line, err) < 0)
+            goto out;
+        start = end + 1;
+    }
+    if (c->n == 0) {
+        bp_error_set(err, BP_EINPUT,
+                     "%s:1:1: empty log, expected one JSON object per line "
+                     "(as train --log writes)",
+                     name);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    return rc;
+}
+
+static bool any_finite(const double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(y[i]))
+            return true;
+    return false;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return strcmp(a, "-") != 0 && strcmp(b, "-") != 0 && stat(a, &sa) == 0 &&
+           stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int plot(const char *log, const char *output, const char *title,
+                struct bp_error *err)
+{
+    const char *name = strcmp(log, "-") == 0 ? "<stdin>" : log;
+    struct curves c = {0};
+    char *default_title = NULL, *svg = NULL;
+    int rc = -1;
+
+    if (same_file(log, output)) {
+        bp_error_set(err, BP_EUSAGE,
+                     "plot: %s: the output is the log; refusing to replace it",
+                     output);
+        goto out;
+    }
+    if (atomic_check_writable(output, err) < 0 ||
+        read_log(&c, log, name, err) < 0)
+        goto out;
+
+    struct svg_series series[N_COLS];
+    size_t n_series = 0;
+    for (size_t k = 0; k < N_COLS; k++)
+        if (any_finite(c.col[k], c.n))
+            series[n_series++] = (struct svg_series){
+                columns[k].legend, c.col[k], columns[k].axis};
+    if (!title) {
+        const char *base = strcmp(log, "-") == 0 ? NULL : strrchr(log, '/');
+        base = base ? base + 1 : log;
+        size_t size = strlen(base) + 32;
+        default_title = malloc(size);
+        if (!default_title) {
+            bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+            goto out;
+        }
+        if (strcmp(log, "-") == 0)
+            snprintf(default_title, size, "Learning curves");
+        else
+            snprintf(default_title, size, "Learning curves: %s", base);
+        title = default_title;
+    }
+    struct svg_plot p = {
+        .title = title,
+        .x_label = "epoch",
+        .left_label = "loss",
+        .right_label = "validation accuracy",
+        .right_min = 0,
+        .right_max = 1,
+        .x = c.epoch,
+        .n = c.n,
+        .integer_x = true,
+        .series = series,
+        .n_series = n_series,
+    };
+    size_t len;
+    svg = svg_plot_render(&p, &len, err);
+    if (!svg || atomic_write_file(output, svg, len, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(svg);
+    free(default_title);
+    curves_free(&c);
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv, struct bp_error *err)
+{
+    struct args_result r;
+    if (args_collect("plot", argc, argv, plot_options, 1, &r, err) < 0)
+        return -1;
+    if (r.given[CLI_OPT_HELP]) {
+        printf("usage: backprop plot LOG|- [options]\n\n"
+               "Draws the learning curves of a `train --log` file (one JSON "
+               "object per\nepoch) as a standalone SVG: train and validation "
+               "loss against epoch, and\nvalidation accuracy (right axis, 0 to "
+               "1) when the log has it.\n\noptions:\n");
+        args_print_options(plot_options, stdout);
+        return 0;
+    }
+    if (r.n_operands < 1)
+        return bp_error_set(err, BP_EUSAGE,
+                            "plot: missing LOG (see backprop help plot)");
+    const char *output = r.given[OPT_OUTPUT] ? r.value[OPT_OUTPUT] : "-";
+    const char *title = r.given[OPT_TITLE] ? r.value[OPT_TITLE] : NULL;
+    return plot(r.operand[0], output, title, err);
+}
