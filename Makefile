@@ -38,7 +38,7 @@ OBJ      := $(SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo check test unit cli asan clean install docs FORCE
+.PHONY: all deps demo check test unit cli asan tsan clean install docs FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -119,6 +119,21 @@ asan: deps
 # The binary, the man page, the bash completion, and the example configs
 # with the datasets they name (side by side, as the configs' relative
 # paths expect). DESTDIR stages the tree for packaging.
+# ThreadSanitizer needs LLVM's OpenMP runtime and its Archer tool, which
+# tells TSan about OpenMP's own synchronisation (with libgomp it would
+# report the runtime's internals). Runs the unit tests and the CLI tests.
+ARCHER = /usr/lib/llvm-14/lib/libarcher.so
+TSAN_ENV = OMP_TOOL_LIBRARIES=$(ARCHER) \
+           TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
+tsan:
+	@sh scripts/install-deps.sh tsan
+	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/backprop \
+	  CC=clang OPT="-O1 -g" SAN="-fsanitize=thread" \
+	  build/tsan/backprop build/tsan/check_backprop build/tsan/jsonpath
+	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=trainer ../build/tsan/check_backprop
+	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=kernels ../build/tsan/check_backprop
+	env $(TSAN_ENV) bash tests/cli/run.sh build/tsan/backprop build/tsan/jsonpath
+
 install: $(BIN)
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
 	  "$(DESTDIR)$(PREFIX)/share/backprop/configs" \
