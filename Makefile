@@ -91,7 +91,7 @@ demo: deps
 	@sh scripts/demo.sh ./$(BIN)
 
 check: deps
-	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test mpi-if-installed
 
 test: unit cli
 
@@ -212,7 +212,7 @@ fuzz: $(FUZZ_BIN)
 	    $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
 	    > $(FUZZ_DIR)/fuzz_$$t.log 2>&1 \
 	    || failed="$$failed $$t"; \
-	  grep -E '^#[0-9]+ +DONE|^stat::number_of_executed_units|^stat::peak_rss_mb' \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::peak_rss_mb' \
 	    $(FUZZ_DIR)/fuzz_$$t.log | sed 's/^/  /'; \
 	done; \
 	if [ -n "$$failed" ]; then \
@@ -232,3 +232,51 @@ fuzz: $(FUZZ_BIN)
 .PHONY: bench
 bench:
 	@bash bench/run.sh
+
+# ---- MPI (see docs/mpi.md) ----
+# `make MPI=1` builds ./backprop with mpicc and BP_MPI for
+# `mpirun -np N backprop train ...`; started without mpirun it is the
+# ordinary single-process program. Only an explicit MPI=1 selects it (no
+# detection): the default build needs no MPI package and does not change
+# when one is installed. `make mpi-check` builds build/mpi/backprop and runs
+# tests/mpi/run.sh; `make check` runs it too when mpicc and mpirun are
+# installed, and says SKIPPED (not passed) otherwise; MPI_REQUIRED=1 (CI)
+# makes their absence a failure.
+ifeq ($(MPI),1)
+CC := mpicc
+ALL_CFLAGS += -DBP_MPI
+endif
+MPI_BUILD := build/mpi
+
+.PHONY: mpi mpi-check mpi-cost mpi-if-installed
+mpi:
+	@$(MAKE) --no-print-directory MPI=1 BUILD=$(MPI_BUILD) \
+	  BIN=$(MPI_BUILD)/backprop $(MPI_BUILD)/backprop $(MPI_BUILD)/numdiff \
+	  $(MPI_BUILD)/allreduce_bench
+
+# Compares two JSON files number by number within a relative tolerance.
+$(BUILD)/numdiff: tests/mpi/numdiff.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
+
+# Times one all-reduce of N floats (tests/mpi/cost-model.sh runs it).
+$(BUILD)/allreduce_bench: tests/mpi/allreduce_bench.c src/dist.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
+# The cost-model table of docs/mpi.md (a minute; asserts nothing).
+mpi-cost: mpi
+	bash tests/mpi/cost-model.sh $(MPI_BUILD)/backprop
+
+mpi-check: mpi
+	bash tests/mpi/run.sh $(MPI_BUILD)/backprop $(MPI_BUILD)/numdiff
+
+mpi-if-installed:
+	@if command -v mpicc >/dev/null 2>&1 && \
+	    command -v mpirun >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory mpi-check; \
+	elif [ "$(MPI_REQUIRED)" = 1 ]; then \
+	  echo "mpi: FAILED: mpicc/mpirun not installed and MPI_REQUIRED=1"; \
+	  exit 1; \
+	else \
+	  echo "mpi: SKIPPED, NOT TESTED: mpicc/mpirun not installed" \
+	    "(sh scripts/install-deps.sh mpi)"; \
+	fi

@@ -16,10 +16,24 @@
  * batch's gradient is summed over its samples in a fixed order by kernels
  * split by what each thread writes; so the result does not depend on the
  * thread count.
+ *
+ * Data parallelism (dist.h): when the process is one of N ranks, every
+ * rank holds the whole training set and the same parameters, draws the
+ * same order, and takes a fixed contiguous share of each global batch of
+ * B samples (rank r: positions [B r / N, B (r + 1) / N)). It sums its
+ * share's gradients with the OpenMP step, the ranks add their sums with
+ * dist_allreduce_sum (a fixed order for a fixed N) in the same message as
+ * the per-sample losses, correct counts and stop requests, and every rank
+ * applies the same update with the global batch size. The weights then
+ * equal a single process's up to float rounding (sums in another order),
+ * and are bit-identical between runs with the same N. Validation is scored
+ * on rank 0 only (pass it there, NULL elsewhere); trainer_epoch_end sends
+ * its numbers to the other ranks, so every rank's report is the same.
  */
 #ifndef TRAINER_H
 #define TRAINER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +53,13 @@ struct epoch_report {
     double validation_accuracy; /* NaN without validation or classes */
     double seconds;          /* wall time of the epoch */
     double samples_per_second;
+    /* With several ranks (else ranks 1, the rest 0): this rank's time in
+     * the steps' arithmetic and in their messages (which includes waiting
+     * for slower ranks), and the bytes it sent per step. */
+    int ranks;
+    double compute_seconds;
+    double comm_seconds;
+    size_t message_bytes;
 };
 
 struct trainer;
@@ -61,6 +82,14 @@ bool trainer_epoch_done(const struct trainer *tr);
 int trainer_step(struct trainer *tr, struct bp_error *err);
 int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
                       struct bp_error *err);
+
+/* Stop requests: `flag` (set by a signal handler; borrowed for the
+ * trainer's life) asks to stop after the step under way. Alone,
+ * trainer_stop_requested reads it. With several ranks each step combines
+ * every rank's flag, and trainer_stop_requested answers for the job as of
+ * the last step, so all ranks stop after the same step. */
+void trainer_watch_stop(struct trainer *tr, const volatile sig_atomic_t *flag);
+bool trainer_stop_requested(const struct trainer *tr);
 
 /* Puts the parameters, momentum and step count back as they were at the
  * start of the epoch under way: a checkpoint written then resumes exactly. */

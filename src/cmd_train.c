@@ -3,7 +3,19 @@
  *
  * Every check that can fail fast (the config, the output folder, the data)
  * runs before the first epoch, so a mistake costs seconds, not a run.
+ *
+ * Under mpirun (dist.h, docs/mpi.md) every rank runs this same code. Rank 0,
+ * the lead, alone reads the config and the data (so `-` works: mpirun
+ * forwards stdin to rank 0 only), writes weights, checkpoints and logs and
+ * speaks on stderr; it sends the config text and the training rows to the
+ * others. The ranks agree after each setup phase whether all of it went
+ * well, so an error every rank has (a bad config) is printed once, by the
+ * lowest rank that has it, which exits with its status while the others
+ * end quietly; an error only one rank has (a checkpoint that cannot be
+ * written) is printed by that rank, which then aborts the job rather than
+ * leave the others waiting.
  */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +30,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dataset.h"
+#include "dist.h"
 #include "early_stop.h"
 #include "network.h"
 #include "normalize.h"
@@ -259,6 +272,12 @@ static int log_epoch(FILE *f, const char *name, const struct epoch_report *r,
     log_number(f, "samples_per_second", r->samples_per_second);
     log_number(f, "seconds", r->seconds);
     log_number(f, "elapsed", elapsed);
+    if (r->ranks > 1) {
+        fprintf(f, ",\"ranks\":%d,\"message_bytes_per_step\":%zu", r->ranks,
+                r->message_bytes);
+        log_number(f, "compute_seconds", r->compute_seconds);
+        log_number(f, "comm_seconds", r->comm_seconds);
+    }
     fputs("}\n", f);
     if (fflush(f) != 0 || ferror(f))
         return bp_error_set(err, BP_EIO, "%s: write error", name);
@@ -278,6 +297,11 @@ struct run {
     struct early_stop stop;
     FILE *log;
     bool log_is_stdout;
+    /* Under mpirun: whether this rank is rank 0, and whether the error
+     * being returned is one every rank knows about (see the top). */
+    bool lead;
+    bool error_shared;     /* every rank returns an error */
+    bool error_elsewhere;  /* ... and another rank prints it */
 };
 
 static void run_free(struct run *r)
@@ -390,6 +414,8 @@ static int check_early_stopping(const struct run *r, struct bp_error *err)
 static int save(struct run *r, const struct train_metrics *m,
                 const char *output, struct bp_error *err)
 {
+    if (!r->lead)
+        return 0;
     return weights_save(&r->cfg, &r->net, &r->nz, &r->state, m, output, err);
 }
 
@@ -466,7 +492,12 @@ static int interrupted(struct run *r, const struct train_metrics *metrics,
     trainer_rollback(r->trainer);
     if (save(r, metrics, output, err) < 0)
         return -1;
-    const char *name = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    /* Every rank stops after the same step; rank 0 reports it. */
+    r->error_shared = true;
+    r->error_elsewhere = !r->lead;
+    const char *name = stop_signal == SIGINT    ? "SIGINT"
+                       : stop_signal == SIGTERM ? "SIGTERM"
+                                                : "a signal to another rank";
     if (strcmp(output, "-") == 0)
         return bp_error_set(err, BP_EINTERRUPTED,
                             "interrupted by %s in epoch %zu: wrote the "
@@ -490,6 +521,9 @@ static int diverged(struct run *r, const struct train_metrics *metrics,
     erase_progress(line);
     if (err->code != BP_ENUMERIC)
         return -1;
+    /* Every rank saw the same non-finite numbers; rank 0 reports them. */
+    r->error_shared = true;
+    r->error_elsewhere = !r->lead;
     trainer_rollback(r->trainer);
     if (r->state.epoch == 0)
         return -1;
@@ -507,11 +541,156 @@ static int diverged(struct run *r, const struct train_metrics *metrics,
                         strcmp(output, "-") == 0 ? "stdout" : output);
 }
 
-static int train(struct run *r, const struct train_args *ta,
-                 struct bp_error *err)
+/* ---- several ranks (see the top of this file) ---- */
+
+/* Whether every rank got through a setup phase; rc is this rank's result.
+ * When some failed, the lowest failed rank keeps its error for main to
+ * print and the others take its code quietly; every rank returns -1.
+ * Alone, returns rc. */
+static int agree(struct run *r, int rc, struct bp_error *err)
+{
+    if (!dist_active())
+        return rc;
+    int rank = dist_rank();
+    int first = dist_min(rc < 0 ? rank : dist_size());
+    if (first == dist_size())
+        return 0;
+    int code = rank == first ? (int)err->code : BP_OK;
+    dist_bcast(&code, sizeof code, first);
+    r->error_shared = true;
+    if (rank != first) {
+        r->error_elsewhere = true;
+        bp_error_set(err, (enum bp_error_code)code, "failed on rank %d",
+                     first);
+    }
+    return -1;
+}
+
+/* Reads all of path ("-": stdin) into a NUL-terminated buffer, with the
+ * messages config_load would give. */
+static int read_all(const char *path, char **text, size_t *len,
+                    struct bp_error *err)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    *text = NULL;
+    *len = 0;
+    if (!f)
+        return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", name,
+                            strerror(errno));
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    int rc = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            size_t bigger = cap ? 2 * cap : (size_t)1 << 16;
+            char *p = realloc(buf, bigger);
+            if (!p) {
+                rc = bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
+                break;
+            }
+            buf = p;
+            cap = bigger;
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                rc = bp_error_set(err, errno == EISDIR ? BP_EINPUT : BP_EIO,
+                                  "%s: cannot read: %s", name,
+                                  strerror(errno));
+            break;
+        }
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (rc < 0) {
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* Rank 0 reads the config (or weights) file; every rank parses the same
+ * bytes, so all hold the same network, state and settings even when only
+ * rank 0 can read the file (stdin, or a checkpoint on rank 0's disk). */
+static int load_config_shared(struct run *r, const struct train_args *ta,
+                              struct bp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = r->lead ? read_all(ta->config, &text, &len, err) : 0;
+    if (agree(r, rc, err) < 0)
+        goto out;
+    uint64_t n = len;
+    dist_bcast(&n, sizeof n, 0);
+    if (!r->lead) {
+        text = n < SIZE_MAX ? malloc((size_t)n + 1) : NULL;
+        rc = text ? 0 : bp_error_set(err, BP_ENOMEM, "out of memory");
+    }
+    if (agree(r, rc, err) < 0)
+        goto out;
+    dist_bcast(text, (size_t)n, 0);
+    rc = agree(r, config_parse_buffer(&r->cfg, ta->config, text, (size_t)n,
+                                      ta->overrides, ta->n_overrides, err),
+               err);
+out:
+    free(text);
+    return rc;
+}
+
+/* Rank 0's training rows, loaded, split and normalised, to every rank:
+ * each epoch's shuffle draws its batches from all of them, so every rank
+ * needs them all. */
+static int share_training_rows(struct run *r, struct bp_error *err)
+{
+    struct dataset *ds = &r->train;
+    uint64_t h[5] = {ds->n_rows, ds->n_features, ds->n_outputs,
+                     ds->n_classes, ds->has_targets};
+    dist_bcast(h, sizeof h, 0);
+    size_t rows = (size_t)h[0], features = (size_t)h[1];
+    size_t outputs = (size_t)h[2];
+    int rc = 0;
+    if (!r->lead) {
+        ds->n_rows = rows;
+        ds->n_features = features;
+        ds->n_outputs = outputs;
+        ds->n_classes = (size_t)h[3];
+        ds->has_targets = h[4] != 0;
+        bool fits = features == 0 || rows <= SIZE_MAX / sizeof(float) /
+                                                 (features + outputs);
+        ds->x = fits ? malloc(rows * features * sizeof *ds->x + 1) : NULL;
+        if (ds->n_classes)
+            ds->label = fits ? malloc(rows * sizeof *ds->label + 1) : NULL;
+        else
+            ds->y = fits ? malloc(rows * outputs * sizeof *ds->y + 1) : NULL;
+        if (!ds->x || (!ds->label && !ds->y))
+            rc = bp_error_set(err, BP_ENOMEM,
+                              "out of memory for %zu training rows", rows);
+    }
+    if (agree(r, rc, err) < 0)
+        return -1;
+    dist_bcast(ds->x, rows * features * sizeof *ds->x, 0);
+    if (ds->n_classes)
+        dist_bcast(ds->label, rows * sizeof *ds->label, 0);
+    else
+        dist_bcast(ds->y, rows * outputs * sizeof *ds->y, 0);
+    return 0;
+}
+
+/* Config, checks and data, up to a trainer ready to run. */
+static int set_up(struct run *r, const struct train_args *ta,
+                  const char **output, struct bp_error *err)
 {
     struct config *cfg = &r->cfg;
-    if (config_load(cfg, ta->config, ta->overrides, ta->n_overrides, err) < 0)
+    int rc = dist_active() ? load_config_shared(r, ta, err)
+                           : config_load(cfg, ta->config, ta->overrides,
+                                         ta->n_overrides, err);
+    if (rc < 0)
         return -1;
     if (ta->data && replace_path(&cfg->data.train, ta->data, err) < 0)
         return -1;
@@ -520,14 +699,18 @@ static int train(struct run *r, const struct train_args *ta,
             return -1;
         cfg->data.validation_split = 0;
     }
-    const char *output = ta->output ? ta->output
-                                    : cfg->output ? cfg->output : "-";
-    if (check_outputs(ta, cfg, output, err) < 0)
+    *output = ta->output ? ta->output : cfg->output ? cfg->output : "-";
+    if (r->lead)
+        rc = check_outputs(ta, cfg, *output, err) < 0 || load_data(r, err) < 0
+                 ? -1
+                 : 0;
+    if (agree(r, rc, err) < 0)
         return -1;
-    if (load_data(r, err) < 0)
+    if (dist_active() && share_training_rows(r, err) < 0)
         return -1;
+
     if (network_create(&r->net, cfg, err) < 0)
-        return -1;
+        return agree(r, -1, err);
     if (!ta->reset_state) {
         r->state = cfg->state;
         memset(&cfg->state, 0, sizeof cfg->state);
@@ -536,25 +719,38 @@ static int train(struct run *r, const struct train_args *ta,
         free(r->state.velocity);
         r->state.velocity = NULL;
     }
-    if (ta->log) {
+    if (r->lead && ta->log) {
         r->log_is_stdout = strcmp(ta->log, "-") == 0;
         r->log = r->log_is_stdout ? stdout : fopen(ta->log, "w");
         if (!r->log)
-            return bp_error_set(err, BP_EIO, "%s: cannot open for writing",
-                                ta->log);
+            return agree(r, bp_error_set(err, BP_EIO,
+                                         "%s: cannot open for writing",
+                                         ta->log),
+                         err);
     }
     int threads = ta->threads ? (int)ta->threads : trainer_default_threads();
-    if (trainer_create(&r->trainer, &r->net, &cfg->training, &r->state,
-                       &r->train, r->has_validation ? &r->validation : NULL,
-                       threads, err) < 0)
-        return -1;
+    rc = trainer_create(&r->trainer, &r->net, &cfg->training, &r->state,
+                        &r->train, r->has_validation ? &r->validation : NULL,
+                        threads, err) < 0 ||
+                 early_stop_init(&r->stop, &cfg->training, r->net.n_params,
+                                 err) < 0 ||
+                 (r->lead && check_early_stopping(r, err) < 0)
+             ? -1
+             : 0;
+    return agree(r, rc, err);
+}
 
-    if (early_stop_init(&r->stop, &cfg->training, r->net.n_params, err) < 0 ||
-        check_early_stopping(r, err) < 0)
+static int train(struct run *r, const struct train_args *ta,
+                 struct bp_error *err)
+{
+    const char *output;
+    if (set_up(r, ta, &output, err) < 0)
         return -1;
+    struct config *cfg = &r->cfg;
+    bool quiet = ta->quiet || !r->lead;
 
     size_t epochs = cfg->training.epochs;
-    if (r->state.epoch >= epochs && !ta->quiet)
+    if (r->state.epoch >= epochs && !quiet)
         fprintf(stderr,
                 "backprop: nothing to train: %zu epochs are done and "
                 "training.epochs is %zu (raise it with --epochs)\n",
@@ -564,16 +760,20 @@ static int train(struct run *r, const struct train_args *ta,
     struct epoch_report rep = {0};
     double started = now_seconds();
     size_t samples = 0;
-    struct progress_line line = {isatty(STDERR_FILENO) && !ta->quiet, 0};
+    struct progress_line line = {isatty(STDERR_FILENO) && !quiet, 0};
     catch_signals(true);
+    trainer_watch_stop(r->trainer, &stop_signal);
+    /* From here on every rank sees the same numbers and the same stop
+     * requests, so divergence and interruption end every rank alike. */
     while (r->state.epoch < epochs) {
         trainer_epoch_begin(r->trainer);
-        while (!trainer_epoch_done(r->trainer) && !stop_signal) {
+        while (!trainer_epoch_done(r->trainer) &&
+               !trainer_stop_requested(r->trainer)) {
             if (trainer_step(r->trainer, err) < 0)
                 return diverged(r, &metrics, output, &line, err);
             draw_progress(&line, r->trainer, r->state.epoch, epochs);
         }
-        if (stop_signal)
+        if (trainer_stop_requested(r->trainer))
             return interrupted(r, &metrics, output, &line, err);
         erase_progress(&line);
         if (trainer_epoch_end(r->trainer, &rep, err) < 0)
@@ -584,14 +784,14 @@ static int train(struct run *r, const struct train_args *ta,
         metrics.train_loss = rep.train_loss;
         metrics.validation_loss = rep.validation_loss;
         metrics.validation_accuracy = rep.validation_accuracy;
-        if (!ta->quiet)
+        if (!quiet)
             print_epoch(&rep, epochs);
         if (r->log && log_epoch(r->log, ta->log, &rep,
                                 now_seconds() - started, err) < 0)
             return -1;
         if (early_stop_update(&r->stop, &rep, &r->net, &r->state, &metrics)) {
             early_stop_restore(&r->stop, &r->net, &r->state, &metrics);
-            if (!ta->quiet)
+            if (!quiet)
                 fprintf(stderr,
                         "backprop: early stopping after epoch %zu: no "
                         "improvement in %s for %zu epochs; keeping epoch "
@@ -610,13 +810,15 @@ static int train(struct run *r, const struct train_args *ta,
         return -1;
     catch_signals(false);
 
-    if (!ta->quiet) {
+    if (!quiet) {
         double seconds = now_seconds() - started;
         fprintf(stderr, "backprop: %zu epoch%s done", r->state.epoch,
                 r->state.epoch == 1 ? "" : "s");
         if (samples)
             fprintf(stderr, " in %.2f s (%.0f samples/s)", seconds,
                     seconds > 0 ? (double)samples / seconds : 0.0);
+        if (dist_active())
+            fprintf(stderr, " on %d ranks", dist_size());
         if (!isnan(metrics.validation_accuracy))
             fprintf(stderr, "; validation accuracy %.4f",
                     metrics.validation_accuracy);
@@ -630,16 +832,30 @@ static int train(struct run *r, const struct train_args *ta,
 
 int cmd_train(int argc, char **argv, struct bp_error *err)
 {
+    dist_init();
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.lead = dist_rank() == 0;
     struct train_args ta;
-    int rc = parse_train_args(&ta, argc, argv, err);
+    int rc = agree(&r, parse_train_args(&ta, argc, argv, err), err);
     if (rc == 0 && ta.help) {
-        print_train_help();
+        if (r.lead)
+            print_train_help();
     } else if (rc == 0) {
-        struct run r;
-        memset(&r, 0, sizeof r);
         rc = train(&r, &ta, err);
-        run_free(&r);
     }
+    run_free(&r);
     free_train_args(&ta);
+    /* An error only this rank has: main prints it, and leaving without
+     * dist_finalize aborts the job (dist.h). */
+    if (rc < 0 && dist_active() && !r.error_shared)
+        return -1;
+    dist_finalize();
+    /* Every rank has the error and another rank prints it: this one ends
+     * quietly with status 0, and mpirun exits with the reporter's status.
+     * (A second non-zero status could also cut the report short: mpirun
+     * kills the job at the first one.) */
+    if (rc < 0 && r.error_elsewhere)
+        return 0;
     return rc;
 }

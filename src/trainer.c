@@ -10,6 +10,7 @@
 
 #include <omp.h>
 
+#include "dist.h"
 #include "metrics.h"
 #include "optim.h"
 #include "rng.h"
@@ -33,7 +34,7 @@ struct trainer {
     int threads;
     bool velocity_ready;   /* false: the next step starts the buffer */
     struct workspace ws;
-    float *grad;           /* [n_params] */
+    float *grad;           /* [n_params]: the start of msg */
     size_t *order;         /* [train->n_rows] */
     double flops_per_sample;
 
@@ -49,6 +50,21 @@ struct trainer {
     float *saved_velocity; /* [n_params] */
     size_t saved_step;
     bool saved_velocity_ready;
+
+    /* Data parallelism (see trainer.h); ranks is 1 alone. */
+    int rank;
+    int ranks;
+    /* One step's message: [n_params] gradient sums, [batch] per-sample
+     * losses (each rank fills its share, zeros elsewhere, so the sum is
+     * exact), then the rank's correct count and stop request (whole
+     * numbers below 2^24: exact in float). */
+    float *msg;
+    float *scratch;        /* [dist_chunk_max(msg length)] */
+    const volatile sig_atomic_t *stop_flag;
+    bool stop_agreed;      /* some rank asked to stop at the last step */
+    double compute_seconds; /* this epoch, this rank */
+    double comm_seconds;
+    size_t message_bytes;  /* sent per full step */
 };
 
 static double now_seconds(void)
@@ -74,6 +90,8 @@ int trainer_create(struct trainer **out, struct network *net,
     tr->train = train;
     tr->validation = validation;
     tr->threads = threads < 1 ? 1 : threads;
+    tr->rank = dist_rank();
+    tr->ranks = dist_size();
     double forward;
     network_flops(net, &forward, &tr->flops_per_sample);
 
@@ -81,9 +99,18 @@ int trainer_create(struct trainer **out, struct network *net,
                                                      : train->n_rows;
     if (capacity == 0)
         capacity = 1;
-    if (workspace_create(&tr->ws, net, capacity, err) < 0)
+    /* The message holds the whole batch's losses; the workspace only
+     * this rank's share. */
+    size_t msg_len = net->n_params + capacity + 2;
+    size_t share = (capacity + (size_t)tr->ranks - 1) / (size_t)tr->ranks;
+    if (workspace_create(&tr->ws, net, share, err) < 0)
         goto fail;
-    tr->grad = malloc(net->n_params * sizeof *tr->grad);
+    tr->msg = malloc(msg_len * sizeof *tr->msg);
+    tr->scratch = malloc(dist_chunk_max(msg_len) * sizeof *tr->scratch);
+    if (!tr->msg || !tr->scratch)
+        goto nomem;
+    tr->message_bytes = dist_allreduce_bytes(msg_len);
+    tr->grad = tr->msg;
     tr->saved_params = malloc(net->n_params * sizeof *tr->saved_params);
     tr->saved_velocity = malloc(net->n_params * sizeof *tr->saved_velocity);
     tr->order = malloc((train->n_rows ? train->n_rows : 1) * sizeof *tr->order);
@@ -112,7 +139,8 @@ void trainer_destroy(struct trainer *tr)
     if (!tr)
         return;
     workspace_free(&tr->ws, tr->net);
-    free(tr->grad);
+    free(tr->msg);
+    free(tr->scratch);
     free(tr->saved_params);
     free(tr->saved_velocity);
     free(tr->order);
@@ -181,6 +209,73 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
     tr->velocity_ready = true;
 }
 
+/* With several ranks: this rank's share of a global batch of n samples at
+ * order[start..), the sums combined over the ranks, and the same update
+ * everywhere. Returns the batch's loss sum (over its samples in batch
+ * order, as alone) and correct count through the message. */
+static void distributed_step(struct trainer *tr, size_t start, size_t n,
+                             double *batch_loss, size_t *correct)
+{
+    struct network *net = tr->net;
+    struct workspace *ws = &tr->ws;
+    const struct dataset *ds = tr->train;
+    size_t lo = n * (size_t)tr->rank / (size_t)tr->ranks;
+    size_t hi = n * (size_t)(tr->rank + 1) / (size_t)tr->ranks;
+    size_t m = hi - lo;
+    const size_t *idx = tr->order + start + lo;
+    float *losses = tr->msg + net->n_params; /* [n] */
+    float *tail = losses + n;                 /* correct, stop */
+    double t0 = now_seconds();
+
+    if (m > 0) {
+        gather(ws, ds, idx, m);
+        if (run_parallel(tr->threads, tr->flops_per_sample * (double)m)) {
+#pragma omp parallel num_threads(tr->threads)
+            {
+                network_forward(net, ws, m);
+                network_loss(net, ws, m);
+                network_backward(net, ws, m, tr->grad);
+            }
+        } else {
+            network_forward(net, ws, m);
+            network_loss(net, ws, m);
+            network_backward(net, ws, m, tr->grad);
+        }
+    } else {
+        memset(tr->grad, 0, net->n_params * sizeof *tr->grad);
+    }
+    memset(losses, 0, n * sizeof *losses);
+    memcpy(losses + lo, ws->loss, m * sizeof *losses);
+    tail[0] = ds->n_classes && m ? (float)count_correct(net, ws, ds, idx, m)
+                                 : 0.0f;
+    tail[1] = tr->stop_flag && *tr->stop_flag ? 1.0f : 0.0f;
+
+    double t1 = now_seconds();
+    dist_allreduce_sum(tr->msg, net->n_params + n + 2, tr->scratch);
+    double t2 = now_seconds();
+
+    float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
+    bool first = !tr->velocity_ready;
+    if (run_parallel(tr->threads, (double)net->n_params * 8.0)) {
+#pragma omp parallel num_threads(tr->threads)
+        optim_step(tr->tc, tr->learning_rate, net->params, velocity,
+                   tr->grad, net->n_params, n, first);
+    } else {
+        optim_step(tr->tc, tr->learning_rate, net->params, velocity,
+                   tr->grad, net->n_params, n, first);
+    }
+    tr->velocity_ready = true;
+    tr->compute_seconds += (t1 - t0) + (now_seconds() - t2);
+    tr->comm_seconds += t2 - t1;
+
+    double sum = 0.0;
+    for (size_t k = 0; k < n; k++)
+        sum += losses[k];
+    *batch_loss = sum;
+    *correct = (size_t)tail[0];
+    tr->stop_agreed = tail[1] > 0.0f;
+}
+
 int trainer_epoch_begin(struct trainer *tr)
 {
     const struct dataset *ds = tr->train;
@@ -190,6 +285,8 @@ int trainer_epoch_begin(struct trainer *tr)
     tr->next_row = 0;
     tr->loss_sum = 0.0;
     tr->correct = 0;
+    tr->compute_seconds = 0.0;
+    tr->comm_seconds = 0.0;
 
     for (size_t i = 0; i < ds->n_rows; i++)
         tr->order[i] = i;
@@ -220,14 +317,22 @@ int trainer_step(struct trainer *tr, struct bp_error *err)
     size_t batch = tr->tc->batch_size;
     size_t start = tr->next_row;
     size_t n = ds->n_rows - start < batch ? ds->n_rows - start : batch;
-    gather(&tr->ws, ds, tr->order + start, n);
-    train_step(tr, n, tr->learning_rate);
+    double batch_loss = 0.0;
+    size_t correct = 0;
+    if (tr->ranks > 1) {
+        distributed_step(tr, start, n, &batch_loss, &correct);
+    } else {
+        gather(&tr->ws, ds, tr->order + start, n);
+        train_step(tr, n, tr->learning_rate);
+        for (size_t k = 0; k < n; k++)
+            batch_loss += tr->ws.loss[k];
+        if (ds->n_classes)
+            correct = count_correct(tr->net, &tr->ws, ds, tr->order + start,
+                                    n);
+    }
     state->step++;
     tr->next_row += n;
 
-    double batch_loss = 0.0;
-    for (size_t k = 0; k < n; k++)
-        batch_loss += tr->ws.loss[k];
     if (!isfinite(batch_loss))
         return bp_error_set(err, BP_ENUMERIC,
                             "epoch %zu, step %zu: the loss is %s: training "
@@ -236,10 +341,20 @@ int trainer_step(struct trainer *tr, struct bp_error *err)
                             isnan(batch_loss) ? "NaN" : "infinite",
                             tr->learning_rate);
     tr->loss_sum += batch_loss;
-    if (ds->n_classes)
-        tr->correct += count_correct(tr->net, &tr->ws, ds, tr->order + start,
-                                     n);
+    tr->correct += correct;
     return 0;
+}
+
+void trainer_watch_stop(struct trainer *tr, const volatile sig_atomic_t *flag)
+{
+    tr->stop_flag = flag;
+}
+
+bool trainer_stop_requested(const struct trainer *tr)
+{
+    if (tr->ranks > 1)
+        return tr->stop_agreed;
+    return tr->stop_flag && *tr->stop_flag;
 }
 
 void trainer_progress(const struct trainer *tr, struct trainer_progress *p)
@@ -304,6 +419,20 @@ int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
                              &report->validation_loss,
                              &report->validation_accuracy, NULL, err) < 0)
             return -1;
+    }
+    report->ranks = tr->ranks;
+    if (tr->ranks > 1) {
+        /* Rank 0 scored the validation set; early stopping on every rank
+         * must see its numbers. */
+        double v[3] = {report->has_validation, report->validation_loss,
+                       report->validation_accuracy};
+        dist_bcast(v, sizeof v, 0);
+        report->has_validation = v[0] != 0.0;
+        report->validation_loss = v[1];
+        report->validation_accuracy = v[2];
+        report->compute_seconds = tr->compute_seconds;
+        report->comm_seconds = tr->comm_seconds;
+        report->message_bytes = tr->message_bytes;
     }
     return 0;
 }
