@@ -34,19 +34,42 @@ static const char *config_name(const struct config *cfg)
     return cfg->name ? cfg->name : "config";
 }
 
+/* A column name (from the CSV header or the config: any bytes) fit for a
+ * one-line message: control characters as \xHH, cut to fit cap. */
+static const char *printable(char *dst, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s;
+         *p && o + 5 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[*p >> 4];
+            dst[o++] = hex[*p & 15];
+        } else {
+            dst[o++] = (char)*p;
+        }
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
 /* "a, b, c" or "a, b, ..." when the list would not fit. */
 static void list_columns(char *dst, size_t cap, const struct table *t)
 {
+    char name[DATASET_LIST_MAX];
     size_t o = 0;
     dst[0] = '\0';
     for (size_t i = 0; i < t->n_cols; i++) {
         const char *sep = i ? ", " : "";
-        size_t need = strlen(sep) + strlen(t->header[i]);
+        printable(name, sizeof name, t->header[i]);
+        size_t need = strlen(sep) + strlen(name);
         if (o + need + 5 >= cap) {
             snprintf(dst + o, cap - o, "%s...", sep);
             return;
         }
-        o += (size_t)snprintf(dst + o, cap - o, "%s%s", sep, t->header[i]);
+        o += (size_t)snprintf(dst + o, cap - o, "%s%s", sep, name);
     }
 }
 
@@ -78,11 +101,12 @@ static int resolve_name(const struct column_ref *ref, const struct table *t,
                             config_name(cfg), key);
     long c = table_column(t, ref->name);
     if (c < 0) {
-        char list[DATASET_LIST_MAX];
+        char list[DATASET_LIST_MAX], name[DATASET_LIST_MAX];
         list_columns(list, sizeof list, t);
         return bp_error_set(err, BP_EINPUT, "%s: %s: no column named \"%s\" "
                             "in %s (columns: %s)", config_name(cfg), key,
-                            ref->name, file, list);
+                            printable(name, sizeof name, ref->name), file,
+                            list);
     }
     *col = (size_t)c;
     return 0;
@@ -100,8 +124,10 @@ static void describe_layout(char *dst, size_t cap, const struct config *cfg,
     cap -= (size_t)o;
     const struct data_config *d = &cfg->data;
     if (classes) {
+        char name[DATASET_LIST_MAX];
         if (d->has_label && d->label.name)
-            snprintf(dst, cap, "label \"%s\"", d->label.name);
+            snprintf(dst, cap, "label \"%s\"",
+                     printable(name, sizeof name, d->label.name));
         else if (d->has_label)
             snprintf(dst, cap, "label at index %zu", d->label.index);
         else

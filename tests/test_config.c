@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -884,6 +886,76 @@ START_TEST(normalization_must_match_the_input)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_config: 63 rows of 2^24 inputs are 4 GiB of
+ * floats, and the loader allocated them before seeing that the file holds
+ * none. Under a 2 GiB address-space limit that allocation fails, so the
+ * file is rejected for its shape only if nothing was allocated first.
+ * (Not under AddressSanitizer, which reserves terabytes of address space.) */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+static void assert_shape_error_within_2gib(const char *json,
+                                           const char *expected)
+{
+#ifndef UNDER_ASAN
+    write_config(json);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit lim = {(rlim_t)2 << 30, (rlim_t)2 << 30};
+        struct config c;
+        struct bp_error e = {0};
+        if (setrlimit(RLIMIT_AS, &lim) != 0)
+            _exit(3);
+        int rc = config_load(&c, path, NULL, 0, &e);
+        _exit(rc == -1 && e.code == BP_EINPUT ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "%s: not rejected as bad input within 2 GiB", expected);
+#endif
+    ASSERT_INPUT_ERROR(json, expected);
+}
+
+START_TEST(shapes_are_checked_before_parameters_are_allocated)
+{
+    assert_shape_error_within_2gib(
+        "{\"input\": 16777216, \"layers\": [{\"units\": 63, "
+        "\"activation\": \"relu\", \"weights\": [], \"bias\": []}]}",
+        ": layers[0].weights: expected 63 rows (one per unit), got 0");
+    assert_shape_error_within_2gib(
+        "{\"input\": 16777216, \"layers\": [{\"units\": 63, "
+        "\"activation\": \"relu\"}], \"state\": {\"velocity\": "
+        "[{\"weights\": [], \"bias\": []}]}}",
+        ": state.velocity[0].weights: expected 63 rows (one per unit), "
+        "got 0");
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_config: names from the file or the command
+ * line went into messages raw, so a "\n" in them split the one-line
+ * message (SPEC section 2). */
+START_TEST(names_with_control_characters_keep_messages_on_one_line)
+{
+    ASSERT_INPUT_ERROR("{\"input\": 2, \"layers\": [{\"units\": 3, "
+                       "\"activation\": \"softmax\"}], \"data\": "
+                       "{\"classes\": [\"a\\nb\", \"c\", \"a\\nb\"]}}",
+                       ": data.classes[2]: duplicate class name "
+                       "\"a\\u000ab\"");
+    const struct config_override key = {"x\n[0]", "1"};
+    ck_assert_int_eq(load_with("{" NET "}", &key, 1), -1);
+    ck_assert_int_eq(err.code, BP_EUSAGE);
+    ck_assert_str_eq(err.msg, "--set x?[0]: x? does not exist (an index "
+                              "needs an existing array)");
+}
+END_TEST
+
 /* ===================== overrides ===================== */
 
 START_TEST(overrides_set_numbers_and_strings)
@@ -1083,7 +1155,10 @@ Suite *config_suite(void)
                    classes_match_the_class_count,
                    weights_must_have_the_layer_shape,
                    velocity_must_have_the_layer_shapes,
-                   normalization_must_match_the_input, NULL}},
+                   normalization_must_match_the_input,
+                   shapes_are_checked_before_parameters_are_allocated,
+                   names_with_control_characters_keep_messages_on_one_line,
+                   NULL}},
         {"overrides", {overrides_set_numbers_and_strings,
                        overrides_create_missing_objects,
                        overrides_take_array_indices_in_both_spellings,

@@ -246,6 +246,28 @@ START_TEST(missing_named_column_lists_the_columns)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_csv: header names (any bytes, a quoted field
+ * may hold a line end) and names from the config went into messages raw,
+ * splitting the one-line message (SPEC section 2). */
+START_TEST(column_names_in_messages_show_control_characters_escaped)
+{
+    struct config cfg;
+    classifier(&cfg, 2, 3);
+    set_label_name(&cfg, "x\ny");
+    expect_error("\"a\nb\",\"c\rd\",e\n1,2,0\n", &cfg, false,
+                 "cfg.json: data.label: no column named \"x\\x0ay\" in %s "
+                 "(columns: a\\x0ab, c\\x0dd, e)");
+    config_free(&cfg);
+
+    classifier(&cfg, 4, 3);
+    set_label_name(&cfg, "sp\r\necies");
+    expect_error("a,b,\"sp\r\necies\"\n1,2,0\n", &cfg, false,
+                 "%s:1:4: expected 5 columns (4 features + label "
+                 "\"sp\\x0d\\x0aecies\"), found 3");
+    config_free(&cfg);
+}
+END_TEST
+
 START_TEST(label_name_needs_a_header)
 {
     struct config cfg;
@@ -500,6 +522,7 @@ Suite *dataset_suite(void)
 
     TCase *bad = tcase_create("errors");
     tcase_add_test(bad, missing_named_column_lists_the_columns);
+    tcase_add_test(bad, column_names_in_messages_show_control_characters_escaped);
     tcase_add_test(bad, label_name_needs_a_header);
     tcase_add_test(bad, wrong_column_count_names_the_expected_layout);
     tcase_add_test(bad, labels_must_be_whole_and_in_range);

@@ -131,6 +131,34 @@ START_TEST(data_paths_are_rewritten_for_the_files_folder)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_weights: a path naming the output folder
+ * itself ("train": ".") was written as "", which config_load rejects, so
+ * the file did not read back. */
+START_TEST(a_path_to_the_output_folder_is_written_as_dot)
+{
+    struct config cfg;
+    struct network net;
+    size_t units[1] = {1};
+    enum activation acts[1] = {ACT_LINEAR};
+    nets_config(&cfg, 1, 1, units, acts, LOSS_MSE, 1);
+    const char *dir = scratch();
+    char out[600];
+    snprintf(out, sizeof out, "%s/m.json", dir);
+    cfg.data.train = strdup(dir);
+    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+    struct normalization nz = {0};
+    struct train_state st = {0};
+    struct train_metrics m = {NAN, NAN, NAN};
+    size_t len;
+    char *text = weights_to_json(&cfg, &net, &nz, &st, &m, out, &len, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "\"train\": \".\""));
+    free(text);
+    network_free(&net);
+    config_free(&cfg);
+}
+END_TEST
+
 START_TEST(json_writer_formats_numbers_exactly)
 {
     struct json_writer w;
@@ -202,6 +230,7 @@ Suite *weights_suite(void)
     TCase *tc = tcase_create("weights");
     tcase_add_test(tc, weights_file_round_trips_byte_for_byte);
     tcase_add_test(tc, data_paths_are_rewritten_for_the_files_folder);
+    tcase_add_test(tc, a_path_to_the_output_folder_is_written_as_dot);
     tcase_add_test(tc, json_writer_formats_numbers_exactly);
     tcase_add_test(tc, atomic_write_replaces_and_keeps_the_mode);
     tcase_add_test(tc, atomic_write_failure_leaves_the_target_untouched);
