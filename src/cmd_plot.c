@@ -18,6 +18,7 @@
 #include "args.h"
 #include "atomic_file.h"
 #include "cli.h"
+#include "file_text.h"
 #include "jsonscan.h"
 #include "svg_plot.h"
 
@@ -81,57 +82,6 @@ static int curves_grow(struct curves *c, struct bp_error *err)
     }
     c->cap = cap;
     return 0;
-}
-
-/* Reads all of path ("-": stdin) into a NUL-terminated buffer. */
-static int read_all(const char *path, const char *name, char **out,
-                    size_t *out_len, struct bp_error *err)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", name,
-                            strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    int rc = -1;
-    if (!buf) {
-        bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
-        goto out;
-    }
-    for (;;) {
-        if (len + 1 >= cap) {
-            char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
-                goto out;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                /* a folder opens but cannot be read: bad input */
-                bp_error_set(err, e == EISDIR ? BP_EINPUT : BP_EIO,
-                             "%s: cannot read: %s", name, strerror(e));
-                goto out;
-            }
-            break;
-        }
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    if (!is_stdin)
-        fclose(f);
-    return rc;
 }
 
 static const char *type_name(const cJSON *v)
@@ -226,7 +176,7 @@ static int read_log(struct curves *c, const char *path, const char *name,
 {
     char *text = NULL;
     size_t len = 0;
-    if (read_all(path, name, &text, &len, err) < 0)
+    if (file_read_text(path, &text, &len, err) < 0)
         return -1;
     int rc = -1;
     size_t line = 0;

@@ -32,6 +32,7 @@
 #include "dataset.h"
 #include "dist.h"
 #include "early_stop.h"
+#include "file_text.h"
 #include "network.h"
 #include "normalize.h"
 #include "optim.h"
@@ -566,55 +567,6 @@ static int agree(struct run *r, int rc, struct bp_error *err)
     return -1;
 }
 
-/* Reads all of path ("-": stdin) into a NUL-terminated buffer, with the
- * messages config_load would give. */
-static int read_all(const char *path, char **text, size_t *len,
-                    struct bp_error *err)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    *text = NULL;
-    *len = 0;
-    if (!f)
-        return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", name,
-                            strerror(errno));
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    int rc = 0;
-    for (;;) {
-        if (n + 1 >= cap) {
-            size_t bigger = cap ? 2 * cap : (size_t)1 << 16;
-            char *p = realloc(buf, bigger);
-            if (!p) {
-                rc = bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
-                break;
-            }
-            buf = p;
-            cap = bigger;
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = bp_error_set(err, errno == EISDIR ? BP_EINPUT : BP_EIO,
-                                  "%s: cannot read: %s", name,
-                                  strerror(errno));
-            break;
-        }
-    }
-    if (!is_stdin)
-        fclose(f);
-    if (rc < 0) {
-        free(buf);
-        return -1;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
 /* Rank 0 reads the config (or weights) file; every rank parses the same
  * bytes, so all hold the same network, state and settings even when only
  * rank 0 can read the file (stdin, or a checkpoint on rank 0's disk). */
@@ -623,7 +575,7 @@ static int load_config_shared(struct run *r, const struct train_args *ta,
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = r->lead ? read_all(ta->config, &text, &len, err) : 0;
+    int rc = r->lead ? file_read_text(ta->config, &text, &len, err) : 0;
     if (agree(r, rc, err) < 0)
         goto out;
     uint64_t n = len;

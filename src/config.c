@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_text.h"
 #include "jsonscan.h"
 #include "suggest.h"
 
@@ -1529,57 +1530,6 @@ static int validate(struct ctx *x, const cJSON *root, struct config *c,
 
 /* ---- reading and parsing ---- */
 
-/* Reads all of path ("-": stdin) into a NUL-terminated buffer. */
-static int read_text(const char *path, const char *name, char **out,
-                     size_t *out_len, struct bp_error *err)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", name,
-                            strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    int rc = -1;
-    if (!buf) {
-        bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
-        goto done;
-    }
-    for (;;) {
-        if (len + 1 >= cap) {
-            char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                bp_error_set(err, BP_ENOMEM, "%s: out of memory", name);
-                goto done;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                /* a folder opens but cannot be read: bad input */
-                bp_error_set(err, e == EISDIR ? BP_EINPUT : BP_EIO,
-                             "%s: cannot read: %s", name, strerror(e));
-                goto done;
-            }
-            break;
-        }
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-    rc = 0;
-done:
-    free(buf);
-    if (!is_stdin)
-        fclose(f);
-    return rc;
-}
-
 static int syntax_error(struct ctx *x, const char *text, size_t len,
                         size_t off, const char *what)
 {
@@ -1885,7 +1835,7 @@ static int load_text(struct config *cfg, const char *path, const char *text,
     }
     struct ctx x = {c.name, {"", 0}, err};
     if (read_file) {
-        if (read_text(path, c.name, &owned, &owned_len, err))
+        if (file_read_text(path, &owned, &owned_len, err))
             goto fail;
         text = owned;
         len = owned_len;
