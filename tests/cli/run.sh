@@ -13,25 +13,13 @@ cd "$(dirname "$0")/../.." || exit 2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-passed=0
-failed=0
-case_ok=1
-current=
-
-note() {
-    [ "$case_ok" -eq 1 ] && printf 'FAIL %s\n' "$current" >&2
-    printf '    %s\n' "$*" >&2
-    case_ok=0
-}
+# shellcheck source=tests/harness.sh
+. tests/harness.sh
 
 # run CMD...: runs it, keeping stdout, stderr and the exit status.
 run() {
     "$@" >"$T/stdout" 2>"$T/stderr"
     status=$?
-}
-
-expect_status() {
-    [ "$status" -eq "$1" ] || note "exit status $status, expected $1; stderr: $(head -c 400 "$T/stderr")"
 }
 
 # The whole of stderr is one line matching the extended regex $1.
@@ -75,10 +63,6 @@ expect_at_least() { # what value minimum
 
 expect_below() { # what value maximum
     awk -v a="$2" -v b="$3" 'BEGIN { exit !(a < b) }' || note "$1 is $2, expected below $3"
-}
-
-expect_same_file() {
-    cmp -s "$1" "$2" || note "$1 and $2 differ: $(cmp "$1" "$2" 2>&1 | head -1)"
 }
 
 # ---------------------------------------------------------------- basics
@@ -777,16 +761,7 @@ t_write_failures_exit_1() {
 
 # ----------------------------------------------------------------- run
 
-for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
-    current=$t
-    case_ok=1
-    "$t"
-    if [ "$case_ok" -eq 1 ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
-done
+run_cases
 # The table of bad-input classes in docs/ is generated from the cases
 # above, so it cannot drift: BP_UPDATE_DOCS=1 (make docs) rewrites it,
 # otherwise it must match.
@@ -809,7 +784,7 @@ if [ "${BP_UPDATE_DOCS:-0}" = 1 ]; then
 elif ! cmp -s "$T/bad-input.md" docs/bad-input.md; then
     note "docs/bad-input.md is out of date: run make docs ($(diff "$T/bad-input.md" docs/bad-input.md | head -3))"
 fi
-if [ "$case_ok" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+count_case
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

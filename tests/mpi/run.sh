@@ -44,16 +44,8 @@ mkdir -p build/mpi
 [ -s build/mpi/fashion-like.csv ] ||
     sh tests/mpi/make-fashion-like.sh 1000 >build/mpi/fashion-like.csv
 
-passed=0
-failed=0
-case_ok=1
-current=
-
-note() {
-    [ "$case_ok" -eq 1 ] && printf 'FAIL %s\n' "$current" >&2
-    printf '    %s\n' "$*" >&2
-    case_ok=0
-}
+# shellcheck source=tests/harness.sh
+. tests/harness.sh
 
 # ranks N CMD...: CMD under mpirun with N ranks, keeping stderr and status.
 ranks() {
@@ -67,14 +59,6 @@ ranks() {
 alone() {
     "$BP" "$@" >"$T/stdout" 2>"$T/stderr"
     status=$?
-}
-
-expect_status() {
-    [ "$status" -eq "$1" ] || note "exit status $status, expected $1; stderr: $(head -c 600 "$T/stderr")"
-}
-
-expect_same_file() {
-    cmp -s "$1" "$2" || note "$1 and $2 differ: $(cmp "$1" "$2" 2>&1 | head -1)"
 }
 
 expect_close() { # A B: numbers within TOLERANCE
@@ -291,15 +275,6 @@ t_sigint_to_mpirun_saves_the_last_epoch_and_resumes_exactly() {
 
 # ----------------------------------------------------------------- run
 
-for t in $(declare -F | awk '{print $3}' | grep '^t_'); do
-    current=$t
-    case_ok=1
-    "$t"
-    if [ "$case_ok" -eq 1 ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
-done
+run_cases
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
