@@ -193,7 +193,7 @@ FUZZ_CFLAGS   = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp -O1 -g \
 # Only the modules the parsers and the weights writer need.
 FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o jsonscan.o suggest.o \
                   table.o dataset.o rng.o weights.o json_writer.o \
-                  atomic_file.o network.o kernels.o bp_error.o)
+                  atomic_file.o network.o kernels.o bp_error.o file_text.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Per target: longest input tried, and its dictionary.
 FUZZ_MAX_LEN_config  := 8192
