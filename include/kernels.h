@@ -5,10 +5,13 @@
  * project header: this is the bottom of the include graph.
  *
  * Threads: every kernel shares its work out among the enclosing OpenMP
- * team (an orphaned `omp for`, or an equal split by thread number), so
- * called inside a `#pragma omp parallel` region (as the trainer does) the
- * team splits it, and called outside one it runs on the calling thread.
- * Every kernel ends with a barrier.
+ * team by thread number, so called inside a `#pragma omp parallel` region
+ * (as the trainer does) the team splits it, and called outside one it runs
+ * on the calling thread. Kernels split by sample all take the same rows
+ * (whole tiles of KERNEL_SAMPLE_TILE samples), so a thread may chain them
+ * on its own samples; kernels do not wait for each other, and the caller
+ * places kernel_sync() wherever a kernel reads what other threads wrote
+ * (a barrier costs microseconds; one per layer is plenty).
  * Work is split by what a thread writes (output rows, or samples), and every
  * output element is summed by the same code in the same order whatever the
  * split, so results are bit-identical for any thread count (SPEC section 6).
@@ -18,25 +21,33 @@
 
 #include <stddef.h>
 
-/* out[b][j] = bias[j] + sum_i in[b][i] * W[j][i]
+/* Samples per tile of the sample split. */
+#define KERNEL_SAMPLE_TILE 4
+
+/* A barrier for the enclosing team (nothing outside one). */
+void kernel_sync(void);
+
+/* out[b][j] = bias[j] + sum_i in[b][i] * W[j][i]         (split by sample)
  * in (B, IN), W (OUT, IN), bias (OUT), out (B, OUT). */
 void kernel_dense_forward(float *out, const float *in, const float *W,
                           const float *bias, size_t B, size_t IN, size_t OUT);
 
-/* din[b][i] = sum_j dout[b][j] * W[j][i]     (overwrites din)
+/* din[b][i] = sum_j dout[b][j] * W[j][i]   (overwrites din; by sample)
  * dout (B, OUT), W (OUT, IN), din (B, IN). */
 void kernel_dense_backward_input(float *din, const float *dout,
                                  const float *W, size_t B, size_t IN,
                                  size_t OUT);
 
 /* dW[j][i] = sum_b dout[b][j] * in[b][i],  db[j] = sum_b dout[b][j]
- * (overwrites; sums run over b = 0..B-1 in order)
+ * (overwrites; sums run over b = 0..B-1 in order; split by output row,
+ * so it reads every sample's dout and in)
  * dout (B, OUT), in (B, IN), dW (OUT, IN), db (OUT). */
 void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
                                    const float *in, size_t B, size_t IN,
                                    size_t OUT);
 
-/* Activations, y = f(x) elementwise over (B, N); y may equal x. */
+/* Activations, y = f(x) elementwise over (B, N); y may equal x. These and
+ * the losses below are split by sample. */
 void kernel_sigmoid(float *y, const float *x, size_t B, size_t N);
 void kernel_tanh(float *y, const float *x, size_t B, size_t N);
 void kernel_relu(float *y, const float *x, size_t B, size_t N);
@@ -69,7 +80,8 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
 void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
                                   const float *y, const float *t, size_t B);
 
-/* One step of PyTorch's SGD (SPEC section 7) over n parameters, from the
+/* One step of PyTorch's SGD (SPEC section 7) over n parameters (split by
+ * parameter; all of g must be complete), from the
  * summed gradient g and scale = 1 / batch size:
  *   g  = g * scale + weight_decay * w          (the mean, then the decay)
  *   v  = first ? g : momentum * v + g          (skipped if v is NULL)

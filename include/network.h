@@ -18,6 +18,11 @@
 #include "bp_error.h"
 #include "config.h"
 
+/* Float buffers the kernels stream through start on a cache line: a
+ * 64-byte vector load that straddles two lines costs two. Free with
+ * free(). NULL on overflow or when out of memory. */
+void *network_alloc_floats(size_t count);
+
 struct layer {
     size_t fan_in;
     size_t units;
@@ -91,7 +96,9 @@ void network_loss(const struct network *net, struct workspace *ws, size_t n);
 
 /* Back-propagates from the output delta: fills every ws->delta and writes
  * the SUM over the n samples of the per-sample gradients into grad
- * ([n_params], the parameter layout). */
+ * ([n_params], the parameter layout). Inside a team, returns with grad
+ * complete in every thread (forward and loss need no such wait: each
+ * thread works on its own samples). */
 void network_backward(const struct network *net, struct workspace *ws,
                       size_t n, float *grad);
 

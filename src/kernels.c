@@ -1,7 +1,7 @@
 /*
- * kernels: see kernels.h for the contract. The dense kernels come in two
- * builds, chosen at compile time: AVX2 + FMA intrinsics (with -mavx2
- * -mfma, or -march=native on such a machine) and portable C.
+ * kernels: see kernels.h for the contract. The dense kernels come in three
+ * builds, chosen at compile time: AVX-512 or AVX2 + FMA intrinsics (with
+ * -march=native on such a machine, or -mavx2 -mfma) and portable C.
  */
 #include "kernels.h"
 
@@ -10,9 +10,12 @@
 
 #include <omp.h>
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX512F__)
 #include <immintrin.h>
-#define KERNELS_AVX2 1
+#define KERNELS_SIMD 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define KERNELS_SIMD 1
 #endif
 
 /* Inlined at every call with constant tile sizes, so the tile's
@@ -36,33 +39,84 @@ static void thread_share(size_t n, size_t *lo, size_t *hi)
     *hi = *lo + base + (t < extra ? 1 : 0);
 }
 
-/* The barrier that ends a kernel split by thread_share. Every thread of a
- * team sees the same team size, so all or none of them wait; alone, a
- * thread skips the call (tiny networks step in about 100 ns). */
-static inline void team_barrier(void)
+/* The rows [*lo, *hi) of a block of B samples this thread takes: whole
+ * tiles of KERNEL_SAMPLE_TILE, the same split in every kernel split by
+ * sample, so a thread can chain such kernels on its own samples without
+ * waiting for the others. */
+static void sample_rows(size_t B, size_t *lo, size_t *hi)
+{
+    size_t t0, t1;
+    thread_share((B + KERNEL_SAMPLE_TILE - 1) / KERNEL_SAMPLE_TILE, &t0, &t1);
+    *lo = t0 * KERNEL_SAMPLE_TILE < B ? t0 * KERNEL_SAMPLE_TILE : B;
+    *hi = t1 * KERNEL_SAMPLE_TILE < B ? t1 * KERNEL_SAMPLE_TILE : B;
+}
+
+/* Every thread of a team sees the same team size, so all or none of them
+ * wait; alone, a thread skips the call (tiny networks step in about
+ * 100 ns, and a team's barrier costs a microsecond or more). */
+void kernel_sync(void)
 {
     if (omp_get_num_threads() > 1) {
 #pragma omp barrier
     }
 }
 
-#ifdef KERNELS_AVX2
+#ifdef KERNELS_SIMD
 
-/* ---- AVX2 + FMA kernels ----
+/* ---- SIMD kernels: AVX-512 or AVX2, both with FMA ----
  *
- * Register tiles of up to 4 x 3 (forward) or 4 x 24 (backward) outputs.
- * Each output element is still computed by one fixed sequence of
- * operations whatever tile (or tail) it falls in and whichever thread
+ * The vector type and its width are chosen at build time; the tiles are
+ * written once over them. Register tiles of up to 4 x FWD_NB outputs
+ * (forward: dot products along i) or 4 x BWD_NV vectors (backward: rows
+ * along i). Each output element is still computed by one fixed sequence
+ * of operations whatever tile (or tail) it falls in and whichever thread
  * computes it:
- *   forward   eight lanes of FMA partial sums over i (i mod 8 picks the
- *             lane), a fixed horizontal sum, then the i % 8 tail by scalar
- *             fmaf, then the bias;
+ *   forward   VLEN lanes of FMA partial sums over i (i mod VLEN picks the
+ *             lane), a fixed horizontal sum, then the i % VLEN tail by
+ *             scalar fmaf, then the bias;
  *   backward  one FMA chain over j (input gradients) or over b (weight
  *             gradients), in order, from zero.
  * fmaf() compiles to the same fused instruction the vector code uses. */
 
+#if defined(__AVX512F__)
+/* 32 registers: 16 accumulators and their operands fit. */
+typedef __m512 vec;
+#define VLEN 16
+#define FWD_MB 4
+#define FWD_NB 4
+#define BWD_NV 4
+#define vzero() _mm512_setzero_ps()
+#define vload(p) _mm512_loadu_ps(p)
+#define vstore(p, v) _mm512_storeu_ps(p, v)
+#define vfmadd(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define vbroadcast(p) _mm512_set1_ps(*(p))
+
+/* Lanes summed as halves, then quarters, ... (a fixed tree). */
+static inline float hsum(__m512 v)
+{
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                             _mm512_extractf32x8_ps(v, 1));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h),
+                          _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+#else
+/* 16 registers: tiles of 12 accumulators leave room for the operands. */
+typedef __m256 vec;
+#define VLEN 8
+#define FWD_MB 4
+#define FWD_NB 3
+#define BWD_NV 3
+#define vzero() _mm256_setzero_ps()
+#define vload(p) _mm256_loadu_ps(p)
+#define vstore(p, v) _mm256_storeu_ps(p, v)
+#define vfmadd(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define vbroadcast(p) _mm256_broadcast_ss(p)
+
 /* Lanes summed as ((0+4) + (2+6)) + ((1+5) + (3+7)). */
-static inline float hsum8(__m256 v)
+static inline float hsum(__m256 v)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v),
                           _mm256_extractf128_ps(v, 1));
@@ -70,31 +124,33 @@ static inline float hsum8(__m256 v)
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
 }
+#endif
 
-/* out[b0+r][j0+c] for r < MB, c < NB. */
+/* out[b0+r][j0+c] for r < MB, c < NB. The tile's rows need not match
+ * the sample split's tiles: an element's arithmetic is the same in any. */
 TILE void forward_tile(float *out, const float *in, const float *W,
                        const float *bias, size_t IN, size_t OUT, size_t b0,
                        size_t j0, int MB, int NB)
 {
-    __m256 acc[4][3];
+    vec acc[FWD_MB][FWD_NB];
     for (int r = 0; r < MB; r++)
         for (int c = 0; c < NB; c++)
-            acc[r][c] = _mm256_setzero_ps();
+            acc[r][c] = vzero();
     size_t i = 0;
-    for (; i + 8 <= IN; i += 8) {
-        __m256 w[3];
+    for (; i + VLEN <= IN; i += VLEN) {
+        vec w[FWD_NB];
         for (int c = 0; c < NB; c++)
-            w[c] = _mm256_loadu_ps(W + (j0 + c) * IN + i);
+            w[c] = vload(W + (j0 + c) * IN + i);
         for (int r = 0; r < MB; r++) {
-            __m256 x = _mm256_loadu_ps(in + (b0 + r) * IN + i);
+            vec x = vload(in + (b0 + r) * IN + i);
             for (int c = 0; c < NB; c++)
-                acc[r][c] = _mm256_fmadd_ps(x, w[c], acc[r][c]);
+                acc[r][c] = vfmadd(x, w[c], acc[r][c]);
         }
     }
     for (int r = 0; r < MB; r++)
         for (int c = 0; c < NB; c++) {
             const float *x = in + (b0 + r) * IN, *wr = W + (j0 + c) * IN;
-            float s = hsum8(acc[r][c]);
+            float s = hsum(acc[r][c]);
             for (size_t k = i; k < IN; k++)
                 s = fmaf(x[k], wr[k], s);
             out[(b0 + r) * OUT + j0 + c] = bias[j0 + c] + s;
@@ -107,8 +163,8 @@ TILE void forward_rows(float *out, const float *in, const float *W,
                        size_t j_lo, size_t j_hi, int MB)
 {
     size_t j = j_lo;
-    for (; j + 3 <= j_hi; j += 3)
-        forward_tile(out, in, W, bias, IN, OUT, b0, j, MB, 3);
+    for (; j + FWD_NB <= j_hi; j += FWD_NB)
+        forward_tile(out, in, W, bias, IN, OUT, b0, j, MB, FWD_NB);
     for (; j < j_hi; j++)
         forward_tile(out, in, W, bias, IN, OUT, b0, j, MB, 1);
 }
@@ -120,14 +176,16 @@ TILE void forward_rows(float *out, const float *in, const float *W,
 void kernel_dense_forward(float *out, const float *in, const float *W,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
-    /* Split by samples, in tiles of 4. */
     size_t lo, hi;
-    thread_share((B + 3) / 4, &lo, &hi);
+    sample_rows(B, &lo, &hi);
     for (size_t jb = 0; jb < OUT; jb += FORWARD_J_BLOCK) {
         size_t je = jb + FORWARD_J_BLOCK < OUT ? jb + FORWARD_J_BLOCK : OUT;
-        for (size_t t = lo; t < hi; t++) {
-            size_t b0 = 4 * t;
-            switch (B - b0 < 4 ? B - b0 : 4) {
+        for (size_t b0 = lo; b0 < hi; b0 += FWD_MB) {
+            switch (hi - b0 < FWD_MB ? hi - b0 : FWD_MB) {
+#if FWD_MB > 4
+            case 6: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 6); break;
+            case 5: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 5); break;
+#endif
             case 4: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 4); break;
             case 3: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 3); break;
             case 2: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 2); break;
@@ -135,40 +193,39 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
             }
         }
     }
-    team_barrier();
 }
 
-/* din[b0+r][i0 .. i0+8*NV) = sum_j dout[b0+r][j] W[j][i0 ..], r < MB. */
+/* din[b0+r][i0 .. i0+VLEN*NV) = sum_j dout[b0+r][j] W[j][i0 ..], r < MB. */
 TILE void backward_input_tile(float *din, const float *dout, const float *W,
                               size_t IN, size_t OUT, size_t b0, size_t i0,
                               int MB, int NV)
 {
-    __m256 acc[4][3];
+    vec acc[4][BWD_NV];
     for (int r = 0; r < MB; r++)
         for (int v = 0; v < NV; v++)
-            acc[r][v] = _mm256_setzero_ps();
+            acc[r][v] = vzero();
     for (size_t j = 0; j < OUT; j++) {
-        __m256 w[3];
+        vec w[BWD_NV];
         for (int v = 0; v < NV; v++)
-            w[v] = _mm256_loadu_ps(W + j * IN + i0 + 8 * v);
+            w[v] = vload(W + j * IN + i0 + VLEN * v);
         for (int r = 0; r < MB; r++) {
-            __m256 d = _mm256_broadcast_ss(dout + (b0 + r) * OUT + j);
+            vec d = vbroadcast(dout + (b0 + r) * OUT + j);
             for (int v = 0; v < NV; v++)
-                acc[r][v] = _mm256_fmadd_ps(d, w[v], acc[r][v]);
+                acc[r][v] = vfmadd(d, w[v], acc[r][v]);
         }
     }
     for (int r = 0; r < MB; r++)
         for (int v = 0; v < NV; v++)
-            _mm256_storeu_ps(din + (b0 + r) * IN + i0 + 8 * v, acc[r][v]);
+            vstore(din + (b0 + r) * IN + i0 + VLEN * v, acc[r][v]);
 }
 
 TILE void backward_input_rows(float *din, const float *dout, const float *W,
                               size_t IN, size_t OUT, size_t b0, int MB)
 {
     size_t i = 0;
-    for (; i + 24 <= IN; i += 24)
-        backward_input_tile(din, dout, W, IN, OUT, b0, i, MB, 3);
-    for (; i + 8 <= IN; i += 8)
+    for (; i + BWD_NV * VLEN <= IN; i += BWD_NV * VLEN)
+        backward_input_tile(din, dout, W, IN, OUT, b0, i, MB, BWD_NV);
+    for (; i + VLEN <= IN; i += VLEN)
         backward_input_tile(din, dout, W, IN, OUT, b0, i, MB, 1);
     for (; i < IN; i++)
         for (int r = 0; r < MB; r++) {
@@ -185,9 +242,8 @@ void kernel_dense_backward_input(float *din, const float *dout,
                                  size_t OUT)
 {
     size_t lo, hi;
-    thread_share((B + 3) / 4, &lo, &hi);
-    for (size_t t = lo; t < hi; t++) {
-        size_t b0 = 4 * t;
+    sample_rows(B, &lo, &hi);
+    for (size_t b0 = lo; b0 < hi; b0 += 4) {
         switch (B - b0 < 4 ? B - b0 : 4) {
         case 4: backward_input_rows(din, dout, W, IN, OUT, b0, 4); break;
         case 3: backward_input_rows(din, dout, W, IN, OUT, b0, 3); break;
@@ -195,31 +251,30 @@ void kernel_dense_backward_input(float *din, const float *dout,
         default: backward_input_rows(din, dout, W, IN, OUT, b0, 1); break;
         }
     }
-    team_barrier();
 }
 
-/* dW[j0+r][i0 .. i0+8*NV) = sum_b dout[b][j0+r] in[b][i0 ..], r < MJ. */
+/* dW[j0+r][i0 .. i0+VLEN*NV) = sum_b dout[b][j0+r] in[b][i0 ..], r < MJ. */
 TILE void backward_weights_tile(float *dW, const float *dout, const float *in,
                                 size_t B, size_t IN, size_t OUT, size_t j0,
                                 size_t i0, int MJ, int NV)
 {
-    __m256 acc[4][3];
+    vec acc[4][BWD_NV];
     for (int r = 0; r < MJ; r++)
         for (int v = 0; v < NV; v++)
-            acc[r][v] = _mm256_setzero_ps();
+            acc[r][v] = vzero();
     for (size_t b = 0; b < B; b++) {
-        __m256 x[3];
+        vec x[BWD_NV];
         for (int v = 0; v < NV; v++)
-            x[v] = _mm256_loadu_ps(in + b * IN + i0 + 8 * v);
+            x[v] = vload(in + b * IN + i0 + VLEN * v);
         for (int r = 0; r < MJ; r++) {
-            __m256 d = _mm256_broadcast_ss(dout + b * OUT + j0 + r);
+            vec d = vbroadcast(dout + b * OUT + j0 + r);
             for (int v = 0; v < NV; v++)
-                acc[r][v] = _mm256_fmadd_ps(d, x[v], acc[r][v]);
+                acc[r][v] = vfmadd(d, x[v], acc[r][v]);
         }
     }
     for (int r = 0; r < MJ; r++)
         for (int v = 0; v < NV; v++)
-            _mm256_storeu_ps(dW + (j0 + r) * IN + i0 + 8 * v, acc[r][v]);
+            vstore(dW + (j0 + r) * IN + i0 + VLEN * v, acc[r][v]);
 }
 
 TILE void backward_weights_rows(float *dW, float *db, const float *dout,
@@ -227,9 +282,9 @@ TILE void backward_weights_rows(float *dW, float *db, const float *dout,
                                 size_t OUT, size_t j0, int MJ)
 {
     size_t i = 0;
-    for (; i + 24 <= IN; i += 24)
-        backward_weights_tile(dW, dout, in, B, IN, OUT, j0, i, MJ, 3);
-    for (; i + 8 <= IN; i += 8)
+    for (; i + BWD_NV * VLEN <= IN; i += BWD_NV * VLEN)
+        backward_weights_tile(dW, dout, in, B, IN, OUT, j0, i, MJ, BWD_NV);
+    for (; i + VLEN <= IN; i += VLEN)
         backward_weights_tile(dW, dout, in, B, IN, OUT, j0, i, MJ, 1);
     for (int r = 0; r < MJ; r++) {
         size_t j = j0 + (size_t)r;
@@ -262,7 +317,6 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
         default: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 1); break;
         }
     }
-    team_barrier();
 }
 
 #else /* portable kernels */
@@ -300,14 +354,13 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
     size_t lo, hi;
-    thread_share(B, &lo, &hi);
+    sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         const float *x = in + b * IN;
         float *y = out + b * OUT;
         for (size_t j = 0; j < OUT; j++)
             y[j] = bias[j] + dot(x, W + j * IN, IN);
     }
-    team_barrier();
 }
 
 void kernel_dense_backward_input(float *din, const float *dout,
@@ -315,7 +368,7 @@ void kernel_dense_backward_input(float *din, const float *dout,
                                  size_t OUT)
 {
     size_t lo, hi;
-    thread_share(B, &lo, &hi);
+    sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         float *dx = din + b * IN;
         const float *dy = dout + b * OUT;
@@ -323,7 +376,6 @@ void kernel_dense_backward_input(float *din, const float *dout,
         for (size_t j = 0; j < OUT; j++)
             axpy(dx, dy[j], W + j * IN, IN);
     }
-    team_barrier();
 }
 
 void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
@@ -343,31 +395,33 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
         }
         db[j] = gb;
     }
-    team_barrier();
 }
 
 #endif
 
 void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             y[k] = 1.0f / (1.0f + expf(-x[k]));
 }
 
 void kernel_tanh(float *y, const float *x, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             y[k] = tanhf(x[k]);
 }
 
 void kernel_relu(float *y, const float *x, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             y[k] = x[k] > 0.0f ? x[k] : 0.0f;
 }
@@ -376,15 +430,17 @@ void kernel_copy(float *y, const float *x, size_t B, size_t N)
 {
     if (y == x)
         return;
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         memcpy(y + b * N, x + b * N, N * sizeof *y);
 }
 
 void kernel_softmax(float *y, const float *x, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++) {
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++) {
         const float *z = x + b * N;
         float *p = y + b * N;
         float max = z[0];
@@ -403,24 +459,27 @@ void kernel_softmax(float *y, const float *x, size_t B, size_t N)
 
 void kernel_sigmoid_backward(float *d, const float *y, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             d[k] *= y[k] * (1.0f - y[k]);
 }
 
 void kernel_tanh_backward(float *d, const float *y, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             d[k] *= 1.0f - y[k] * y[k];
 }
 
 void kernel_relu_backward(float *d, const float *y, size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++)
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             if (!(y[k] > 0.0f))
                 d[k] = 0.0f;
@@ -429,8 +488,9 @@ void kernel_relu_backward(float *d, const float *y, size_t B, size_t N)
 void kernel_mse(float *loss, float *d, const float *y, const float *t,
                 size_t B, size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++) {
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++) {
         float sum = 0.0f;
         for (size_t k = b * N; k < (b + 1) * N; k++) {
             float diff = y[k] - t[k];
@@ -445,8 +505,9 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
                                   const float *y, const float *t, size_t B,
                                   size_t N)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++) {
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++) {
         const float *zb = z + b * N;
         float max = zb[0];
         for (size_t k = 1; k < N; k++)
@@ -469,8 +530,9 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
 void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
                                   const float *y, const float *t, size_t B)
 {
-#pragma omp for schedule(static)
-    for (size_t b = 0; b < B; b++) {
+    size_t lo, hi;
+    sample_rows(B, &lo, &hi);
+    for (size_t b = lo; b < hi; b++) {
         float zb = z[b];
         loss[b] = (zb > 0.0f ? zb : 0.0f) - zb * t[b] +
                   log1pf(expf(-fabsf(zb)));
@@ -482,8 +544,9 @@ void kernel_sgd_step(float *w, float *v, float *g, size_t n, float scale,
                      float lr, float momentum, float weight_decay,
                      int nesterov, int first)
 {
-#pragma omp for schedule(static)
-    for (size_t i = 0; i < n; i++) {
+    size_t lo, hi;
+    thread_share(n, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
         float grad = g[i] * scale;
         if (weight_decay != 0.0f)
             grad += weight_decay * w[i];

@@ -5,6 +5,7 @@
 #include "network.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,18 @@
 /* Separates the initialisation's random stream from the other uses of a
  * seed (rng.h). */
 #define RNG_STREAM_INIT 1
+
+#define CACHE_LINE 64
+
+void *network_alloc_floats(size_t count)
+{
+    if (count > (SIZE_MAX - CACHE_LINE) / sizeof(float))
+        return NULL;
+    size_t bytes = count * sizeof(float);
+    /* aligned_alloc wants a multiple of the alignment. */
+    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    return aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE);
+}
 
 static void init_layer(float *W, float *bias, const struct layer *ly,
                        enum init_method method, struct rng *r)
@@ -59,7 +72,7 @@ int network_create(struct network *net, const struct config *cfg,
         offset += ly->units * (ly->fan_in + 1);
     }
     net->n_params = offset;
-    net->params = malloc(net->n_params * sizeof *net->params);
+    net->params = network_alloc_floats(net->n_params);
     if (!net->params)
         goto nomem;
 
@@ -113,10 +126,10 @@ int workspace_create(struct workspace *ws, const struct network *net,
     memset(ws, 0, sizeof *ws);
     ws->capacity = capacity;
     size_t outputs = network_outputs(net);
-    ws->x = malloc(capacity * net->input * sizeof *ws->x);
-    ws->t = malloc(capacity * outputs * sizeof *ws->t);
+    ws->x = network_alloc_floats(capacity * net->input);
+    ws->t = network_alloc_floats(capacity * outputs);
     ws->loss = malloc(capacity * sizeof *ws->loss);
-    ws->logits = malloc(capacity * outputs * sizeof *ws->logits);
+    ws->logits = network_alloc_floats(capacity * outputs);
     ws->out = calloc(net->n_layers, sizeof *ws->out);
     ws->delta = calloc(net->n_layers, sizeof *ws->delta);
     if (!ws->x || !ws->t || !ws->loss || !ws->logits || !ws->out ||
@@ -124,8 +137,8 @@ int workspace_create(struct workspace *ws, const struct network *net,
         goto nomem;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t units = net->layers[l].units;
-        ws->out[l] = malloc(capacity * units * sizeof **ws->out);
-        ws->delta[l] = malloc(capacity * units * sizeof **ws->delta);
+        ws->out[l] = network_alloc_floats(capacity * units);
+        ws->delta[l] = network_alloc_floats(capacity * units);
         if (!ws->out[l] || !ws->delta[l])
             goto nomem;
     }
@@ -249,6 +262,9 @@ static void activation_backward(float *d, const float *y, enum activation a,
 void network_backward(const struct network *net, struct workspace *ws,
                       size_t n, float *grad)
 {
+    /* Each thread computed the forward pass and output deltas of its own
+     * samples; the weight gradients sum over all of them. */
+    kernel_sync();
     for (size_t l = net->n_layers; l-- > 0;) {
         const struct layer *ly = &net->layers[l];
         const float *in = l == 0 ? ws->x : ws->out[l - 1];
@@ -256,13 +272,15 @@ void network_backward(const struct network *net, struct workspace *ws,
         float *gb = gW + ly->units * ly->fan_in;
         kernel_dense_backward_weights(gW, gb, ws->delta[l], in, n, ly->fan_in,
                                       ly->units);
-        if (l == 0)
-            break;
-        const struct layer *below = &net->layers[l - 1];
-        kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
-                                    network_weights(net, l), n, ly->fan_in,
-                                    ly->units);
-        activation_backward(ws->delta[l - 1], ws->out[l - 1],
-                            below->activation, n, below->units);
+        if (l > 0) {
+            const struct layer *below = &net->layers[l - 1];
+            kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
+                                        network_weights(net, l), n,
+                                        ly->fan_in, ly->units);
+            activation_backward(ws->delta[l - 1], ws->out[l - 1],
+                                below->activation, n, below->units);
+        }
+        /* delta[l-1] (or, after the first layer, grad) is complete. */
+        kernel_sync();
     }
 }

@@ -105,7 +105,7 @@ int trainer_create(struct trainer **out, struct network *net,
     size_t share = (capacity + (size_t)tr->ranks - 1) / (size_t)tr->ranks;
     if (workspace_create(&tr->ws, net, share, err) < 0)
         goto fail;
-    tr->msg = malloc(msg_len * sizeof *tr->msg);
+    tr->msg = network_alloc_floats(msg_len);
     tr->scratch = malloc(dist_chunk_max(msg_len) * sizeof *tr->scratch);
     if (!tr->msg || !tr->scratch)
         goto nomem;
@@ -119,7 +119,10 @@ int trainer_create(struct trainer **out, struct network *net,
     if (optim_uses_velocity(tc)) {
         tr->velocity_ready = state->velocity != NULL;
         if (!state->velocity) {
-            state->velocity = calloc(net->n_params, sizeof *state->velocity);
+            state->velocity = network_alloc_floats(net->n_params);
+            if (state->velocity)
+                memset(state->velocity, 0,
+                       net->n_params * sizeof *state->velocity);
             if (!state->velocity)
                 goto nomem;
         }
