@@ -27,6 +27,11 @@
 /* A barrier for the enclosing team (nothing outside one). */
 void kernel_sync(void);
 
+/* The rows [*lo, *hi) of a block of B samples that this thread of the
+ * enclosing team takes in every kernel split by sample (all of them
+ * outside a team), so a caller can prepare exactly those rows itself. */
+void kernel_sample_rows(size_t B, size_t *lo, size_t *hi);
+
 /* out[b][j] = bias[j] + sum_i in[b][i] * W[j][i]         (split by sample)
  * in (B, IN), W (OUT, IN), bias (OUT), out (B, OUT). */
 void kernel_dense_forward(float *out, const float *in, const float *W,

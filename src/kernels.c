@@ -39,11 +39,7 @@ static void thread_share(size_t n, size_t *lo, size_t *hi)
     *hi = *lo + base + (t < extra ? 1 : 0);
 }
 
-/* The rows [*lo, *hi) of a block of B samples this thread takes: whole
- * tiles of KERNEL_SAMPLE_TILE, the same split in every kernel split by
- * sample, so a thread can chain such kernels on its own samples without
- * waiting for the others. */
-static void sample_rows(size_t B, size_t *lo, size_t *hi)
+void kernel_sample_rows(size_t B, size_t *lo, size_t *hi)
 {
     size_t t0, t1;
     thread_share((B + KERNEL_SAMPLE_TILE - 1) / KERNEL_SAMPLE_TILE, &t0, &t1);
@@ -177,7 +173,7 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t jb = 0; jb < OUT; jb += FORWARD_J_BLOCK) {
         size_t je = jb + FORWARD_J_BLOCK < OUT ? jb + FORWARD_J_BLOCK : OUT;
         for (size_t b0 = lo; b0 < hi; b0 += FWD_MB) {
@@ -242,7 +238,7 @@ void kernel_dense_backward_input(float *din, const float *dout,
                                  size_t OUT)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b0 = lo; b0 < hi; b0 += 4) {
         switch (B - b0 < 4 ? B - b0 : 4) {
         case 4: backward_input_rows(din, dout, W, IN, OUT, b0, 4); break;
@@ -354,7 +350,7 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         const float *x = in + b * IN;
         float *y = out + b * OUT;
@@ -368,7 +364,7 @@ void kernel_dense_backward_input(float *din, const float *dout,
                                  size_t OUT)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         float *dx = din + b * IN;
         const float *dy = dout + b * OUT;
@@ -402,7 +398,7 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
 void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             y[k] = 1.0f / (1.0f + expf(-x[k]));
@@ -411,7 +407,7 @@ void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)
 void kernel_tanh(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             y[k] = tanhf(x[k]);
@@ -420,7 +416,7 @@ void kernel_tanh(float *y, const float *x, size_t B, size_t N)
 void kernel_relu(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             y[k] = x[k] > 0.0f ? x[k] : 0.0f;
@@ -431,7 +427,7 @@ void kernel_copy(float *y, const float *x, size_t B, size_t N)
     if (y == x)
         return;
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         memcpy(y + b * N, x + b * N, N * sizeof *y);
 }
@@ -439,7 +435,7 @@ void kernel_copy(float *y, const float *x, size_t B, size_t N)
 void kernel_softmax(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         const float *z = x + b * N;
         float *p = y + b * N;
@@ -460,7 +456,7 @@ void kernel_softmax(float *y, const float *x, size_t B, size_t N)
 void kernel_sigmoid_backward(float *d, const float *y, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             d[k] *= y[k] * (1.0f - y[k]);
@@ -469,7 +465,7 @@ void kernel_sigmoid_backward(float *d, const float *y, size_t B, size_t N)
 void kernel_tanh_backward(float *d, const float *y, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             d[k] *= 1.0f - y[k] * y[k];
@@ -478,7 +474,7 @@ void kernel_tanh_backward(float *d, const float *y, size_t B, size_t N)
 void kernel_relu_backward(float *d, const float *y, size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
             if (!(y[k] > 0.0f))
@@ -489,7 +485,7 @@ void kernel_mse(float *loss, float *d, const float *y, const float *t,
                 size_t B, size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         float sum = 0.0f;
         for (size_t k = b * N; k < (b + 1) * N; k++) {
@@ -506,7 +502,7 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
                                   size_t N)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         const float *zb = z + b * N;
         float max = zb[0];
@@ -531,7 +527,7 @@ void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
                                   const float *y, const float *t, size_t B)
 {
     size_t lo, hi;
-    sample_rows(B, &lo, &hi);
+    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         float zb = z[b];
         loss[b] = (zb > 0.0f ? zb : 0.0f) - zb * t[b] +

@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include "dist.h"
+#include "kernels.h"
 #include "metrics.h"
 #include "optim.h"
 #include "rng.h"
@@ -176,16 +177,22 @@ static bool run_parallel(int threads, double flops)
 static void gather(struct workspace *ws, const struct dataset *ds,
                    const size_t *idx, size_t n)
 {
-    for (size_t k = 0; k < n; k++)
+    /* Inside a team each thread copies the rows it will work on (the
+     * kernels' sample split), in parallel and into its own cache. */
+    size_t lo, hi;
+    kernel_sample_rows(n, &lo, &hi);
+    for (size_t k = lo; k < hi; k++)
         memcpy(ws->x + k * ds->n_features, ds->x + idx[k] * ds->n_features,
                ds->n_features * sizeof *ws->x);
     if (ds->has_targets)
-        dataset_targets(ds, idx, n, ws->t);
+        dataset_targets(ds, idx + lo, hi - lo, ws->t + lo * ds->n_outputs);
 }
 
-/* One optimizer step on the batch already gathered in tr->ws. */
-static void train_step(struct trainer *tr, size_t n, double learning_rate)
+/* One optimizer step on the batch of rows idx[0..n) of the training set. */
+static void train_step(struct trainer *tr, const size_t *idx, size_t n,
+                       double learning_rate)
 {
+    const struct dataset *ds = tr->train;
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
     float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
@@ -196,6 +203,7 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
     if (run_parallel(tr->threads, tr->flops_per_sample * (double)n)) {
 #pragma omp parallel num_threads(tr->threads)
         {
+            gather(ws, ds, idx, n);
             network_forward(net, ws, n);
             network_loss(net, ws, n);
             network_backward(net, ws, n, tr->grad);
@@ -203,6 +211,7 @@ static void train_step(struct trainer *tr, size_t n, double learning_rate)
                        tr->grad, net->n_params, n, first);
         }
     } else {
+        gather(ws, ds, idx, n);
         network_forward(net, ws, n);
         network_loss(net, ws, n);
         network_backward(net, ws, n, tr->grad);
@@ -325,8 +334,7 @@ int trainer_step(struct trainer *tr, struct bp_error *err)
     if (tr->ranks > 1) {
         distributed_step(tr, start, n, &batch_loss, &correct);
     } else {
-        gather(&tr->ws, ds, tr->order + start, n);
-        train_step(tr, n, tr->learning_rate);
+        train_step(tr, tr->order + start, n, tr->learning_rate);
         for (size_t k = 0; k < n; k++)
             batch_loss += tr->ws.loss[k];
         if (ds->n_classes)
