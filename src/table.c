@@ -12,6 +12,9 @@
  * What this module is not: it knows nothing about labels or features
  * (dataset.c maps columns), and it never prints.
  */
+/* madvise(MADV_HUGEPAGE) is a Linux extension beyond _XOPEN_SOURCE. */
+#define _DEFAULT_SOURCE
+
 #include "table.h"
 
 #include <assert.h>
@@ -21,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* Long enough that a file of ordinary rows costs few csv_parse calls,
@@ -649,6 +653,15 @@ static int reserve_cells(struct reader *r, FILE *f)
     float *p = malloc(cells * sizeof *p);
     if (!p)
         return 0; /* too big to reserve: grow as it goes */
+#ifdef MADV_HUGEPAGE
+    /* Large pages: a 200 MB matrix faults in 100 times instead of 50,000
+     * (a hint; where the kernel has none, nothing changes). */
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t end = ((uintptr_t)p + cells * sizeof *p) & ~(huge - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_HUGEPAGE);
+#endif
     r->cells = p;
     r->cells_cap = cells;
     return 0;
