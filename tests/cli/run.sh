@@ -246,6 +246,17 @@ t_gradcheck_passes_on_every_config() {
     done
 }
 
+t_gradcheck_fails_where_the_derivative_does_not_exist() {
+    # Every pre-activation of the relu unit sits exactly on its kink, where
+    # back-propagation takes the derivative as 0 and finite differences
+    # see the average of the two slopes: the check must say so and exit 1.
+    printf '%s' '{"input": 1, "layers": [{"units": 1, "activation": "relu", "weights": [[0]], "bias": [0]}, {"units": 1, "activation": "linear", "weights": [[1]], "bias": [0]}], "loss": "mse"}' >"$T/kink.json"
+    run "$BP" gradcheck "$T/kink.json"
+    expect_status 1
+    expect_stdout '"passed":false'
+    expect_error_line '^backprop: gradcheck: worst relative error 1 at layers\[0\]\.(weights\[0\]\[0\]|bias\[0\]) exceeds the tolerance 0.001$'
+}
+
 t_info_counts_parameters_and_flops() {
     run "$BP" info configs/iris.json
     expect_status 0
