@@ -78,7 +78,7 @@ void kernel_sync(void)
 /* 32 registers: 16 accumulators and their operands fit. */
 typedef __m512 vec;
 #define VLEN 16
-#define FWD_MB 4
+#define FWD_MB 6
 #define FWD_NB 4
 #define BWD_NV 4
 #define vzero() _mm512_setzero_ps()
