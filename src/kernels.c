@@ -80,6 +80,7 @@ typedef __m512 vec;
 #define VLEN 16
 #define FWD_MB 6
 #define FWD_NB 4
+#define BWD_MJ 6
 #define BWD_NV 4
 #define vzero() _mm512_setzero_ps()
 #define vload(p) _mm512_loadu_ps(p)
@@ -104,6 +105,7 @@ typedef __m256 vec;
 #define VLEN 8
 #define FWD_MB 4
 #define FWD_NB 3
+#define BWD_MJ 4
 #define BWD_NV 3
 #define vzero() _mm256_setzero_ps()
 #define vload(p) _mm256_loadu_ps(p)
@@ -254,7 +256,7 @@ TILE void backward_weights_tile(float *dW, const float *dout, const float *in,
                                 size_t B, size_t IN, size_t OUT, size_t j0,
                                 size_t i0, int MJ, int NV)
 {
-    vec acc[4][BWD_NV];
+    vec acc[BWD_MJ][BWD_NV];
     for (int r = 0; r < MJ; r++)
         for (int v = 0; v < NV; v++)
             acc[r][v] = vzero();
@@ -301,12 +303,16 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
                                    const float *in, size_t B, size_t IN,
                                    size_t OUT)
 {
-    /* Split by output rows, in tiles of 4. */
+    /* Split by output rows, in tiles of BWD_MJ. */
     size_t lo, hi;
-    thread_share((OUT + 3) / 4, &lo, &hi);
+    thread_share((OUT + BWD_MJ - 1) / BWD_MJ, &lo, &hi);
     for (size_t t = lo; t < hi; t++) {
-        size_t j0 = 4 * t;
-        switch (OUT - j0 < 4 ? OUT - j0 : 4) {
+        size_t j0 = BWD_MJ * t;
+        switch (OUT - j0 < BWD_MJ ? OUT - j0 : BWD_MJ) {
+#if BWD_MJ > 4
+        case 6: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 6); break;
+        case 5: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 5); break;
+#endif
         case 4: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 4); break;
         case 3: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 3); break;
         case 2: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 2); break;
