@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -36,6 +35,7 @@
 #include "network.h"
 #include "normalize.h"
 #include "optim.h"
+#include "progress.h"
 #include "trainer.h"
 #include "weights.h"
 
@@ -231,60 +231,6 @@ static int replace_path(char **slot, const char *path, struct bp_error *err)
     return 0;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void print_epoch(const struct epoch_report *r, size_t epochs)
-{
-    fprintf(stderr, "epoch %*zu/%zu  loss %.6f", epochs >= 100 ? 4 : 3,
-            r->epoch + 1, epochs, r->train_loss);
-    if (!isnan(r->train_accuracy))
-        fprintf(stderr, "  acc %.4f", r->train_accuracy);
-    if (r->has_validation) {
-        fprintf(stderr, "  val_loss %.6f", r->validation_loss);
-        if (!isnan(r->validation_accuracy))
-            fprintf(stderr, "  val_acc %.4f", r->validation_accuracy);
-    }
-    fprintf(stderr, "  lr %.4g  %.0f samples/s\n", r->learning_rate,
-            r->samples_per_second);
-}
-
-static void log_number(FILE *f, const char *key, double x)
-{
-    if (isfinite(x))
-        fprintf(f, ",\"%s\":%.17g", key, x);
-    else
-        fprintf(f, ",\"%s\":null", key);
-}
-
-static int log_epoch(FILE *f, const char *name, const struct epoch_report *r,
-                     double elapsed, struct bp_error *err)
-{
-    fprintf(f, "{\"epoch\":%zu,\"steps\":%zu", r->epoch + 1, r->steps);
-    log_number(f, "learning_rate", r->learning_rate);
-    log_number(f, "train_loss", r->train_loss);
-    log_number(f, "train_accuracy", r->train_accuracy);
-    log_number(f, "validation_loss", r->validation_loss);
-    log_number(f, "validation_accuracy", r->validation_accuracy);
-    log_number(f, "samples_per_second", r->samples_per_second);
-    log_number(f, "seconds", r->seconds);
-    log_number(f, "elapsed", elapsed);
-    if (r->ranks > 1) {
-        fprintf(f, ",\"ranks\":%d,\"message_bytes_per_step\":%zu", r->ranks,
-                r->message_bytes);
-        log_number(f, "compute_seconds", r->compute_seconds);
-        log_number(f, "comm_seconds", r->comm_seconds);
-    }
-    fputs("}\n", f);
-    if (fflush(f) != 0 || ferror(f))
-        return bp_error_set(err, BP_EIO, "%s: write error", name);
-    return 0;
-}
-
 /* The resources of one run, released together. */
 struct run {
     struct config cfg;
@@ -444,52 +390,11 @@ static void catch_signals(bool on)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* ---- the progress line, drawn on stderr only when it is a terminal ---- */
-
-struct progress_line {
-    bool enabled;
-    double last_drawn;  /* seconds; redrawn at most ten times a second */
-};
-
-static void draw_progress(struct progress_line *line,
-                          const struct trainer *tr, size_t epoch,
-                          size_t epochs)
-{
-    if (!line->enabled)
-        return;
-    double now = now_seconds();
-    if (now - line->last_drawn < 0.1)
-        return;
-    line->last_drawn = now;
-    struct trainer_progress p;
-    trainer_progress(tr, &p);
-    /* Later epochs take about as long as this one will. */
-    double eta = p.epoch_seconds_left;
-    if (!isnan(eta) && p.batch > 0) {
-        double per_epoch = eta * (double)p.batches /
-                           (double)(p.batches - p.batch + (p.batch == p.batches));
-        eta += per_epoch * (double)(epochs - epoch - 1);
-    }
-    fprintf(stderr, "\r\033[Kepoch %zu/%zu  batch %zu/%zu  loss %.4f  "
-                    "%.0f samples/s  ETA %.0fs",
-            epoch + 1, epochs, p.batch, p.batches, p.running_loss,
-            p.samples_per_second, isnan(eta) ? 0.0 : eta);
-    fflush(stderr);
-}
-
-static void erase_progress(struct progress_line *line)
-{
-    if (line->enabled && line->last_drawn > 0) {
-        fputs("\r\033[K", stderr);
-        line->last_drawn = 0;
-    }
-}
-
 static int interrupted(struct run *r, const struct train_metrics *metrics,
-                       const char *output, struct progress_line *line,
+                       const char *output, struct progress *line,
                        struct bp_error *err)
 {
-    erase_progress(line);
+    progress_erase(line);
     trainer_rollback(r->trainer);
     if (save(r, metrics, output, err) < 0)
         return -1;
@@ -516,10 +421,10 @@ static int interrupted(struct run *r, const struct train_metrics *metrics,
  * is the last good state. Saved when it holds any training, so the run is
  * not lost; with none, the previous output stays untouched. */
 static int diverged(struct run *r, const struct train_metrics *metrics,
-                    const char *output, struct progress_line *line,
+                    const char *output, struct progress *line,
                     struct bp_error *err)
 {
-    erase_progress(line);
+    progress_erase(line);
     if (err->code != BP_ENUMERIC)
         return -1;
     /* Every rank saw the same non-finite numbers; rank 0 reports them. */
@@ -710,9 +615,10 @@ static int train(struct run *r, const struct train_args *ta,
     /* Until an epoch runs, the metrics are those the file recorded. */
     struct train_metrics metrics = cfg->metrics;
     struct epoch_report rep = {0};
-    double started = now_seconds();
+    double started = progress_now();
     size_t samples = 0;
-    struct progress_line line = {isatty(STDERR_FILENO) && !quiet, 0};
+    struct progress line;
+    progress_init(&line, isatty(STDERR_FILENO) && !quiet);
     catch_signals(true);
     trainer_watch_stop(r->trainer, &stop_signal);
     /* From here on every rank sees the same numbers and the same stop
@@ -723,11 +629,11 @@ static int train(struct run *r, const struct train_args *ta,
                !trainer_stop_requested(r->trainer)) {
             if (trainer_step(r->trainer, err) < 0)
                 return diverged(r, &metrics, output, &line, err);
-            draw_progress(&line, r->trainer, r->state.epoch, epochs);
+            progress_draw(&line, r->trainer, r->state.epoch, epochs);
         }
         if (trainer_stop_requested(r->trainer))
             return interrupted(r, &metrics, output, &line, err);
-        erase_progress(&line);
+        progress_erase(&line);
         if (trainer_epoch_end(r->trainer, &rep, err) < 0)
             return err->code == BP_ENUMERIC
                        ? diverged(r, &metrics, output, &line, err)
@@ -737,9 +643,9 @@ static int train(struct run *r, const struct train_args *ta,
         metrics.validation_loss = rep.validation_loss;
         metrics.validation_accuracy = rep.validation_accuracy;
         if (!quiet)
-            print_epoch(&rep, epochs);
-        if (r->log && log_epoch(r->log, ta->log, &rep,
-                                now_seconds() - started, err) < 0)
+            progress_epoch_line(stderr, &rep, epochs);
+        if (r->log && progress_log_epoch(r->log, ta->log, &rep,
+                                progress_now() - started, err) < 0)
             return -1;
         if (early_stop_update(&r->stop, &rep, &r->net, &r->state, &metrics)) {
             early_stop_restore(&r->stop, &r->net, &r->state, &metrics);
@@ -763,7 +669,7 @@ static int train(struct run *r, const struct train_args *ta,
     catch_signals(false);
 
     if (!quiet) {
-        double seconds = now_seconds() - started;
+        double seconds = progress_now() - started;
         fprintf(stderr, "backprop: %zu epoch%s done", r->state.epoch,
                 r->state.epoch == 1 ? "" : "s");
         if (samples)
