@@ -81,6 +81,7 @@ typedef __m512 vec;
 #define FWD_MB 6
 #define FWD_NB 4
 #define BWD_MJ 6
+#define BWD_MB 6
 #define BWD_NV 4
 #define vzero() _mm512_setzero_ps()
 #define vload(p) _mm512_loadu_ps(p)
@@ -106,6 +107,7 @@ typedef __m256 vec;
 #define FWD_MB 4
 #define FWD_NB 3
 #define BWD_MJ 4
+#define BWD_MB 4
 #define BWD_NV 3
 #define vzero() _mm256_setzero_ps()
 #define vload(p) _mm256_loadu_ps(p)
@@ -198,7 +200,7 @@ TILE void backward_input_tile(float *din, const float *dout, const float *W,
                               size_t IN, size_t OUT, size_t b0, size_t i0,
                               int MB, int NV)
 {
-    vec acc[4][BWD_NV];
+    vec acc[BWD_MB][BWD_NV];
     for (int r = 0; r < MB; r++)
         for (int v = 0; v < NV; v++)
             acc[r][v] = vzero();
@@ -241,8 +243,12 @@ void kernel_dense_backward_input(float *din, const float *dout,
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b0 = lo; b0 < hi; b0 += 4) {
-        switch (B - b0 < 4 ? B - b0 : 4) {
+    for (size_t b0 = lo; b0 < hi; b0 += BWD_MB) {
+        switch (hi - b0 < BWD_MB ? hi - b0 : BWD_MB) {
+#if BWD_MB > 4
+        case 6: backward_input_rows(din, dout, W, IN, OUT, b0, 6); break;
+        case 5: backward_input_rows(din, dout, W, IN, OUT, b0, 5); break;
+#endif
         case 4: backward_input_rows(din, dout, W, IN, OUT, b0, 4); break;
         case 3: backward_input_rows(din, dout, W, IN, OUT, b0, 3); break;
         case 2: backward_input_rows(din, dout, W, IN, OUT, b0, 2); break;
