@@ -38,7 +38,7 @@ OBJ      := $(SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo check test unit cli asan tsan valgrind clean install docs FORCE
+.PHONY: all deps demo check check-kernels test unit cli asan tsan valgrind clean install docs FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -108,6 +108,14 @@ cli: $(BIN) $(BUILD)/jsonpath
 # docs/bad-input.md is generated from the command-line tests.
 docs: $(BIN) $(BUILD)/jsonpath
 	BP_UPDATE_DOCS=1 bash tests/cli/run.sh ./$(BIN) $(BUILD)/jsonpath
+
+# The unit and command-line tests against the other kernel builds: AVX2
+# (what a machine without AVX-512 gets) and portable C.
+check-kernels:
+	@$(MAKE) --no-print-directory BUILD=build/avx2 BIN=build/avx2/backprop \
+	  ARCH="-mavx2 -mfma" test
+	@$(MAKE) --no-print-directory BUILD=build/portable \
+	  BIN=build/portable/backprop ARCH= test
 
 # Sanitizer build in its own folder, tests run against it.
 asan: deps
