@@ -33,7 +33,7 @@
 #ifndef TRAINER_H
 #define TRAINER_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -88,7 +88,7 @@ int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
  * trainer_stop_requested reads it. With several ranks each step combines
  * every rank's flag, and trainer_stop_requested answers for the job as of
  * the last step, so all ranks stop after the same step. */
-void trainer_watch_stop(struct trainer *tr, const volatile sig_atomic_t *flag);
+void trainer_watch_stop(struct trainer *tr, const atomic_int *flag);
 bool trainer_stop_requested(const struct trainer *tr);
 
 /* Puts the parameters, momentum and step count back as they were at the

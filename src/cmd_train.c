@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,13 +372,15 @@ static int save(struct run *r, const struct train_metrics *m,
  * exits 1; a second signal exits at once, leaving the previous file as it
  * was. */
 
-static volatile sig_atomic_t stop_signal;
+/* Atomic, not just volatile sig_atomic_t: the signal may land on any of
+ * the OpenMP threads, and a second one on another thread at the same time
+ * (lock-free atomics are async-signal-safe). */
+static atomic_int stop_signal;
 
 static void on_stop_signal(int sig)
 {
-    if (stop_signal)
+    if (atomic_exchange(&stop_signal, sig) != 0)
         _exit(1);
-    stop_signal = sig;
 }
 
 static void catch_signals(bool on)
@@ -401,8 +404,9 @@ static int interrupted(struct run *r, const struct train_metrics *metrics,
     /* Every rank stops after the same step; rank 0 reports it. */
     r->error_shared = true;
     r->error_elsewhere = !r->lead;
-    const char *name = stop_signal == SIGINT    ? "SIGINT"
-                       : stop_signal == SIGTERM ? "SIGTERM"
+    int sig = atomic_load(&stop_signal);
+    const char *name = sig == SIGINT    ? "SIGINT"
+                       : sig == SIGTERM ? "SIGTERM"
                                                 : "a signal to another rank";
     if (strcmp(output, "-") == 0)
         return bp_error_set(err, BP_EINTERRUPTED,

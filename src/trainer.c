@@ -61,7 +61,7 @@ struct trainer {
      * numbers below 2^24: exact in float). */
     float *msg;
     float *scratch;        /* [dist_chunk_max(msg length)] */
-    const volatile sig_atomic_t *stop_flag;
+    const atomic_int *stop_flag;
     bool stop_agreed;      /* some rank asked to stop at the last step */
     double compute_seconds; /* this epoch, this rank */
     double comm_seconds;
@@ -260,7 +260,7 @@ static void distributed_step(struct trainer *tr, size_t start, size_t n,
     memcpy(losses + lo, ws->loss, m * sizeof *losses);
     tail[0] = ds->n_classes && m ? (float)count_correct(net, ws, ds, idx, m)
                                  : 0.0f;
-    tail[1] = tr->stop_flag && *tr->stop_flag ? 1.0f : 0.0f;
+    tail[1] = tr->stop_flag && atomic_load(tr->stop_flag) ? 1.0f : 0.0f;
 
     double t1 = now_seconds();
     dist_allreduce_sum(tr->msg, net->n_params + n + 2, tr->scratch);
@@ -356,7 +356,7 @@ int trainer_step(struct trainer *tr, struct bp_error *err)
     return 0;
 }
 
-void trainer_watch_stop(struct trainer *tr, const volatile sig_atomic_t *flag)
+void trainer_watch_stop(struct trainer *tr, const atomic_int *flag)
 {
     tr->stop_flag = flag;
 }
@@ -365,7 +365,7 @@ bool trainer_stop_requested(const struct trainer *tr)
 {
     if (tr->ranks > 1)
         return tr->stop_agreed;
-    return tr->stop_flag && *tr->stop_flag;
+    return tr->stop_flag && atomic_load(tr->stop_flag);
 }
 
 void trainer_progress(const struct trainer *tr, struct trainer_progress *p)
