@@ -100,13 +100,30 @@ START_TEST(weights_file_round_trips_byte_for_byte)
 }
 END_TEST
 
-START_TEST(data_paths_are_rewritten_for_the_files_folder)
+/* The weights text of a 1-1 linear net whose data.train is `train`,
+ * written as if to `out` (caller frees). */
+static char *text_with_train_path(const char *train, const char *out)
 {
     struct config cfg;
     struct network net;
     size_t units[1] = {1};
     enum activation acts[1] = {ACT_LINEAR};
     nets_config(&cfg, 1, 1, units, acts, LOSS_MSE, 1);
+    cfg.data.train = strdup(train);
+    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+    struct normalization nz = {0};
+    struct train_state st = {0};
+    struct train_metrics m = {NAN, NAN, NAN};
+    size_t len;
+    char *text = weights_to_json(&cfg, &net, &nz, &st, &m, out, &len, NULL);
+    ck_assert_ptr_nonnull(text);
+    network_free(&net);
+    config_free(&cfg);
+    return text;
+}
+
+START_TEST(data_paths_are_rewritten_for_the_files_folder)
+{
     const char *dir = scratch();
     char sub[512], data[600], out[600];
     snprintf(sub, sizeof sub, "%s/models", dir);
@@ -115,19 +132,10 @@ START_TEST(data_paths_are_rewritten_for_the_files_folder)
     FILE *f = fopen(data, "w");
     fputs("x,y\n1,2\n", f);
     fclose(f);
-    cfg.data.train = strdup(data);
     snprintf(out, sizeof out, "%s/m.json", sub);
-    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
-    struct normalization nz = {0};
-    struct train_state st = {0};
-    struct train_metrics m = {NAN, NAN, NAN};
-    size_t len;
-    char *text = weights_to_json(&cfg, &net, &nz, &st, &m, out, &len, NULL);
-    ck_assert_ptr_nonnull(text);
+    char *text = text_with_train_path(data, out);
     ck_assert_ptr_nonnull(strstr(text, "\"train\": \"../train.csv\""));
     free(text);
-    network_free(&net);
-    config_free(&cfg);
 }
 END_TEST
 
@@ -136,26 +144,12 @@ END_TEST
  * the file did not read back. */
 START_TEST(a_path_to_the_output_folder_is_written_as_dot)
 {
-    struct config cfg;
-    struct network net;
-    size_t units[1] = {1};
-    enum activation acts[1] = {ACT_LINEAR};
-    nets_config(&cfg, 1, 1, units, acts, LOSS_MSE, 1);
     const char *dir = scratch();
     char out[600];
     snprintf(out, sizeof out, "%s/m.json", dir);
-    cfg.data.train = strdup(dir);
-    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
-    struct normalization nz = {0};
-    struct train_state st = {0};
-    struct train_metrics m = {NAN, NAN, NAN};
-    size_t len;
-    char *text = weights_to_json(&cfg, &net, &nz, &st, &m, out, &len, NULL);
-    ck_assert_ptr_nonnull(text);
+    char *text = text_with_train_path(dir, out);
     ck_assert_ptr_nonnull(strstr(text, "\"train\": \".\""));
     free(text);
-    network_free(&net);
-    config_free(&cfg);
 }
 END_TEST
 
