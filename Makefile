@@ -59,7 +59,12 @@ $(FLAGS_STAMP): FORCE | $(BUILD)
 FORCE:
 
 $(BUILD)/%.o: src/%.c $(FLAGS_STAMP) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -c -o $@ $<
+
+# small_net's loops run a handful of times per sample: vectorised, their
+# run-time checks and tails cost more than the arithmetic (a 1-1-1 step
+# took 0.10 us vectorised, 0.064 us not).
+$(BUILD)/small_net.o: FILE_CFLAGS = -fno-tree-vectorize
 
 $(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests \

@@ -10,12 +10,10 @@
 
 #include <omp.h>
 
-#if defined(__AVX512F__)
+#include "kernel_math.h"
+
+#ifdef KERNELS_SIMD
 #include <immintrin.h>
-#define KERNELS_SIMD 1
-#elif defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define KERNELS_SIMD 1
 #endif
 
 /* Inlined at every call with constant tile sizes, so the tile's
@@ -72,7 +70,8 @@ void kernel_sync(void)
  *             scalar fmaf, then the bias;
  *   backward  one FMA chain over j (input gradients) or over b (weight
  *             gradients), in order, from zero.
- * fmaf() compiles to the same fused instruction the vector code uses. */
+ * kmath_madd (kernel_math.h) is fmaf here, which compiles to the same
+ * fused instruction the vector code uses. */
 
 #if defined(__AVX512F__)
 /* 32 registers: 16 accumulators and their operands fit. */
@@ -152,7 +151,7 @@ TILE void forward_tile(float *out, const float *in, const float *W,
             const float *x = in + (b0 + r) * IN, *wr = W + (j0 + c) * IN;
             float s = hsum(acc[r][c]);
             for (size_t k = i; k < IN; k++)
-                s = fmaf(x[k], wr[k], s);
+                s = kmath_madd(x[k], wr[k], s);
             out[(b0 + r) * OUT + j0 + c] = bias[j0 + c] + s;
         }
 }
@@ -232,7 +231,7 @@ TILE void backward_input_rows(float *din, const float *dout, const float *W,
             const float *d = dout + (b0 + r) * OUT;
             float s = 0.0f;
             for (size_t j = 0; j < OUT; j++)
-                s = fmaf(d[j], W[j * IN + i], s);
+                s = kmath_madd(d[j], W[j * IN + i], s);
             din[(b0 + r) * IN + i] = s;
         }
 }
@@ -295,7 +294,7 @@ TILE void backward_weights_rows(float *dW, float *db, const float *dout,
         for (size_t k = i; k < IN; k++) {
             float s = 0.0f;
             for (size_t b = 0; b < B; b++)
-                s = fmaf(dout[b * OUT + j], in[b * IN + k], s);
+                s = kmath_madd(dout[b * OUT + j], in[b * IN + k], s);
             dW[j * IN + k] = s;
         }
         float gb = 0.0f;
@@ -343,11 +342,11 @@ static inline float dot(const float *a, const float *b, size_t n)
     size_t i = 0;
     for (; i + LANES <= n; i += LANES)
         for (size_t k = 0; k < LANES; k++)
-            acc[k] += a[i + k] * b[i + k];
+            acc[k] = kmath_madd(a[i + k], b[i + k], acc[k]);
     float s = ((acc[0] + acc[4]) + (acc[2] + acc[6])) +
               ((acc[1] + acc[5]) + (acc[3] + acc[7]));
     for (; i < n; i++)
-        s += a[i] * b[i];
+        s = kmath_madd(a[i], b[i], s);
     return s;
 }
 
@@ -355,7 +354,7 @@ static inline float dot(const float *a, const float *b, size_t n)
 static inline void axpy(float *y, float a, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        y[i] += a * x[i];
+        y[i] = kmath_madd(a, x[i], y[i]);
 }
 
 void kernel_dense_forward(float *out, const float *in, const float *W,
@@ -413,7 +412,7 @@ void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
-            y[k] = 1.0f / (1.0f + expf(-x[k]));
+            y[k] = kmath_sigmoid(x[k]);
 }
 
 void kernel_tanh(float *y, const float *x, size_t B, size_t N)
@@ -422,7 +421,7 @@ void kernel_tanh(float *y, const float *x, size_t B, size_t N)
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
-            y[k] = tanhf(x[k]);
+            y[k] = kmath_tanh(x[k]);
 }
 
 void kernel_relu(float *y, const float *x, size_t B, size_t N)
@@ -431,7 +430,7 @@ void kernel_relu(float *y, const float *x, size_t B, size_t N)
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
-            y[k] = x[k] > 0.0f ? x[k] : 0.0f;
+            y[k] = kmath_relu(x[k]);
 }
 
 void kernel_copy(float *y, const float *x, size_t B, size_t N)
@@ -448,21 +447,8 @@ void kernel_softmax(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b = lo; b < hi; b++) {
-        const float *z = x + b * N;
-        float *p = y + b * N;
-        float max = z[0];
-        for (size_t k = 1; k < N; k++)
-            if (z[k] > max)
-                max = z[k];
-        float sum = 0.0f;
-        for (size_t k = 0; k < N; k++) {
-            p[k] = expf(z[k] - max);
-            sum += p[k];
-        }
-        for (size_t k = 0; k < N; k++)
-            p[k] /= sum;
-    }
+    for (size_t b = lo; b < hi; b++)
+        kmath_softmax_row(y + b * N, x + b * N, N);
 }
 
 void kernel_sigmoid_backward(float *d, const float *y, size_t B, size_t N)
@@ -471,7 +457,7 @@ void kernel_sigmoid_backward(float *d, const float *y, size_t B, size_t N)
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
-            d[k] *= y[k] * (1.0f - y[k]);
+            d[k] = kmath_sigmoid_grad(d[k], y[k]);
 }
 
 void kernel_tanh_backward(float *d, const float *y, size_t B, size_t N)
@@ -480,7 +466,7 @@ void kernel_tanh_backward(float *d, const float *y, size_t B, size_t N)
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
-            d[k] *= 1.0f - y[k] * y[k];
+            d[k] = kmath_tanh_grad(d[k], y[k]);
 }
 
 void kernel_relu_backward(float *d, const float *y, size_t B, size_t N)
@@ -489,8 +475,7 @@ void kernel_relu_backward(float *d, const float *y, size_t B, size_t N)
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++)
         for (size_t k = b * N; k < (b + 1) * N; k++)
-            if (!(y[k] > 0.0f))
-                d[k] = 0.0f;
+            d[k] = kmath_relu_grad(d[k], y[k]);
 }
 
 void kernel_mse(float *loss, float *d, const float *y, const float *t,
@@ -498,15 +483,8 @@ void kernel_mse(float *loss, float *d, const float *y, const float *t,
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b = lo; b < hi; b++) {
-        float sum = 0.0f;
-        for (size_t k = b * N; k < (b + 1) * N; k++) {
-            float diff = y[k] - t[k];
-            d[k] = diff;
-            sum += diff * diff;
-        }
-        loss[b] = 0.5f * sum;
-    }
+    for (size_t b = lo; b < hi; b++)
+        loss[b] = kmath_mse_row(d + b * N, y + b * N, t + b * N, N);
 }
 
 void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
@@ -515,24 +493,9 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b = lo; b < hi; b++) {
-        const float *zb = z + b * N;
-        float max = zb[0];
-        for (size_t k = 1; k < N; k++)
-            if (zb[k] > max)
-                max = zb[k];
-        float sum = 0.0f;
-        for (size_t k = 0; k < N; k++)
-            sum += expf(zb[k] - max);
-        float log_sum = max + logf(sum);
-        float l = 0.0f;
-        for (size_t k = b * N; k < (b + 1) * N; k++) {
-            if (t[k] != 0.0f)
-                l -= t[k] * (z[k] - log_sum);
-            d[k] = y[k] - t[k];
-        }
-        loss[b] = l;
-    }
+    for (size_t b = lo; b < hi; b++)
+        loss[b] = kmath_softmax_cross_entropy_row(d + b * N, z + b * N,
+                                                  y + b * N, t + b * N, N);
 }
 
 void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
@@ -541,9 +504,7 @@ void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
-        float zb = z[b];
-        loss[b] = (zb > 0.0f ? zb : 0.0f) - zb * t[b] +
-                  log1pf(expf(-fabsf(zb)));
+        loss[b] = kmath_sigmoid_cross_entropy(z[b], t[b]);
         d[b] = y[b] - t[b];
     }
 }

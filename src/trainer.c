@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "optim.h"
 #include "rng.h"
+#include "small_net.h"
 
 /* Each epoch's shuffle draws from its own stream of training.seed. */
 #define RNG_STREAM_SHUFFLE 0x5348554646000000ULL
@@ -33,6 +34,7 @@ struct trainer {
     const struct dataset *train;
     const struct dataset *validation;
     int threads;
+    bool small;            /* small_net_fits(net) */
     bool velocity_ready;   /* false: the next step starts the buffer */
     struct workspace ws;
     float *grad;           /* [n_params]: the start of msg */
@@ -91,6 +93,7 @@ int trainer_create(struct trainer **out, struct network *net,
     tr->train = train;
     tr->validation = validation;
     tr->threads = threads < 1 ? 1 : threads;
+    tr->small = small_net_fits(net);
     tr->rank = dist_rank();
     tr->ranks = dist_size();
     double forward;
@@ -172,6 +175,20 @@ static bool run_parallel(int threads, double flops)
     return threads > 1 && flops >= PARALLEL_MIN_FLOPS;
 }
 
+/* The forward pass, loss and summed gradient of the block's n samples on
+ * the calling thread alone: fused for a small network, whose step would
+ * otherwise go mostly to calling kernels (the results are the same). */
+static void backprop_alone(struct trainer *tr, size_t n)
+{
+    if (tr->small) {
+        small_net_backprop(tr->net, &tr->ws, n, tr->grad);
+        return;
+    }
+    network_forward(tr->net, &tr->ws, n);
+    network_loss(tr->net, &tr->ws, n);
+    network_backward(tr->net, &tr->ws, n, tr->grad);
+}
+
 /* Copies rows idx[0..n) of ds into the workspace's input and target
  * blocks. */
 static void gather(struct workspace *ws, const struct dataset *ds,
@@ -212,9 +229,7 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
         }
     } else {
         gather(ws, ds, idx, n);
-        network_forward(net, ws, n);
-        network_loss(net, ws, n);
-        network_backward(net, ws, n, tr->grad);
+        backprop_alone(tr, n);
         optim_step(tr->tc, learning_rate, net->params, velocity, tr->grad,
                    net->n_params, n, first);
     }
@@ -249,9 +264,7 @@ static void distributed_step(struct trainer *tr, size_t start, size_t n,
                 network_backward(net, ws, m, tr->grad);
             }
         } else {
-            network_forward(net, ws, m);
-            network_loss(net, ws, m);
-            network_backward(net, ws, m, tr->grad);
+            backprop_alone(tr, m);
         }
     } else {
         memset(tr->grad, 0, net->n_params * sizeof *tr->grad);

@@ -1,0 +1,147 @@
+/*
+ * small_net: the fused scalar training pass of a small network. See
+ * small_net.h; the order of every sum below is the one kernel_math.h
+ * states for fan-ins below KERNEL_CHAIN_FAN_IN.
+ */
+#include "small_net.h"
+
+#include <string.h>
+
+#include "kernel_math.h"
+
+bool small_net_fits(const struct network *net)
+{
+    for (size_t l = 0; l < net->n_layers; l++)
+        if (net->layers[l].fan_in >= KERNEL_CHAIN_FAN_IN)
+            return false;
+    return true;
+}
+
+/* z = bias + W x for one sample; then y = f(z) (y may equal z). */
+static void layer_forward(float *y, float *z, const float *x,
+                          const float *W, const float *bias,
+                          const struct layer *ly)
+{
+    size_t in = ly->fan_in;
+    for (size_t j = 0; j < ly->units; j++) {
+        const float *w = W + j * in;
+        float s = 0.0f;
+        for (size_t i = 0; i < in; i++)
+            s = kmath_madd(x[i], w[i], s);
+        z[j] = bias[j] + s;
+    }
+    switch (ly->activation) {
+    case ACT_SIGMOID:
+        for (size_t j = 0; j < ly->units; j++)
+            y[j] = kmath_sigmoid(z[j]);
+        break;
+    case ACT_TANH:
+        for (size_t j = 0; j < ly->units; j++)
+            y[j] = kmath_tanh(z[j]);
+        break;
+    case ACT_RELU:
+        for (size_t j = 0; j < ly->units; j++)
+            y[j] = kmath_relu(z[j]);
+        break;
+    case ACT_SOFTMAX:
+        kmath_softmax_row(y, z, ly->units);
+        break;
+    case ACT_LINEAR:
+        if (y != z)
+            memcpy(y, z, ly->units * sizeof *y);
+        break;
+    }
+}
+
+/* d = d * f'(y) over one sample's units. */
+static void activation_grad(float *d, const float *y, enum activation a,
+                            size_t units)
+{
+    switch (a) {
+    case ACT_SIGMOID:
+        for (size_t k = 0; k < units; k++)
+            d[k] = kmath_sigmoid_grad(d[k], y[k]);
+        break;
+    case ACT_TANH:
+        for (size_t k = 0; k < units; k++)
+            d[k] = kmath_tanh_grad(d[k], y[k]);
+        break;
+    case ACT_RELU:
+        for (size_t k = 0; k < units; k++)
+            d[k] = kmath_relu_grad(d[k], y[k]);
+        break;
+    case ACT_LINEAR:
+    case ACT_SOFTMAX: /* only last, and only with cross-entropy */
+        break;
+    }
+}
+
+/* Loss of one sample and the output layer's delta, as network_loss. */
+static float sample_loss(float *d, const float *z, const float *y,
+                         const float *t, const struct network *net)
+{
+    const struct layer *last = &net->layers[net->n_layers - 1];
+    if (net->loss == LOSS_CROSS_ENTROPY) {
+        if (last->activation == ACT_SOFTMAX)
+            return kmath_softmax_cross_entropy_row(d, z, y, t, last->units);
+        d[0] = y[0] - t[0];
+        return kmath_sigmoid_cross_entropy(z[0], t[0]);
+    }
+    float loss = kmath_mse_row(d, y, t, last->units);
+    activation_grad(d, y, last->activation, last->units);
+    return loss;
+}
+
+void small_net_backprop(const struct network *net, struct workspace *ws,
+                        size_t n, float *grad)
+{
+    size_t L = net->n_layers - 1;
+    size_t outputs = network_outputs(net);
+    memset(grad, 0, net->n_params * sizeof *grad);
+
+    for (size_t b = 0; b < n; b++) {
+        const float *x = ws->x + b * net->input;
+        const float *in = x;
+        for (size_t l = 0; l <= L; l++) {
+            const struct layer *ly = &net->layers[l];
+            float *y = ws->out[l] + b * ly->units;
+            float *z = l == L ? ws->logits + b * ly->units : y;
+            layer_forward(y, z, in, network_weights(net, l),
+                          network_bias(net, l), ly);
+            in = y;
+        }
+        ws->loss[b] = sample_loss(ws->delta[L] + b * outputs,
+                                  ws->logits + b * outputs,
+                                  ws->out[L] + b * outputs,
+                                  ws->t + b * outputs, net);
+
+        /* Gradients accumulate over the samples in order, each sum
+         * starting from zero: the kernels' order. */
+        for (size_t l = L + 1; l-- > 0;) {
+            const struct layer *ly = &net->layers[l];
+            size_t fan_in = ly->fan_in;
+            const float *d = ws->delta[l] + b * ly->units;
+            const float *a = l == 0 ? x : ws->out[l - 1] + b * fan_in;
+            float *gW = grad + ly->offset;
+            float *gb = gW + ly->units * fan_in;
+            for (size_t j = 0; j < ly->units; j++) {
+                for (size_t i = 0; i < fan_in; i++)
+                    gW[j * fan_in + i] =
+                        kmath_madd(d[j], a[i], gW[j * fan_in + i]);
+                gb[j] += d[j];
+            }
+            if (l == 0)
+                break;
+            const float *W = network_weights(net, l);
+            float *below = ws->delta[l - 1] + b * fan_in;
+            for (size_t i = 0; i < fan_in; i++) {
+                float s = 0.0f;
+                for (size_t j = 0; j < ly->units; j++)
+                    s = kmath_madd(d[j], W[j * fan_in + i], s);
+                below[i] = s;
+            }
+            activation_grad(below, a, net->layers[l - 1].activation,
+                            fan_in);
+        }
+    }
+}
