@@ -17,12 +17,11 @@
 #define KERNELS_SIMD 1
 #endif
 
-/* Below this fan-in (the narrowest vector of any build) the dense kernels
- * compute every product sum as one chain of kmath_madd from zero, in
- * index order: forward out = bias + (((0 + x0 w0) + x1 w1) + ...); input
- * gradients over j; weight gradients over the samples; bias gradients as
- * plain sums over the samples. */
-#define KERNEL_CHAIN_FAN_IN 8
+/* The dense kernels compute every product sum as one chain of kmath_madd
+ * from zero, in index order, whatever the sizes, build or thread count:
+ * forward out = bias + (((0 + x0 w0) + x1 w1) + ...); input gradients a
+ * chain over the outputs j; weight gradients a chain over the samples;
+ * bias gradients plain sums over the samples from 0. */
 
 /* One multiply-add of the dense kernels: fused (one rounding) in the SIMD
  * builds, whose vector FMAs it must match; two roundings in portable C. */

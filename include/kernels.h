@@ -14,7 +14,9 @@
  * (a barrier costs microseconds; one per layer is plenty).
  * Work is split by what a thread writes (output rows, or samples), and every
  * output element is summed by the same code in the same order whatever the
- * split, so results are bit-identical for any thread count (SPEC section 6).
+ * split, so results are bit-identical for any thread count (SPEC section 6):
+ * each dense sum is one chain of multiply-adds from zero over its index in
+ * order (kernel_math.h), the bias added last.
  */
 #ifndef KERNELS_H
 #define KERNELS_H
@@ -32,9 +34,15 @@ void kernel_sync(void);
  * outside a team), so a caller can prepare exactly those rows itself. */
 void kernel_sample_rows(size_t B, size_t *lo, size_t *hi);
 
-/* out[b][j] = bias[j] + sum_i in[b][i] * W[j][i]         (split by sample)
- * in (B, IN), W (OUT, IN), bias (OUT), out (B, OUT). */
-void kernel_dense_forward(float *out, const float *in, const float *W,
+/* dst[c][r] = src[r][c]: src (ROWS, COLS), dst (COLS, ROWS). Split by
+ * dst row; the caller syncs before reading dst on other threads. */
+void kernel_transpose(float *dst, const float *src, size_t ROWS, size_t COLS);
+
+/* out[b][j] = bias[j] + sum_i in[b][i] * Wt[i][j]         (split by sample)
+ * in (B, IN), Wt (IN, OUT): the weights W (OUT, IN) transposed, so the
+ * sums run along rows of Wt (broadcast input times a vector of outputs,
+ * no horizontal sums); bias (OUT), out (B, OUT). */
+void kernel_dense_forward(float *out, const float *in, const float *Wt,
                           const float *bias, size_t B, size_t IN, size_t OUT);
 
 /* din[b][i] = sum_j dout[b][j] * W[j][i]   (overwrites din; by sample)

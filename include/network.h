@@ -80,13 +80,17 @@ struct workspace {
     float *logits;   /* [capacity][outputs]: last layer before activation */
     float **out;     /* per layer, [capacity][units]: activations */
     float **delta;   /* per layer, [capacity][units]: dE/d(pre-activation) */
+    float *wt;       /* [n_params]: each layer's W transposed, (fan_in,
+                      * units), at the layer's offset (kernel_dense_forward
+                      * reads it) */
 };
 
 int workspace_create(struct workspace *ws, const struct network *net,
                      size_t capacity, struct bp_error *err);
 void workspace_free(struct workspace *ws, const struct network *net);
 
-/* Forward pass of ws->x[0..n): fills ws->logits and every ws->out. */
+/* Forward pass of ws->x[0..n): fills ws->wt from the parameters, then
+ * ws->logits and every ws->out. Inside a team it waits once, for ws->wt. */
 void network_forward(const struct network *net, struct workspace *ws,
                      size_t n);
 
@@ -97,8 +101,8 @@ void network_loss(const struct network *net, struct workspace *ws, size_t n);
 /* Back-propagates from the output delta: fills every ws->delta and writes
  * the SUM over the n samples of the per-sample gradients into grad
  * ([n_params], the parameter layout). Inside a team, returns with grad
- * complete in every thread (forward and loss need no such wait: each
- * thread works on its own samples). */
+ * complete in every thread (the loss needs no such wait: each thread
+ * works on its own samples). */
 void network_backward(const struct network *net, struct workspace *ws,
                       size_t n, float *grad);
 

@@ -1,16 +1,15 @@
 /*
- * small_net: the training pass of a network whose every layer has a fan-in
- * below KERNEL_CHAIN_FAN_IN (kernel_math.h), such as the 1-1-1 seed
- * example or xor's 2-2-1, fused sample by sample in scalar code on the
- * calling thread.
+ * small_net: the training pass of a whole network fused sample by sample
+ * in scalar code on the calling thread, for networks so small (the 1-1-1
+ * seed example, xor's 2-2-1) that the kernels' tiling, per-call work
+ * sharing and a dozen calls per step cost more than the arithmetic.
  *
- * For such networks the work per step is a few dozen multiply-adds, and
- * the blocked kernels' tiling, per-call work sharing and a dozen calls per
- * step cost more than the arithmetic. This path does the same arithmetic
- * in the same order (kernel_math.h holds the shared formulas), so its
- * results are bit-identical to network_forward + network_loss +
- * network_backward; the trainer uses it whenever a network fits and the
- * step runs on one thread, which keeps results independent of the thread
+ * It does the kernels' arithmetic in the kernels' order (kernel_math.h
+ * holds the shared formulas and states the order), so its results are
+ * bit-identical to network_forward + network_loss + network_backward for
+ * any network; small_net_fits says when it is the faster of the two. The
+ * trainer takes it whenever a network fits and the step runs on one
+ * thread, a choice that depends on the network alone, never on the thread
  * count.
  */
 #ifndef SMALL_NET_H
@@ -21,14 +20,17 @@
 
 #include "network.h"
 
-/* Whether every layer's fan-in is below KERNEL_CHAIN_FAN_IN. */
+/* A network fits when every layer's fan-in is below this: each sum is then
+ * shorter than the narrowest vector of any kernel build. */
+#define SMALL_NET_FAN_IN 8
+
 bool small_net_fits(const struct network *net);
 
 /* The equivalent of network_forward, network_loss and network_backward on
  * ws->x[0..n) against ws->t: fills ws->logits, every ws->out, every
  * ws->delta and ws->loss, and writes the SUM of the per-sample gradients
- * into grad ([n_params]). Requires small_net_fits(net); not for use inside
- * a parallel region (it does not share out its work). */
+ * into grad ([n_params]). Not for use inside a parallel region (it does
+ * not share out its work). */
 void small_net_backprop(const struct network *net, struct workspace *ws,
                         size_t n, float *grad);
 

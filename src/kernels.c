@@ -6,6 +6,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <omp.h>
@@ -60,201 +61,174 @@ void kernel_sync(void)
 /* ---- SIMD kernels: AVX-512 or AVX2, both with FMA ----
  *
  * The vector type and its width are chosen at build time; the tiles are
- * written once over them. Register tiles of up to 4 x FWD_NB outputs
- * (forward: dot products along i) or 4 x BWD_NV vectors (backward: rows
- * along i). Each output element is still computed by one fixed sequence
- * of operations whatever tile (or tail) it falls in and whichever thread
- * computes it:
- *   forward   VLEN lanes of FMA partial sums over i (i mod VLEN picks the
- *             lane), a fixed horizontal sum, then the i % VLEN tail by
- *             scalar fmaf, then the bias;
- *   backward  one FMA chain over j (input gradients) or over b (weight
- *             gradients), in order, from zero.
- * kmath_madd (kernel_math.h) is fmaf here, which compiles to the same
- * fused instruction the vector code uses. */
+ * written once over them. Every output element is one FMA chain from zero
+ * over its sum's index, in order (kernel_math.h), whatever tile, tail or
+ * thread computes it, so the tile shapes and the split never change a
+ * bit:
+ *   products (forward from W transposed; input gradients from W): tiles
+ *             of PROD_MB samples x PROD_NV vectors of outputs, a
+ *             broadcast input times a row of the matrix per step, the
+ *             last vector masked when the width is not a multiple of VLEN;
+ *   weight gradients: tiles of BWD_MJ output rows x BWD_NV vectors of
+ *             inputs, one step per sample, scalar chains for the i tail.
+ * kmath_madd (kernel_math.h) is fmaf here, the same fused operation. */
 
 #if defined(__AVX512F__)
-/* 32 registers: 16 accumulators and their operands fit. */
+/* 32 registers: 24 accumulators and their operands fit. */
 typedef __m512 vec;
+typedef __mmask16 vmask;
 #define VLEN 16
-#define FWD_MB 6
-#define FWD_NB 4
+#define PROD_MB 6
+#define PROD_NV 4
 #define BWD_MJ 6
-#define BWD_MB 6
 #define BWD_NV 4
 #define vzero() _mm512_setzero_ps()
 #define vload(p) _mm512_loadu_ps(p)
 #define vstore(p, v) _mm512_storeu_ps(p, v)
+#define vadd(a, b) _mm512_add_ps(a, b)
 #define vfmadd(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define vbroadcast(p) _mm512_set1_ps(*(p))
-
-/* Lanes summed as halves, then quarters, ... (a fixed tree). */
-static inline float hsum(__m512 v)
-{
-    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
-                             _mm512_extractf32x8_ps(v, 1));
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h),
-                          _mm256_extractf128_ps(h, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
+/* The first n lanes (n < VLEN); loads leave the others zero, stores leave
+ * their memory alone, and neither touches it (no fault past an end). */
+#define vmask_first(n) ((__mmask16)((1u << (n)) - 1u))
+#define vload_mask(p, m) _mm512_maskz_loadu_ps(m, p)
+#define vstore_mask(p, m, v) _mm512_mask_storeu_ps(p, m, v)
 #else
 /* 16 registers: tiles of 12 accumulators leave room for the operands. */
 typedef __m256 vec;
+typedef __m256i vmask;
 #define VLEN 8
-#define FWD_MB 4
-#define FWD_NB 3
+#define PROD_MB 4
+#define PROD_NV 3
 #define BWD_MJ 4
-#define BWD_MB 4
 #define BWD_NV 3
 #define vzero() _mm256_setzero_ps()
 #define vload(p) _mm256_loadu_ps(p)
 #define vstore(p, v) _mm256_storeu_ps(p, v)
+#define vadd(a, b) _mm256_add_ps(a, b)
 #define vfmadd(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define vbroadcast(p) _mm256_broadcast_ss(p)
-
-/* Lanes summed as ((0+4) + (2+6)) + ((1+5) + (3+7)). */
-static inline float hsum(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v),
-                          _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
+#define vmask_first(n)                                                    \
+    _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)),                       \
+                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define vload_mask(p, m) _mm256_maskload_ps(p, m)
+#define vstore_mask(p, m, v) _mm256_maskstore_ps(p, m, v)
 #endif
 
-/* out[b0+r][j0+c] for r < MB, c < NB. The tile's rows need not match
- * the sample split's tiles: an element's arithmetic is the same in any. */
-TILE void forward_tile(float *out, const float *in, const float *W,
-                       const float *bias, size_t IN, size_t OUT, size_t b0,
-                       size_t j0, int MB, int NB)
+/* out[b0+r][n0 + VLEN v + l] = (bias[n0 + ...] +) sum_k a[b0+r][k] M[k][n0 + ...]
+ * for r < MB, v < NV: a (B, K), M (K, N), out (B, N). With `masked`, NV
+ * is 1 and only the lanes in `last` exist. */
+TILE void product_tile(float *out, const float *a, const float *M,
+                       const float *bias, size_t K, size_t N, size_t b0,
+                       size_t n0, int MB, int NV, bool masked, vmask last)
 {
-    vec acc[FWD_MB][FWD_NB];
-    for (int r = 0; r < MB; r++)
-        for (int c = 0; c < NB; c++)
-            acc[r][c] = vzero();
-    size_t i = 0;
-    for (; i + VLEN <= IN; i += VLEN) {
-        vec w[FWD_NB];
-        for (int c = 0; c < NB; c++)
-            w[c] = vload(W + (j0 + c) * IN + i);
-        for (int r = 0; r < MB; r++) {
-            vec x = vload(in + (b0 + r) * IN + i);
-            for (int c = 0; c < NB; c++)
-                acc[r][c] = vfmadd(x, w[c], acc[r][c]);
-        }
-    }
-    for (int r = 0; r < MB; r++)
-        for (int c = 0; c < NB; c++) {
-            const float *x = in + (b0 + r) * IN, *wr = W + (j0 + c) * IN;
-            float s = hsum(acc[r][c]);
-            for (size_t k = i; k < IN; k++)
-                s = kmath_madd(x[k], wr[k], s);
-            out[(b0 + r) * OUT + j0 + c] = bias[j0 + c] + s;
-        }
-}
-
-/* Rows b0..b0+MB of out, over output rows [j_lo, j_hi). */
-TILE void forward_rows(float *out, const float *in, const float *W,
-                       const float *bias, size_t IN, size_t OUT, size_t b0,
-                       size_t j_lo, size_t j_hi, int MB)
-{
-    size_t j = j_lo;
-    for (; j + FWD_NB <= j_hi; j += FWD_NB)
-        forward_tile(out, in, W, bias, IN, OUT, b0, j, MB, FWD_NB);
-    for (; j < j_hi; j++)
-        forward_tile(out, in, W, bias, IN, OUT, b0, j, MB, 1);
-}
-
-/* Output rows per cache block: 48 rows of W (150 KB at IN = 784) stay in
- * L2 while the thread's samples stream past them. */
-#define FORWARD_J_BLOCK 48
-
-void kernel_dense_forward(float *out, const float *in, const float *W,
-                          const float *bias, size_t B, size_t IN, size_t OUT)
-{
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
-    for (size_t jb = 0; jb < OUT; jb += FORWARD_J_BLOCK) {
-        size_t je = jb + FORWARD_J_BLOCK < OUT ? jb + FORWARD_J_BLOCK : OUT;
-        for (size_t b0 = lo; b0 < hi; b0 += FWD_MB) {
-            switch (hi - b0 < FWD_MB ? hi - b0 : FWD_MB) {
-#if FWD_MB > 4
-            case 6: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 6); break;
-            case 5: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 5); break;
-#endif
-            case 4: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 4); break;
-            case 3: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 3); break;
-            case 2: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 2); break;
-            default: forward_rows(out, in, W, bias, IN, OUT, b0, jb, je, 1); break;
-            }
-        }
-    }
-}
-
-/* din[b0+r][i0 .. i0+VLEN*NV) = sum_j dout[b0+r][j] W[j][i0 ..], r < MB. */
-TILE void backward_input_tile(float *din, const float *dout, const float *W,
-                              size_t IN, size_t OUT, size_t b0, size_t i0,
-                              int MB, int NV)
-{
-    vec acc[BWD_MB][BWD_NV];
+    vec acc[PROD_MB][PROD_NV];
     for (int r = 0; r < MB; r++)
         for (int v = 0; v < NV; v++)
             acc[r][v] = vzero();
-    for (size_t j = 0; j < OUT; j++) {
-        vec w[BWD_NV];
+    for (size_t k = 0; k < K; k++) {
+        vec m[PROD_NV];
         for (int v = 0; v < NV; v++)
-            w[v] = vload(W + j * IN + i0 + VLEN * v);
+            m[v] = masked ? vload_mask(M + k * N + n0, last)
+                          : vload(M + k * N + n0 + VLEN * v);
         for (int r = 0; r < MB; r++) {
-            vec d = vbroadcast(dout + (b0 + r) * OUT + j);
+            vec x = vbroadcast(a + (b0 + r) * K + k);
             for (int v = 0; v < NV; v++)
-                acc[r][v] = vfmadd(d, w[v], acc[r][v]);
+                acc[r][v] = vfmadd(x, m[v], acc[r][v]);
         }
     }
     for (int r = 0; r < MB; r++)
-        for (int v = 0; v < NV; v++)
-            vstore(din + (b0 + r) * IN + i0 + VLEN * v, acc[r][v]);
+        for (int v = 0; v < NV; v++) {
+            float *o = out + (b0 + r) * N + n0 + VLEN * v;
+            vec y = acc[r][v];
+            if (masked) {
+                if (bias)
+                    y = vadd(vload_mask(bias + n0, last), y);
+                vstore_mask(o, last, y);
+            } else {
+                if (bias)
+                    y = vadd(vload(bias + n0 + VLEN * v), y);
+                vstore(o, y);
+            }
+        }
 }
 
-TILE void backward_input_rows(float *din, const float *dout, const float *W,
-                              size_t IN, size_t OUT, size_t b0, int MB)
+/* Rows b0..b0+MB of out, every column. */
+TILE void product_rows(float *out, const float *a, const float *M,
+                       const float *bias, size_t K, size_t N, size_t b0,
+                       int MB)
 {
-    size_t i = 0;
-    for (; i + BWD_NV * VLEN <= IN; i += BWD_NV * VLEN)
-        backward_input_tile(din, dout, W, IN, OUT, b0, i, MB, BWD_NV);
-    for (; i + VLEN <= IN; i += VLEN)
-        backward_input_tile(din, dout, W, IN, OUT, b0, i, MB, 1);
-    for (; i < IN; i++)
-        for (int r = 0; r < MB; r++) {
-            const float *d = dout + (b0 + r) * OUT;
-            float s = 0.0f;
-            for (size_t j = 0; j < OUT; j++)
-                s = kmath_madd(d[j], W[j * IN + i], s);
-            din[(b0 + r) * IN + i] = s;
+    vmask none = vmask_first(0); /* the unmasked tiles ignore it */
+    size_t n = 0;
+    for (; n + PROD_NV * VLEN <= N; n += PROD_NV * VLEN)
+        product_tile(out, a, M, bias, K, N, b0, n, MB, PROD_NV, false, none);
+    for (; n + VLEN <= N; n += VLEN)
+        product_tile(out, a, M, bias, K, N, b0, n, MB, 1, false, none);
+    if (n < N)
+        product_tile(out, a, M, bias, K, N, b0, n, MB, 1, true,
+                     vmask_first(N - n));
+}
+
+/* out = (bias +) a M over this thread's samples: a (B, K), M (K, N). */
+static void product(float *out, const float *a, const float *M,
+                    const float *bias, size_t B, size_t K, size_t N)
+{
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    for (size_t b0 = lo; b0 < hi; b0 += PROD_MB) {
+        switch (hi - b0 < PROD_MB ? hi - b0 : PROD_MB) {
+#if PROD_MB > 4
+        case 6: product_rows(out, a, M, bias, K, N, b0, 6); break;
+        case 5: product_rows(out, a, M, bias, K, N, b0, 5); break;
+#endif
+        case 4: product_rows(out, a, M, bias, K, N, b0, 4); break;
+        case 3: product_rows(out, a, M, bias, K, N, b0, 3); break;
+        case 2: product_rows(out, a, M, bias, K, N, b0, 2); break;
+        default: product_rows(out, a, M, bias, K, N, b0, 1); break;
         }
+    }
+}
+
+void kernel_dense_forward(float *out, const float *in, const float *Wt,
+                          const float *bias, size_t B, size_t IN, size_t OUT)
+{
+    product(out, in, Wt, bias, B, IN, OUT);
 }
 
 void kernel_dense_backward_input(float *din, const float *dout,
                                  const float *W, size_t B, size_t IN,
                                  size_t OUT)
 {
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
-    for (size_t b0 = lo; b0 < hi; b0 += BWD_MB) {
-        switch (hi - b0 < BWD_MB ? hi - b0 : BWD_MB) {
-#if BWD_MB > 4
-        case 6: backward_input_rows(din, dout, W, IN, OUT, b0, 6); break;
-        case 5: backward_input_rows(din, dout, W, IN, OUT, b0, 5); break;
-#endif
-        case 4: backward_input_rows(din, dout, W, IN, OUT, b0, 4); break;
-        case 3: backward_input_rows(din, dout, W, IN, OUT, b0, 3); break;
-        case 2: backward_input_rows(din, dout, W, IN, OUT, b0, 2); break;
-        default: backward_input_rows(din, dout, W, IN, OUT, b0, 1); break;
-        }
+    product(din, dout, W, NULL, B, OUT, IN);
+}
+
+/* dst[c][r] = src[r][c] for an 8 x 8 block: eight 8-float rows in, eight
+ * out, through the usual unpack / shuffle / lane-swap network (AVX, so
+ * in both builds). */
+TILE void transpose8(float *dst, size_t ld_dst, const float *src,
+                              size_t ld_src)
+{
+    __m256 r[8], t[8], u[8];
+    for (int k = 0; k < 8; k++)
+        r[k] = _mm256_loadu_ps(src + (size_t)k * ld_src);
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+    }
+    for (int k = 0; k < 8; k += 4) {
+        u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+        u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xEE);
+        u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+        u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        _mm256_storeu_ps(dst + (size_t)k * ld_dst,
+                         _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+        _mm256_storeu_ps(dst + (size_t)(k + 4) * ld_dst,
+                         _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
     }
 }
+#define TRANSPOSE_BLOCK 8
 
 /* dW[j0+r][i0 .. i0+VLEN*NV) = sum_b dout[b][j0+r] in[b][i0 ..], r < MJ. */
 TILE void backward_weights_tile(float *dW, const float *dout, const float *in,
@@ -328,27 +302,10 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
 
 #else /* portable kernels */
 
-/* Without AVX2, plain C that the compiler can vectorise: the forward dot
- * product keeps eight separate partial sums (a single accumulator cannot
- * be vectorised without -ffast-math, which would let the compiler reorder
- * the sum), combined in a fixed order; the backward loops are axpys, whose
- * elements are independent. */
-
-#define LANES 8
-
-static inline float dot(const float *a, const float *b, size_t n)
-{
-    float acc[LANES] = {0};
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (size_t k = 0; k < LANES; k++)
-            acc[k] = kmath_madd(a[i + k], b[i + k], acc[k]);
-    float s = ((acc[0] + acc[4]) + (acc[2] + acc[6])) +
-              ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-    for (; i < n; i++)
-        s = kmath_madd(a[i], b[i], s);
-    return s;
-}
+/* Without AVX2, plain C that the compiler can vectorise: every product
+ * is a row of axpys (y += a x, elements independent), so each output
+ * element is one chain over its sum's index in order, as kernel_math.h
+ * states, without -ffast-math. */
 
 /* y[i] += a * x[i] */
 static inline void axpy(float *y, float a, const float *x, size_t n)
@@ -357,7 +314,17 @@ static inline void axpy(float *y, float a, const float *x, size_t n)
         y[i] = kmath_madd(a, x[i], y[i]);
 }
 
-void kernel_dense_forward(float *out, const float *in, const float *W,
+/* A block of the transpose, copied element by element. */
+TILE void transpose8(float *dst, size_t ld_dst, const float *src,
+                              size_t ld_src)
+{
+    for (size_t c = 0; c < 8; c++)
+        for (size_t r = 0; r < 8; r++)
+            dst[c * ld_dst + r] = src[r * ld_src + c];
+}
+#define TRANSPOSE_BLOCK 8
+
+void kernel_dense_forward(float *out, const float *in, const float *Wt,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
     size_t lo, hi;
@@ -365,8 +332,11 @@ void kernel_dense_forward(float *out, const float *in, const float *W,
     for (size_t b = lo; b < hi; b++) {
         const float *x = in + b * IN;
         float *y = out + b * OUT;
+        memset(y, 0, OUT * sizeof *y);
+        for (size_t i = 0; i < IN; i++)
+            axpy(y, x[i], Wt + i * OUT, OUT);
         for (size_t j = 0; j < OUT; j++)
-            y[j] = bias[j] + dot(x, W + j * IN, IN);
+            y[j] = bias[j] + y[j];
     }
 }
 
@@ -405,6 +375,26 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
 }
 
 #endif
+
+void kernel_transpose(float *dst, const float *src, size_t ROWS, size_t COLS)
+{
+    /* Split by dst rows in whole blocks; the ragged edges element by
+     * element. */
+    size_t lo, hi;
+    thread_share((COLS + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK, &lo, &hi);
+    for (size_t cb = lo; cb < hi; cb++) {
+        size_t c0 = cb * TRANSPOSE_BLOCK;
+        size_t c1 = c0 + TRANSPOSE_BLOCK < COLS ? c0 + TRANSPOSE_BLOCK : COLS;
+        size_t r0 = 0;
+        if (c1 - c0 == TRANSPOSE_BLOCK)
+            for (; r0 + TRANSPOSE_BLOCK <= ROWS; r0 += TRANSPOSE_BLOCK)
+                transpose8(dst + c0 * ROWS + r0, ROWS, src + r0 * COLS + c0,
+                           COLS);
+        for (size_t c = c0; c < c1; c++)
+            for (size_t r = r0; r < ROWS; r++)
+                dst[c * ROWS + r] = src[r * COLS + c];
+    }
+}
 
 void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)
 {

@@ -132,8 +132,9 @@ int workspace_create(struct workspace *ws, const struct network *net,
     ws->logits = network_alloc_floats(capacity * outputs);
     ws->out = calloc(net->n_layers, sizeof *ws->out);
     ws->delta = calloc(net->n_layers, sizeof *ws->delta);
+    ws->wt = network_alloc_floats(net->n_params);
     if (!ws->x || !ws->t || !ws->loss || !ws->logits || !ws->out ||
-        !ws->delta)
+        !ws->delta || !ws->wt)
         goto nomem;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t units = net->layers[l].units;
@@ -164,6 +165,7 @@ void workspace_free(struct workspace *ws, const struct network *net)
     free(ws->t);
     free(ws->loss);
     free(ws->logits);
+    free(ws->wt);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -192,6 +194,16 @@ static void activate(float *y, const float *z, enum activation a, size_t n,
 void network_forward(const struct network *net, struct workspace *ws,
                      size_t n)
 {
+    /* The forward products run along rows of W transposed (kernels.h).
+     * Transposing costs one pass over the weights, against a pass per
+     * sample in the products; the team shares it and waits once. */
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        kernel_transpose(ws->wt + ly->offset, network_weights(net, l),
+                         ly->units, ly->fan_in);
+    }
+    kernel_sync();
+
     const float *in = ws->x;
     for (size_t l = 0; l < net->n_layers; l++) {
         const struct layer *ly = &net->layers[l];
@@ -199,7 +211,7 @@ void network_forward(const struct network *net, struct workspace *ws,
         /* The last layer keeps its pre-activations: the losses are computed
          * from the logits, which is exact where the outputs saturate. */
         float *z = last ? ws->logits : ws->out[l];
-        kernel_dense_forward(z, in, network_weights(net, l),
+        kernel_dense_forward(z, in, ws->wt + ly->offset,
                              network_bias(net, l), n, ly->fan_in, ly->units);
         activate(ws->out[l], z, ly->activation, n, ly->units);
         in = ws->out[l];

@@ -1,7 +1,6 @@
 /*
  * small_net: the fused scalar training pass of a small network. See
- * small_net.h; the order of every sum below is the one kernel_math.h
- * states for fan-ins below KERNEL_CHAIN_FAN_IN.
+ * small_net.h; every sum below runs in the order kernel_math.h states.
  */
 #include "small_net.h"
 
@@ -12,7 +11,7 @@
 bool small_net_fits(const struct network *net)
 {
     for (size_t l = 0; l < net->n_layers; l++)
-        if (net->layers[l].fan_in >= KERNEL_CHAIN_FAN_IN)
+        if (net->layers[l].fan_in >= SMALL_NET_FAN_IN)
             return false;
     return true;
 }

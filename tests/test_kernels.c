@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_math.h"
 #include "kernels.h"
 #include "nets.h"
 
@@ -15,18 +16,24 @@
 
 /* Sizes that are not multiples of the kernel's 8 lanes, and some that are. */
 static const size_t sizes[][3] = {
-    {1, 1, 1}, {3, 7, 5}, {5, 8, 9}, {13, 17, 3}, {16, 64, 32}, {7, 100, 11}};
+    {1, 1, 1}, {3, 7, 5}, {5, 8, 9}, {13, 17, 3}, {16, 64, 32}, {7, 100, 11},
+    {8, 33, 70}};
 
 START_TEST(dense_forward_matches_naive_sums)
 {
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         size_t B = sizes[s][0], IN = sizes[s][1], OUT = sizes[s][2];
         float *in = malloc(B * IN * sizeof *in), *W = malloc(OUT * IN * 4),
-              *bias = malloc(OUT * 4), *out = malloc(B * OUT * 4);
+              *Wt = malloc(OUT * IN * 4), *bias = malloc(OUT * 4),
+              *out = malloc(B * OUT * 4);
         nets_random(in, B * IN, 1);
         nets_random(W, OUT * IN, 2);
         nets_random(bias, OUT, 3);
-        kernel_dense_forward(out, in, W, bias, B, IN, OUT);
+        kernel_transpose(Wt, W, OUT, IN);
+        for (size_t j = 0; j < OUT; j++)
+            for (size_t i = 0; i < IN; i++)
+                ck_assert_float_eq(Wt[i * OUT + j], W[j * IN + i]);
+        kernel_dense_forward(out, in, Wt, bias, B, IN, OUT);
         for (size_t b = 0; b < B; b++)
             for (size_t j = 0; j < OUT; j++) {
                 double sum = bias[j];
@@ -35,7 +42,7 @@ START_TEST(dense_forward_matches_naive_sums)
                 ck_assert_double_eq_tol(out[b * OUT + j], sum,
                                         KERNEL_TOLERANCE);
             }
-        free(in), free(W), free(bias), free(out);
+        free(in), free(W), free(Wt), free(bias), free(out);
     }
 }
 END_TEST
@@ -74,6 +81,62 @@ START_TEST(dense_backward_matches_naive_sums)
             }
         }
         free(in), free(W), free(dout), free(din), free(dW), free(db);
+    }
+}
+END_TEST
+
+/* kernel_math.h's promise, bit for bit: every dense sum is one chain of
+ * kmath_madd from zero in index order (the bias added last), whatever the
+ * tile or tail an element falls in. */
+START_TEST(dense_sums_are_chains_in_index_order)
+{
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t B = sizes[s][0], IN = sizes[s][1], OUT = sizes[s][2];
+        float *in = malloc(B * IN * 4), *W = malloc(OUT * IN * 4),
+              *Wt = malloc(OUT * IN * 4), *bias = malloc(OUT * 4),
+              *out = malloc(B * OUT * 4), *dout = malloc(B * OUT * 4),
+              *din = malloc(B * IN * 4), *dW = malloc(OUT * IN * 4),
+              *db = malloc(OUT * 4);
+        nets_random(in, B * IN, 21);
+        nets_random(W, OUT * IN, 22);
+        nets_random(bias, OUT, 23);
+        nets_random(dout, B * OUT, 24);
+        kernel_transpose(Wt, W, OUT, IN);
+        kernel_dense_forward(out, in, Wt, bias, B, IN, OUT);
+        kernel_dense_backward_input(din, dout, W, B, IN, OUT);
+        kernel_dense_backward_weights(dW, db, dout, in, B, IN, OUT);
+        for (size_t b = 0; b < B; b++) {
+            for (size_t j = 0; j < OUT; j++) {
+                float chain = 0.0f;
+                for (size_t i = 0; i < IN; i++)
+                    chain = kmath_madd(in[b * IN + i], W[j * IN + i], chain);
+                ck_assert_msg(out[b * OUT + j] == bias[j] + chain,
+                              "forward %zu x %zu x %zu [%zu][%zu]", B, IN,
+                              OUT, b, j);
+            }
+            for (size_t i = 0; i < IN; i++) {
+                float chain = 0.0f;
+                for (size_t j = 0; j < OUT; j++)
+                    chain = kmath_madd(dout[b * OUT + j], W[j * IN + i],
+                                       chain);
+                ck_assert_msg(din[b * IN + i] == chain, "input gradient");
+            }
+        }
+        for (size_t j = 0; j < OUT; j++) {
+            float gb = 0.0f;
+            for (size_t b = 0; b < B; b++)
+                gb += dout[b * OUT + j];
+            ck_assert(db[j] == gb);
+            for (size_t i = 0; i < IN; i++) {
+                float chain = 0.0f;
+                for (size_t b = 0; b < B; b++)
+                    chain = kmath_madd(dout[b * OUT + j], in[b * IN + i],
+                                       chain);
+                ck_assert_msg(dW[j * IN + i] == chain, "weight gradient");
+            }
+        }
+        free(in), free(W), free(Wt), free(bias), free(out), free(dout);
+        free(din), free(dW), free(db);
     }
 }
 END_TEST
@@ -137,15 +200,18 @@ START_TEST(sgd_step_follows_pytorch)
 }
 END_TEST
 
-/* Runs the three dense kernels inside a team of `threads`. */
+/* Runs the dense kernels inside a team of `threads` (Wt: scratch for W
+ * transposed). */
 static void run_dense(int threads, float *out, float *din, float *dW,
-                      float *db, const float *in, const float *W,
+                      float *db, const float *in, const float *W, float *Wt,
                       const float *bias, const float *dout, size_t B,
                       size_t IN, size_t OUT)
 {
 #pragma omp parallel num_threads(threads)
     {
-        kernel_dense_forward(out, in, W, bias, B, IN, OUT);
+        kernel_transpose(Wt, W, OUT, IN);
+        kernel_sync();
+        kernel_dense_forward(out, in, Wt, bias, B, IN, OUT);
         kernel_dense_backward_input(din, dout, W, B, IN, OUT);
         kernel_dense_backward_weights(dW, db, dout, in, B, IN, OUT);
     }
@@ -155,21 +221,22 @@ START_TEST(kernels_are_bit_identical_across_thread_counts)
 {
     size_t B = 29, IN = 37, OUT = 19;
     float *in = malloc(B * IN * 4), *W = malloc(OUT * IN * 4),
-          *bias = malloc(OUT * 4), *dout = malloc(B * OUT * 4);
+          *Wt = malloc(OUT * IN * 4), *bias = malloc(OUT * 4),
+          *dout = malloc(B * OUT * 4);
     nets_random(in, B * IN, 7);
     nets_random(W, OUT * IN, 8);
     nets_random(bias, OUT, 9);
     nets_random(dout, B * OUT, 10);
     float *ref[4] = {malloc(B * OUT * 4), malloc(B * IN * 4),
                      malloc(OUT * IN * 4), malloc(OUT * 4)};
-    run_dense(1, ref[0], ref[1], ref[2], ref[3], in, W, bias, dout, B, IN,
-              OUT);
+    run_dense(1, ref[0], ref[1], ref[2], ref[3], in, W, Wt, bias, dout, B,
+              IN, OUT);
     int counts[] = {2, 3, 7};
     for (int c = 0; c < 3; c++) {
         float *got[4] = {malloc(B * OUT * 4), malloc(B * IN * 4),
                          malloc(OUT * IN * 4), malloc(OUT * 4)};
-        run_dense(counts[c], got[0], got[1], got[2], got[3], in, W, bias,
-                  dout, B, IN, OUT);
+        run_dense(counts[c], got[0], got[1], got[2], got[3], in, W, Wt,
+                  bias, dout, B, IN, OUT);
         ck_assert_mem_eq(got[0], ref[0], B * OUT * 4);
         ck_assert_mem_eq(got[1], ref[1], B * IN * 4);
         ck_assert_mem_eq(got[2], ref[2], OUT * IN * 4);
@@ -179,7 +246,7 @@ START_TEST(kernels_are_bit_identical_across_thread_counts)
     }
     for (int k = 0; k < 4; k++)
         free(ref[k]);
-    free(in), free(W), free(bias), free(dout);
+    free(in), free(W), free(Wt), free(bias), free(dout);
 }
 END_TEST
 
@@ -189,6 +256,7 @@ Suite *kernels_suite(void)
     TCase *tc = tcase_create("kernels");
     tcase_add_test(tc, dense_forward_matches_naive_sums);
     tcase_add_test(tc, dense_backward_matches_naive_sums);
+    tcase_add_test(tc, dense_sums_are_chains_in_index_order);
     tcase_add_test(tc, activations_match_their_definitions);
     tcase_add_test(tc, softmax_cross_entropy_is_stable_for_large_logits);
     tcase_add_test(tc, sgd_step_follows_pytorch);
