@@ -274,25 +274,28 @@ static void activation_backward(float *d, const float *y, enum activation a,
 void network_backward(const struct network *net, struct workspace *ws,
                       size_t n, float *grad)
 {
-    /* Each thread computed the forward pass and output deltas of its own
-     * samples; the weight gradients sum over all of them. */
+    /* The deltas of a sample depend on that sample alone: each thread
+     * carries its own samples (the forward pass's split) down every layer
+     * without waiting for the others. */
+    for (size_t l = net->n_layers - 1; l > 0; l--) {
+        const struct layer *ly = &net->layers[l];
+        kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
+                                    network_weights(net, l), n, ly->fan_in,
+                                    ly->units);
+        activation_backward(ws->delta[l - 1], ws->out[l - 1],
+                            net->layers[l - 1].activation, n, ly->fan_in);
+    }
+    /* The weight gradients sum over every sample: one wait for all the
+     * deltas, then each thread sums its rows of every layer. */
     kernel_sync();
-    for (size_t l = net->n_layers; l-- > 0;) {
+    for (size_t l = 0; l < net->n_layers; l++) {
         const struct layer *ly = &net->layers[l];
         const float *in = l == 0 ? ws->x : ws->out[l - 1];
         float *gW = grad + ly->offset;
         float *gb = gW + ly->units * ly->fan_in;
         kernel_dense_backward_weights(gW, gb, ws->delta[l], in, n, ly->fan_in,
                                       ly->units);
-        if (l > 0) {
-            const struct layer *below = &net->layers[l - 1];
-            kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
-                                        network_weights(net, l), n,
-                                        ly->fan_in, ly->units);
-            activation_backward(ws->delta[l - 1], ws->out[l - 1],
-                                below->activation, n, below->units);
-        }
-        /* delta[l-1] (or, after the first layer, grad) is complete. */
-        kernel_sync();
     }
+    /* grad is complete (the caller's update is split by parameter). */
+    kernel_sync();
 }
