@@ -125,4 +125,50 @@ static inline float kmath_sigmoid_cross_entropy(float z, float t)
     return (z > 0.0f ? z : 0.0f) - z * t + log1pf(expf(-fabsf(z)));
 }
 
+/* The settings of one SGD step (SPEC section 7; kernels.h). */
+struct kernel_sgd {
+    float scale;        /* 1 / batch size: the gradient sums become means */
+    float lr;
+    float momentum;
+    float weight_decay;
+    int nesterov;
+    int first;          /* the velocity's first step: v = g */
+};
+
+/* One parameter's SGD step from its summed gradient g (v NULL without
+ * momentum):
+ *   g  = g * scale + weight_decay * w
+ *   v  = first ? g : momentum * v + g
+ *   w -= lr * (nesterov ? g + momentum * v : v)
+ * One operation per statement: C lets a compiler fuse a multiply and an
+ * add only within one expression, so no build fuses any here, and the
+ * vector code in kernels.c that mirrors it operation for operation gives
+ * the same bits. */
+static inline void kmath_sgd(float *w, float *v, float g,
+                             const struct kernel_sgd *p)
+{
+    float grad = g * p->scale;
+    if (p->weight_decay != 0.0f) {
+        float decay = p->weight_decay * *w;
+        grad = grad + decay;
+    }
+    float step = grad;
+    if (v) {
+        if (p->first) {
+            *v = grad;
+        } else {
+            float kept = p->momentum * *v;
+            *v = kept + grad;
+        }
+        if (p->nesterov) {
+            float ahead = p->momentum * *v;
+            step = grad + ahead;
+        } else {
+            step = *v;
+        }
+    }
+    float change = p->lr * step;
+    *w = *w - change;
+}
+
 #endif

@@ -2,7 +2,8 @@
  * kernels: the arithmetic of a training step, as pure functions on raw
  * float arrays. Outputs first, then inputs, then sizes; shapes in the
  * comments, row-major. No allocation, I/O or error reporting here, and no
- * project header: this is the bottom of the include graph.
+ * project header but kernel_math.h (its formulas): this is the bottom of
+ * the include graph.
  *
  * Threads: every kernel shares its work out among the enclosing OpenMP
  * team by thread number, so called inside a `#pragma omp parallel` region
@@ -22,6 +23,8 @@
 #define KERNELS_H
 
 #include <stddef.h>
+
+#include "kernel_math.h"
 
 /* Samples per tile of the sample split. */
 #define KERNEL_SAMPLE_TILE 4
@@ -93,15 +96,22 @@ void kernel_softmax_cross_entropy(float *loss, float *d, const float *z,
 void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
                                   const float *y, const float *t, size_t B);
 
-/* One step of PyTorch's SGD (SPEC section 7) over n parameters (split by
- * parameter; all of g must be complete), from the
- * summed gradient g and scale = 1 / batch size:
- *   g  = g * scale + weight_decay * w          (the mean, then the decay)
- *   v  = first ? g : momentum * v + g          (skipped if v is NULL)
- *   w -= lr * (nesterov ? g + momentum * v : v)
- * With v NULL (no momentum) the step is w -= lr * g. g is modified. */
-void kernel_sgd_step(float *w, float *v, float *g, size_t n, float scale,
-                     float lr, float momentum, float weight_decay,
-                     int nesterov, int first);
+/* One step of PyTorch's SGD (SPEC section 7) over n parameters, split by
+ * parameter (all of g must be complete), from the gradient SUMS g:
+ * kmath_sgd (kernel_math.h) on every element. v is NULL without momentum. */
+void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
+                     const struct kernel_sgd *p);
+
+/* kernel_dense_backward_weights and kernel_sgd_step in one pass: each
+ * weight's and bias's gradient sum is applied to W (OUT, IN) and bias
+ * (OUT), and their velocities vW, vb (NULL without momentum), as soon as
+ * it is complete, and never stored; the same bits as the two kernels in
+ * turn. Split by output row like kernel_dense_backward_weights: the
+ * caller makes sure no thread still reads W (kernel_dense_backward_input)
+ * while it runs. */
+void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
+                               const float *dout, const float *in, size_t B,
+                               size_t IN, size_t OUT,
+                               const struct kernel_sgd *p);
 
 #endif

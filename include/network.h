@@ -17,6 +17,7 @@
 
 #include "bp_error.h"
 #include "config.h"
+#include "kernels.h"
 
 /* Float buffers the kernels stream through start on a cache line: a
  * 64-byte vector load that straddles two lines costs two. Free with
@@ -105,5 +106,17 @@ void network_loss(const struct network *net, struct workspace *ws, size_t n);
  * works on its own samples). */
 void network_backward(const struct network *net, struct workspace *ws,
                       size_t n, float *grad);
+
+/* network_backward and the SGD step in one pass: the same deltas, and
+ * every gradient sum applied to the parameters (and velocity, [n_params],
+ * NULL without momentum) as soon as it is complete, never stored
+ * (kernel_dense_backward_sgd): the parameters end bit for bit as
+ * network_backward and optim_step would leave them, without a gradient
+ * buffer's traffic or a wait between the two. Inside a team it returns
+ * before the other threads' updates are done: the end of the parallel
+ * region is the wait. */
+void network_backward_update(struct network *net, struct workspace *ws,
+                             size_t n, float *velocity,
+                             const struct kernel_sgd *sgd);
 
 #endif

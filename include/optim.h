@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "kernels.h"
 
 /* The learning rate of epoch `epoch` (counted from 0):
  *   constant  eta_0
@@ -19,13 +20,18 @@ double optim_learning_rate(const struct training_config *tc, size_t epoch);
 /* Whether the optimizer keeps a momentum buffer. */
 bool optim_uses_velocity(const struct training_config *tc);
 
+/* The kernels' settings for one step over a batch of batch_size samples
+ * at this learning rate; `first` makes it the velocity's first step
+ * (v = g). */
+struct kernel_sgd optim_sgd(const struct training_config *tc,
+                            double learning_rate, size_t batch_size,
+                            bool first);
+
 /* One update of params from grad, the gradient SUMMED over a batch of
- * batch_size samples (its mean is taken here; grad is left holding the
- * mean plus weight decay). velocity is NULL without momentum; `first`
- * makes this the buffer's first step (v = g). Shares the work of an
- * enclosing OpenMP team like a kernel. */
+ * batch_size samples (its mean is taken here). velocity is NULL without
+ * momentum. Shares the work of an enclosing OpenMP team like a kernel. */
 void optim_step(const struct training_config *tc, double learning_rate,
-                float *params, float *velocity, float *grad, size_t n,
+                float *params, float *velocity, const float *grad, size_t n,
                 size_t batch_size, bool first);
 
 #endif

@@ -86,6 +86,9 @@ typedef __mmask16 vmask;
 #define vload(p) _mm512_loadu_ps(p)
 #define vstore(p, v) _mm512_storeu_ps(p, v)
 #define vadd(a, b) _mm512_add_ps(a, b)
+#define vsub(a, b) _mm512_sub_ps(a, b)
+#define vmul(a, b) _mm512_mul_ps(a, b)
+#define vset1(x) _mm512_set1_ps(x)
 #define vfmadd(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define vbroadcast(p) _mm512_set1_ps(*(p))
 /* The first n lanes (n < VLEN); loads leave the others zero, stores leave
@@ -106,6 +109,9 @@ typedef __m256i vmask;
 #define vload(p) _mm256_loadu_ps(p)
 #define vstore(p, v) _mm256_storeu_ps(p, v)
 #define vadd(a, b) _mm256_add_ps(a, b)
+#define vsub(a, b) _mm256_sub_ps(a, b)
+#define vmul(a, b) _mm256_mul_ps(a, b)
+#define vset1(x) _mm256_set1_ps(x)
 #define vfmadd(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define vbroadcast(p) _mm256_broadcast_ss(p)
 #define vmask_first(n)                                                    \
@@ -230,8 +236,41 @@ TILE void transpose8(float *dst, size_t ld_dst, const float *src,
 }
 #define TRANSPOSE_BLOCK 8
 
-/* dW[j0+r][i0 .. i0+VLEN*NV) = sum_b dout[b][j0+r] in[b][i0 ..], r < MJ. */
-TILE void backward_weights_tile(float *dW, const float *dout, const float *in,
+/* kmath_sgd on VLEN parameters at w (and v), operation for operation:
+ * the same bits in every lane. With `masked`, only the lanes in m. */
+TILE void sgd_vec(float *w, float *v, vec g, const struct kernel_sgd *p,
+                  bool masked, vmask m)
+{
+    vec wv = masked ? vload_mask(w, m) : vload(w);
+    vec grad = vmul(g, vset1(p->scale));
+    if (p->weight_decay != 0.0f)
+        grad = vadd(grad, vmul(vset1(p->weight_decay), wv));
+    vec step = grad;
+    if (v) {
+        vec vv = grad;
+        if (!p->first) {
+            vec old = masked ? vload_mask(v, m) : vload(v);
+            vv = vadd(vmul(vset1(p->momentum), old), grad);
+        }
+        if (masked)
+            vstore_mask(v, m, vv);
+        else
+            vstore(v, vv);
+        step = p->nesterov ? vadd(grad, vmul(vset1(p->momentum), vv)) : vv;
+    }
+    wv = vsub(wv, vmul(vset1(p->lr), step));
+    if (masked)
+        vstore_mask(w, m, wv);
+    else
+        vstore(w, wv);
+}
+
+/* The weight-gradient sums of rows j0..j0+MJ, columns i0 .. i0+VLEN*NV:
+ * sum_b dout[b][j] in[b][i]. Stored into dW, or with `sgd`, applied to dW
+ * (then the weights) and vW by the SGD step. */
+TILE void backward_weights_tile(float *dW, float *vW,
+                                const struct kernel_sgd *sgd,
+                                const float *dout, const float *in,
                                 size_t B, size_t IN, size_t OUT, size_t j0,
                                 size_t i0, int MJ, int NV)
 {
@@ -249,32 +288,72 @@ TILE void backward_weights_tile(float *dW, const float *dout, const float *in,
                 acc[r][v] = vfmadd(d, x[v], acc[r][v]);
         }
     }
+    vmask none = vmask_first(0);
     for (int r = 0; r < MJ; r++)
-        for (int v = 0; v < NV; v++)
-            vstore(dW + (j0 + r) * IN + i0 + VLEN * v, acc[r][v]);
+        for (int v = 0; v < NV; v++) {
+            size_t at = (j0 + r) * IN + i0 + VLEN * v;
+            if (sgd)
+                sgd_vec(dW + at, vW ? vW + at : NULL, acc[r][v], sgd, false,
+                        none);
+            else
+                vstore(dW + at, acc[r][v]);
+        }
 }
 
-TILE void backward_weights_rows(float *dW, float *db, const float *dout,
-                                const float *in, size_t B, size_t IN,
-                                size_t OUT, size_t j0, int MJ)
+TILE void backward_weights_rows(float *dW, float *db, float *vW, float *vb,
+                                const struct kernel_sgd *sgd,
+                                const float *dout, const float *in, size_t B,
+                                size_t IN, size_t OUT, size_t j0, int MJ)
 {
     size_t i = 0;
     for (; i + BWD_NV * VLEN <= IN; i += BWD_NV * VLEN)
-        backward_weights_tile(dW, dout, in, B, IN, OUT, j0, i, MJ, BWD_NV);
+        backward_weights_tile(dW, vW, sgd, dout, in, B, IN, OUT, j0, i, MJ,
+                              BWD_NV);
     for (; i + VLEN <= IN; i += VLEN)
-        backward_weights_tile(dW, dout, in, B, IN, OUT, j0, i, MJ, 1);
+        backward_weights_tile(dW, vW, sgd, dout, in, B, IN, OUT, j0, i, MJ,
+                              1);
     for (int r = 0; r < MJ; r++) {
         size_t j = j0 + (size_t)r;
         for (size_t k = i; k < IN; k++) {
             float s = 0.0f;
             for (size_t b = 0; b < B; b++)
                 s = kmath_madd(dout[b * OUT + j], in[b * IN + k], s);
-            dW[j * IN + k] = s;
+            if (sgd)
+                kmath_sgd(&dW[j * IN + k], vW ? &vW[j * IN + k] : NULL, s,
+                          sgd);
+            else
+                dW[j * IN + k] = s;
         }
         float gb = 0.0f;
         for (size_t b = 0; b < B; b++)
             gb += dout[b * OUT + j];
-        db[j] = gb;
+        if (sgd)
+            kmath_sgd(&db[j], vb ? &vb[j] : NULL, gb, sgd);
+        else
+            db[j] = gb;
+    }
+}
+
+/* Both weight-gradient kernels: split by output rows as evenly as rows go
+ * (whole tiles would leave one thread a tile of work more: 22 against 21
+ * at 256 rows), then in tiles of BWD_MJ. */
+static void backward_weights(float *dW, float *db, float *vW, float *vb,
+                             const struct kernel_sgd *sgd, const float *dout,
+                             const float *in, size_t B, size_t IN, size_t OUT)
+{
+    size_t lo, hi;
+    thread_share(OUT, &lo, &hi);
+    for (size_t j0 = lo; j0 < hi; j0 += BWD_MJ) {
+        switch (hi - j0 < BWD_MJ ? hi - j0 : BWD_MJ) {
+#if BWD_MJ > 4
+        case 6: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 6); break;
+        case 5: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 5); break;
+#endif
+        case 4: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 4); break;
+        case 3: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 3); break;
+        case 2: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 2); break;
+        default: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 1); break;
+        }
     }
 }
 
@@ -282,22 +361,29 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
                                    const float *in, size_t B, size_t IN,
                                    size_t OUT)
 {
-    /* Split by output rows as evenly as rows go (whole tiles would leave
-     * one thread a tile of work more: 22 against 21 at 256 rows), then in
-     * tiles of BWD_MJ. */
+    backward_weights(dW, db, NULL, NULL, NULL, dout, in, B, IN, OUT);
+}
+
+void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
+                               const float *dout, const float *in, size_t B,
+                               size_t IN, size_t OUT,
+                               const struct kernel_sgd *p)
+{
+    backward_weights(W, bias, vW, vb, p, dout, in, B, IN, OUT);
+}
+
+void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
+                     const struct kernel_sgd *p)
+{
     size_t lo, hi;
-    thread_share(OUT, &lo, &hi);
-    for (size_t j0 = lo; j0 < hi; j0 += BWD_MJ) {
-        switch (hi - j0 < BWD_MJ ? hi - j0 : BWD_MJ) {
-#if BWD_MJ > 4
-        case 6: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 6); break;
-        case 5: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 5); break;
-#endif
-        case 4: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 4); break;
-        case 3: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 3); break;
-        case 2: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 2); break;
-        default: backward_weights_rows(dW, db, dout, in, B, IN, OUT, j0, 1); break;
-        }
+    thread_share(n, &lo, &hi);
+    vmask none = vmask_first(0);
+    size_t i = lo;
+    for (; i + VLEN <= hi; i += VLEN)
+        sgd_vec(w + i, v ? v + i : NULL, vload(g + i), p, false, none);
+    if (i < hi) {
+        vmask m = vmask_first(hi - i);
+        sgd_vec(w + i, v ? v + i : NULL, vload_mask(g + i, m), p, true, m);
     }
 }
 
@@ -373,6 +459,41 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
         }
         db[j] = gb;
     }
+}
+
+void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
+                               const float *dout, const float *in, size_t B,
+                               size_t IN, size_t OUT,
+                               const struct kernel_sgd *p)
+{
+    /* A row of sums at a time, in a buffer on the stack while it fits. */
+    float row[256];
+    size_t lo, hi;
+    thread_share(OUT, &lo, &hi);
+    for (size_t j = lo; j < hi; j++) {
+        float gb = 0.0f;
+        for (size_t i0 = 0; i0 < IN; i0 += 256) {
+            size_t n = IN - i0 < 256 ? IN - i0 : 256;
+            memset(row, 0, n * sizeof *row);
+            for (size_t b = 0; b < B; b++)
+                axpy(row, dout[b * OUT + j], in + b * IN + i0, n);
+            for (size_t i = 0; i < n; i++)
+                kmath_sgd(&W[j * IN + i0 + i],
+                          vW ? &vW[j * IN + i0 + i] : NULL, row[i], p);
+        }
+        for (size_t b = 0; b < B; b++)
+            gb += dout[b * OUT + j];
+        kmath_sgd(&bias[j], vb ? &vb[j] : NULL, gb, p);
+    }
+}
+
+void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
+                     const struct kernel_sgd *p)
+{
+    size_t lo, hi;
+    thread_share(n, &lo, &hi);
+    for (size_t i = lo; i < hi; i++)
+        kmath_sgd(&w[i], v ? &v[i] : NULL, g[i], p);
 }
 
 #endif
@@ -497,25 +618,5 @@ void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
     for (size_t b = lo; b < hi; b++) {
         loss[b] = kmath_sigmoid_cross_entropy(z[b], t[b]);
         d[b] = y[b] - t[b];
-    }
-}
-
-void kernel_sgd_step(float *w, float *v, float *g, size_t n, float scale,
-                     float lr, float momentum, float weight_decay,
-                     int nesterov, int first)
-{
-    size_t lo, hi;
-    thread_share(n, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        float grad = g[i] * scale;
-        if (weight_decay != 0.0f)
-            grad += weight_decay * w[i];
-        float step = grad;
-        if (v) {
-            v[i] = first ? grad : momentum * v[i] + grad;
-            step = nesterov ? grad + momentum * v[i] : v[i];
-        }
-        w[i] -= lr * step;
-        g[i] = grad;
     }
 }

@@ -271,12 +271,12 @@ static void activation_backward(float *d, const float *y, enum activation a,
     }
 }
 
-void network_backward(const struct network *net, struct workspace *ws,
-                      size_t n, float *grad)
+/* Every layer's delta from the output layer's, on this thread's samples
+ * (the forward pass's split): a sample's deltas depend on that sample
+ * alone, so no thread waits for another. */
+static void backward_deltas(const struct network *net, struct workspace *ws,
+                            size_t n)
 {
-    /* The deltas of a sample depend on that sample alone: each thread
-     * carries its own samples (the forward pass's split) down every layer
-     * without waiting for the others. */
     for (size_t l = net->n_layers - 1; l > 0; l--) {
         const struct layer *ly = &net->layers[l];
         kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
@@ -285,17 +285,48 @@ void network_backward(const struct network *net, struct workspace *ws,
         activation_backward(ws->delta[l - 1], ws->out[l - 1],
                             net->layers[l - 1].activation, n, ly->fan_in);
     }
+}
+
+/* The input of layer l for the block. */
+static const float *layer_input(const struct workspace *ws, size_t l)
+{
+    return l == 0 ? ws->x : ws->out[l - 1];
+}
+
+void network_backward(const struct network *net, struct workspace *ws,
+                      size_t n, float *grad)
+{
+    backward_deltas(net, ws, n);
     /* The weight gradients sum over every sample: one wait for all the
      * deltas, then each thread sums its rows of every layer. */
     kernel_sync();
     for (size_t l = 0; l < net->n_layers; l++) {
         const struct layer *ly = &net->layers[l];
-        const float *in = l == 0 ? ws->x : ws->out[l - 1];
         float *gW = grad + ly->offset;
         float *gb = gW + ly->units * ly->fan_in;
-        kernel_dense_backward_weights(gW, gb, ws->delta[l], in, n, ly->fan_in,
+        kernel_dense_backward_weights(gW, gb, ws->delta[l],
+                                      layer_input(ws, l), n, ly->fan_in,
                                       ly->units);
     }
     /* grad is complete (the caller's update is split by parameter). */
     kernel_sync();
+}
+
+void network_backward_update(struct network *net, struct workspace *ws,
+                             size_t n, float *velocity,
+                             const struct kernel_sgd *sgd)
+{
+    backward_deltas(net, ws, n);
+    /* Past this wait no thread reads a weight (the deltas are done), so
+     * each may update its rows of W as their gradients complete. */
+    kernel_sync();
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        float *vW = velocity ? velocity + ly->offset : NULL;
+        float *vb = vW ? vW + ly->units * ly->fan_in : NULL;
+        kernel_dense_backward_sgd(network_weights(net, l),
+                                  network_bias(net, l), vW, vb,
+                                  ws->delta[l], layer_input(ws, l), n,
+                                  ly->fan_in, ly->units, sgd);
+    }
 }

@@ -31,12 +31,25 @@ bool optim_uses_velocity(const struct training_config *tc)
     return tc->momentum != 0.0;
 }
 
+struct kernel_sgd optim_sgd(const struct training_config *tc,
+                            double learning_rate, size_t batch_size,
+                            bool first)
+{
+    struct kernel_sgd p = {
+        .scale = 1.0f / (float)batch_size,
+        .lr = (float)learning_rate,
+        .momentum = (float)tc->momentum,
+        .weight_decay = (float)tc->weight_decay,
+        .nesterov = tc->nesterov,
+        .first = first,
+    };
+    return p;
+}
+
 void optim_step(const struct training_config *tc, double learning_rate,
-                float *params, float *velocity, float *grad, size_t n,
+                float *params, float *velocity, const float *grad, size_t n,
                 size_t batch_size, bool first)
 {
-    kernel_sgd_step(params, velocity, grad, n, 1.0f / (float)batch_size,
-                    (float)learning_rate,
-                    (float)tc->momentum, (float)tc->weight_decay,
-                    tc->nesterov, first);
+    struct kernel_sgd p = optim_sgd(tc, learning_rate, batch_size, first);
+    kernel_sgd_step(params, velocity, grad, n, &p);
 }

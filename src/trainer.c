@@ -205,7 +205,9 @@ static void gather(struct workspace *ws, const struct dataset *ds,
         dataset_targets(ds, idx + lo, hi - lo, ws->t + lo * ds->n_outputs);
 }
 
-/* One optimizer step on the batch of rows idx[0..n) of the training set. */
+/* One optimizer step on the batch of rows idx[0..n) of the training set:
+ * the SGD step fused into the backward pass (network_backward_update),
+ * or after it for a small network's fused pass. */
 static void train_step(struct trainer *tr, const size_t *idx, size_t n,
                        double learning_rate)
 {
@@ -213,7 +215,8 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
     float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
-    bool first = !tr->velocity_ready;
+    struct kernel_sgd sgd =
+        optim_sgd(tr->tc, learning_rate, n, !tr->velocity_ready);
 
     /* Without a team the kernels' work-sharing and barriers cost nothing;
      * a team of one (`if (0)`) would still pay a futex call per barrier. */
@@ -223,15 +226,17 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
             gather(ws, ds, idx, n);
             network_forward(net, ws, n);
             network_loss(net, ws, n);
-            network_backward(net, ws, n, tr->grad);
-            optim_step(tr->tc, learning_rate, net->params, velocity,
-                       tr->grad, net->n_params, n, first);
+            network_backward_update(net, ws, n, velocity, &sgd);
         }
+    } else if (tr->small) {
+        gather(ws, ds, idx, n);
+        small_net_backprop(net, ws, n, tr->grad);
+        kernel_sgd_step(net->params, velocity, tr->grad, net->n_params, &sgd);
     } else {
         gather(ws, ds, idx, n);
-        backprop_alone(tr, n);
-        optim_step(tr->tc, learning_rate, net->params, velocity, tr->grad,
-                   net->n_params, n, first);
+        network_forward(net, ws, n);
+        network_loss(net, ws, n);
+        network_backward_update(net, ws, n, velocity, &sgd);
     }
     tr->velocity_ready = true;
 }

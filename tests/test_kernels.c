@@ -3,6 +3,7 @@
 #include <check.h>
 #include <math.h>
 #include <omp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,26 +178,87 @@ START_TEST(softmax_cross_entropy_is_stable_for_large_logits)
 }
 END_TEST
 
+/* kernel_sgd_step on one parameter. */
+static void sgd1(float *w, float *v, float g, float momentum, int nesterov,
+                 int first)
+{
+    struct kernel_sgd p = {.scale = 1.0f, .lr = 0.1f, .momentum = momentum,
+                           .weight_decay = momentum != 0.0f ? 0.01f : 0.0f,
+                           .nesterov = nesterov, .first = first};
+    kernel_sgd_step(w, v, &g, 1, &p);
+}
+
 START_TEST(sgd_step_follows_pytorch)
 {
     /* Worked by hand from torch.optim.SGD's update rule (SPEC section 7):
      * w=1, g=0.5, lr=0.1, momentum=0.9, weight_decay=0.01. */
-    float w = 1.0f, v = 0.0f, g = 0.5f;
-    kernel_sgd_step(&w, &v, &g, 1, 1.0f, 0.1f, 0.9f, 0.01f, 0, 1);
+    float w = 1.0f, v = 0.0f;
+    sgd1(&w, &v, 0.5f, 0.9f, 0, 1);
     ck_assert_double_eq_tol(v, 0.51, 1e-7);
     ck_assert_double_eq_tol(w, 0.949, 1e-7);
-    g = 0.5f;
-    kernel_sgd_step(&w, &v, &g, 1, 1.0f, 0.1f, 0.9f, 0.01f, 0, 0);
+    sgd1(&w, &v, 0.5f, 0.9f, 0, 0);
     ck_assert_double_eq_tol(v, 0.9 * 0.51 + 0.5 + 0.01 * 0.949, 1e-6);
     ck_assert_double_eq_tol(w, 0.949 - 0.1 * (0.9 * 0.51 + 0.50949), 1e-6);
 
-    float wn = 1.0f, vn = 0.0f, gn = 0.5f;
-    kernel_sgd_step(&wn, &vn, &gn, 1, 1.0f, 0.1f, 0.9f, 0.01f, 1, 1);
+    float wn = 1.0f, vn = 0.0f;
+    sgd1(&wn, &vn, 0.5f, 0.9f, 1, 1);
     ck_assert_double_eq_tol(wn, 1.0 - 0.1 * (0.51 + 0.9 * 0.51), 1e-7);
 
-    float wp = 1.0f, gp = 0.5f;
-    kernel_sgd_step(&wp, NULL, &gp, 1, 1.0f, 0.1f, 0.0f, 0.0f, 0, 1);
+    float wp = 1.0f;
+    sgd1(&wp, NULL, 0.5f, 0.0f, 0, 1);
     ck_assert_float_eq(wp, 0.95f);
+}
+END_TEST
+
+/* The fused weight-gradient + SGD kernel against the two kernels in turn,
+ * bit for bit: every optimizer setting, sizes across the tiles and vector
+ * tails, inside teams of 1 to 3 threads. */
+START_TEST(fused_sgd_equals_gradient_then_step)
+{
+    static const struct kernel_sgd settings[] = {
+        {.scale = 0.125f, .lr = 0.05f},
+        {.scale = 0.125f, .lr = 0.05f, .momentum = 0.9f, .first = 1},
+        {.scale = 0.125f, .lr = 0.05f, .momentum = 0.9f},
+        {.scale = 0.2f, .lr = 0.3f, .momentum = 0.5f, .nesterov = 1,
+         .weight_decay = 0.01f},
+        {.scale = 1.0f, .lr = 0.01f, .weight_decay = 0.1f},
+    };
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (size_t k = 0; k < sizeof settings / sizeof *settings; k++)
+            for (int threads = 1; threads <= 3; threads++) {
+                const struct kernel_sgd *p = &settings[k];
+                size_t B = sizes[s][0], IN = sizes[s][1], OUT = sizes[s][2];
+                size_t np = OUT * (IN + 1);
+                bool momentum = p->momentum != 0.0f;
+                float *in = malloc(B * IN * 4), *dout = malloc(B * OUT * 4),
+                      *w1 = malloc(np * 4), *w2 = malloc(np * 4),
+                      *v1 = malloc(np * 4), *v2 = malloc(np * 4),
+                      *g = malloc(np * 4);
+                nets_random(in, B * IN, 31);
+                nets_random(dout, B * OUT, 32);
+                nets_random(w1, np, 33);
+                nets_random(v1, np, 34);
+                memcpy(w2, w1, np * 4);
+                memcpy(v2, v1, np * 4);
+                float *v1p = momentum ? v1 : NULL, *v2p = momentum ? v2 : NULL;
+#pragma omp parallel num_threads(threads)
+                {
+                    kernel_dense_backward_weights(g, g + OUT * IN, dout, in,
+                                                  B, IN, OUT);
+                    kernel_sync();
+                    kernel_sgd_step(w1, v1p, g, np, p);
+                    kernel_dense_backward_sgd(w2, w2 + OUT * IN, v2p,
+                                              v2p ? v2p + OUT * IN : NULL,
+                                              dout, in, B, IN, OUT, p);
+                }
+                ck_assert_msg(memcmp(w1, w2, np * 4) == 0,
+                              "weights: size %zu, setting %zu, %d threads",
+                              s, k, threads);
+                ck_assert_msg(memcmp(v1, v2, np * 4) == 0,
+                              "velocity: size %zu, setting %zu", s, k);
+                free(in), free(dout), free(w1), free(w2), free(v1), free(v2);
+                free(g);
+            }
 }
 END_TEST
 
@@ -260,6 +322,7 @@ Suite *kernels_suite(void)
     tcase_add_test(tc, activations_match_their_definitions);
     tcase_add_test(tc, softmax_cross_entropy_is_stable_for_large_logits);
     tcase_add_test(tc, sgd_step_follows_pytorch);
+    tcase_add_test(tc, fused_sgd_equals_gradient_then_step);
     tcase_add_test(tc, kernels_are_bit_identical_across_thread_counts);
     suite_add_tcase(s, tc);
     return s;
