@@ -134,7 +134,8 @@ asan: deps
 # paths expect). DESTDIR stages the tree for packaging.
 # ThreadSanitizer needs LLVM's OpenMP runtime and its Archer tool, which
 # tells TSan about OpenMP's own synchronisation (with libgomp it would
-# report the runtime's internals). Runs the unit tests and the CLI tests.
+# report the runtime's internals). Runs the suites that start OpenMP teams
+# (trainer, kernels, and table's reads in parts) and the CLI tests.
 ARCHER = /usr/lib/llvm-14/lib/libarcher.so
 TSAN_ENV = OMP_TOOL_LIBRARIES=$(ARCHER) \
            TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
@@ -145,6 +146,7 @@ tsan:
 	  build/tsan/backprop build/tsan/check_backprop build/tsan/jsonpath
 	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=trainer ../build/tsan/check_backprop
 	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=kernels ../build/tsan/check_backprop
+	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=table ../build/tsan/check_backprop
 	env $(TSAN_ENV) bash tests/cli/run.sh build/tsan/backprop build/tsan/jsonpath
 
 # Memcheck over the seed and iris examples: train, predict, eval. Built for

@@ -36,10 +36,11 @@ struct dataset {
 
 /* Loads `path` ("-" for stdin) against cfg. With `targets_optional`, a file
  * holding only the feature columns is accepted too (for prediction);
- * otherwise the target columns are required. */
+ * otherwise the target columns are required. A large file is parsed by up
+ * to `threads` OpenMP threads (table_read). */
 int dataset_load(struct dataset *ds, const char *path,
                  const struct config *cfg, bool targets_optional,
-                 struct bp_error *err);
+                 int threads, struct bp_error *err);
 
 /* Writes the targets of rows idx[0..n) as a dense [n][n_outputs] block:
  * one-hot for labels (or the label itself, 0 or 1, when n_outputs is 1),

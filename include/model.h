@@ -26,9 +26,10 @@ int model_load(struct model *m, const char *path, bool require_weights,
                struct bp_error *err);
 
 /* Loads a data file for the model and applies its normalization. With
- * targets_optional, a file of features only is accepted. */
+ * targets_optional, a file of features only is accepted. threads as for
+ * dataset_load. */
 int model_load_data(const struct model *m, const char *path,
-                    bool targets_optional, struct dataset *ds,
+                    bool targets_optional, int threads, struct dataset *ds,
                     struct bp_error *err);
 
 void model_free(struct model *m);

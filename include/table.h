@@ -13,8 +13,22 @@
  * overflow float, bad quoting, a file with no data rows, and (when
  * expected_cols is non-zero) a column count other than expected_cols.
  *
- * The reader streams: it feeds fixed-size chunks of `f` to libcsv and
- * writes each cell straight into the matrix, never holding the whole text.
+ * Two ways to the same result (same cells bit for bit, row lines, header,
+ * message and code on failure):
+ *  - Streaming, for standard input, pipes, small files and one thread:
+ *    fixed-size chunks of `f` go to one libcsv parser, which writes each
+ *    cell straight into the matrix, never holding the whole text.
+ *  - In parts, for a regular file of at least 4 MiB read with threads > 1:
+ *    the rest of the file is mapped (mmap; a file truncated by another
+ *    process while it is read raises SIGBUS). The first lines go through
+ *    one parser until the column count is known (header, or first data
+ *    row). If the text after them holds no '"' byte, every LF in it ends a
+ *    line, so it is cut at LFs into one piece per thread, and each piece
+ *    has its own libcsv parser in an OpenMP team writing its own region
+ *    of the matrix (each thread first-touches its own pages). Otherwise
+ *    that parser reads on serially. When pieces fail, the earliest one's
+ *    error is the one reported, worded with the real line numbers, as the
+ *    streaming reader would have stopped there.
  */
 #ifndef TABLE_H
 #define TABLE_H
@@ -34,18 +48,33 @@ struct table {
     size_t header_line; /* line of the header (0 without one) */
 };
 
-/* Reads all of `f` (not closed here). `name` is used in messages.
- * With `header`, the first non-blank record holds column names (any text).
- * On failure returns -1, fills err and leaves *t zeroed. */
+/* Reads all of `f` (not closed here), from its position to the end.
+ * `name` is used in messages. With `header`, the first non-blank record
+ * holds column names (any text). `threads` (the user's --threads) bounds
+ * the OpenMP team of a read in parts; with 1 the read streams and starts
+ * no OpenMP region. On failure returns -1, fills err and leaves *t zeroed.
+ */
 int table_read(struct table *t, FILE *f, const char *name, bool header,
-               size_t expected_cols, struct bp_error *err);
+               size_t expected_cols, int threads, struct bp_error *err);
 
-/* table_read with libcsv fed `chunk_size` bytes at a time (0: the
- * default, 64 KiB). Results never depend on it; tests feed every size to
- * prove that. */
+/* The streaming reader with libcsv fed `chunk_size` bytes at a time (0:
+ * the default, 64 KiB). Results never depend on it; tests feed every size
+ * to prove that. */
 int table_read_chunked(struct table *t, FILE *f, const char *name,
                        bool header, size_t expected_cols, size_t chunk_size,
                        struct bp_error *err);
+
+/* The read in parts with the text after the first lines cut into at most
+ * `parts` pieces whatever the file's size (fewer when it has fewer
+ * lines), parsed by at most `threads` threads; parts 0 is table_read's
+ * choice. `f` must be a regular file, or this is the streaming reader.
+ * *pieces (when not NULL) is set to how many pieces were parsed at once,
+ * 1 when the read was serial (streaming, a quote after the first lines,
+ * one line left). Results never depend on parts or threads; tests try
+ * many of both to prove that, and check *pieces to know they did. */
+int table_read_parts(struct table *t, FILE *f, const char *name,
+                     bool header, size_t expected_cols, size_t parts,
+                     int threads, size_t *pieces, struct bp_error *err);
 
 /* Index of the column named `name`, or -1 (also without a header). */
 long table_column(const struct table *t, const char *name);

@@ -70,7 +70,7 @@ static int evaluate(const char *weights, const char *data, int threads,
     int rc = -1;
     if (model_load(&m, weights, true, err) < 0)
         return -1;
-    if (model_load_data(&m, data, false, &ds, err) < 0)
+    if (model_load_data(&m, data, false, threads, &ds, err) < 0)
         goto out;
     size_t outputs = network_outputs(&m.net);
     y = malloc((ds.n_rows ? ds.n_rows : 1) * outputs * sizeof *y);

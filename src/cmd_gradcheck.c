@@ -16,6 +16,7 @@
 #include "model.h"
 #include "normalize.h"
 #include "rng.h"
+#include "trainer.h"
 
 #define RNG_STREAM_SYNTHETIC 4
 
@@ -117,7 +118,8 @@ static int check(const char *config_path, const char *data_path,
     size_t outputs = network_outputs(&m.net);
     size_t n = samples;
     if (path) {
-        if (dataset_load(&ds, path, &m.cfg, false, err) < 0)
+        if (dataset_load(&ds, path, &m.cfg, false, trainer_default_threads(),
+                         err) < 0)
             goto out;
         int nrc = m.cfg.normalization.n
                       ? normalization_copy(&nz, &m.cfg.normalization, err)

@@ -102,7 +102,7 @@ static int predict(const char *weights, const char *data, bool proba,
     int rc = -1;
     if (model_load(&m, weights, true, err) < 0)
         return -1;
-    if (model_load_data(&m, data, true, &ds, err) < 0)
+    if (model_load_data(&m, data, true, threads, &ds, err) < 0)
         goto out;
     size_t outputs = network_outputs(&m.net);
     y = malloc((ds.n_rows ? ds.n_rows : 1) * outputs * sizeof *y);

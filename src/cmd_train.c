@@ -266,17 +266,18 @@ static void run_free(struct run *r)
         fclose(r->log);
 }
 
-/* Loads the training (and validation) rows and normalises them. */
-static int load_data(struct run *r, struct bp_error *err)
+/* Loads the training (and validation) rows, parsed by up to `threads`
+ * threads, and normalises them. */
+static int load_data(struct run *r, int threads, struct bp_error *err)
 {
     struct config *cfg = &r->cfg;
     struct dataset all = {0};
-    if (dataset_load(&all, cfg->data.train, cfg, false, err) < 0)
+    if (dataset_load(&all, cfg->data.train, cfg, false, threads, err) < 0)
         return -1;
     if (cfg->data.validation) {
         r->train = all;
         if (dataset_load(&r->validation, cfg->data.validation, cfg, false,
-                         err) < 0)
+                         threads, err) < 0)
             return -1;
         r->has_validation = true;
     } else if (cfg->data.validation_split > 0) {
@@ -561,8 +562,10 @@ static int set_up(struct run *r, const struct train_args *ta,
         cfg->data.validation_split = 0;
     }
     *output = ta->output ? ta->output : cfg->output ? cfg->output : "-";
+    int threads = ta->threads ? (int)ta->threads : trainer_default_threads();
     if (r->lead)
-        rc = check_outputs(ta, cfg, *output, err) < 0 || load_data(r, err) < 0
+        rc = check_outputs(ta, cfg, *output, err) < 0 ||
+                     load_data(r, threads, err) < 0
                  ? -1
                  : 0;
     if (agree(r, rc, err) < 0)
@@ -589,7 +592,6 @@ static int set_up(struct run *r, const struct train_args *ta,
                                          ta->log),
                          err);
     }
-    int threads = ta->threads ? (int)ta->threads : trainer_default_threads();
     rc = trainer_create(&r->trainer, &r->net, &cfg->training, &r->state,
                         &r->train, r->has_validation ? &r->validation : NULL,
                         threads, err) < 0 ||

@@ -317,7 +317,7 @@ nomem:
 
 int dataset_load(struct dataset *ds, const char *path,
                  const struct config *cfg, bool targets_optional,
-                 struct bp_error *err)
+                 int threads, struct bp_error *err)
 {
     struct table t = {0};
     struct column_map m = {0};
@@ -332,7 +332,7 @@ int dataset_load(struct dataset *ds, const char *path,
                      strerror(errno));
         goto fail;
     }
-    if (table_read(&t, f, file, cfg->data.header, 0, err) != 0)
+    if (table_read(&t, f, file, cfg->data.header, 0, threads, err) != 0)
         goto fail;
     if (!is_stdin) {
         int rc = fclose(f);

@@ -30,10 +30,10 @@ fail:
 }
 
 int model_load_data(const struct model *m, const char *path,
-                    bool targets_optional, struct dataset *ds,
+                    bool targets_optional, int threads, struct dataset *ds,
                     struct bp_error *err)
 {
-    if (dataset_load(ds, path, &m->cfg, targets_optional, err) < 0)
+    if (dataset_load(ds, path, &m->cfg, targets_optional, threads, err) < 0)
         return -1;
     normalization_apply(&m->cfg.normalization, ds);
     return 0;

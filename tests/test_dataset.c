@@ -57,7 +57,7 @@ static int load(struct dataset *ds, const char *text,
     const char *p = testutil_write("backprop_test_dataset.csv", text);
     ck_assert_ptr_nonnull(p);
     snprintf(path, sizeof path, "%s", p);
-    return dataset_load(ds, path, cfg, optional, err);
+    return dataset_load(ds, path, cfg, optional, 2, err);
 }
 
 /* Loads `text`, which must fail with the message fmt, "%s" being the
@@ -374,7 +374,7 @@ START_TEST(missing_file_is_bad_input)
     struct dataset ds;
     struct bp_error err = {0};
     ck_assert_int_eq(dataset_load(&ds, "/nonexistent/backprop.csv", &cfg,
-                                  false, &err), -1);
+                                  false, 2, &err), -1);
     ck_assert_int_eq(err.code, BP_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/backprop.csv: "));
     config_free(&cfg);
@@ -391,14 +391,14 @@ START_TEST(dash_reads_standard_input)
     ck_assert_ptr_nonnull(freopen(p, "rb", stdin));
     struct dataset ds;
     struct bp_error err = {0};
-    ck_assert_int_eq(dataset_load(&ds, "-", &cfg, false, &err), 0);
+    ck_assert_int_eq(dataset_load(&ds, "-", &cfg, false, 2, &err), 0);
     ck_assert_float_eq(ds.x[0], 3.0f);
     ck_assert_uint_eq(ds.label[0], 1);
     dataset_free(&ds);
 
     ck_assert_ptr_nonnull(freopen(p, "rb", stdin));
     cfg.data.header = false;
-    ck_assert_int_eq(dataset_load(&ds, "-", &cfg, false, &err), -1);
+    ck_assert_int_eq(dataset_load(&ds, "-", &cfg, false, 2, &err), -1);
     ck_assert_str_eq(err.msg, "<stdin>:1:1: expected a number, got \"x\"");
     config_free(&cfg);
 }

@@ -383,7 +383,7 @@ START_TEST(utf16_and_gzip_are_refused_with_a_hint)
     ck_assert_ptr_nonnull(f);
     struct table t;
     struct bp_error err = {0};
-    ck_assert_int_eq(table_read(&t, f, "<stdin>", false, 0, &err), -1);
+    ck_assert_int_eq(table_read(&t, f, "<stdin>", false, 0, 2, &err), -1);
     fclose(f);
     ck_assert_str_eq(err.msg, "<stdin>:1:1: the file is gzip-compressed; "
                               "decompress it first (zcat FILE | backprop ... "
@@ -436,6 +436,390 @@ START_TEST(bad_cells_are_quoted_escaped_and_truncated)
     snprintf(want, sizeof want, "t.csv:1:1: expected a number, got \"%.39s\"...",
              text);
     expect_error(text, false, want);
+}
+END_TEST
+
+/* ---- reading in parts ---- */
+
+/* Part counts 1..TEST_MAX_PARTS: on the short texts used here the larger
+ * counts give most lines a piece of their own, so every cut a text allows
+ * is tried. A team of one thread parses them one after another, which
+ * tests the cutting and joining; what more threads change (who runs a
+ * piece, and when) is tried on a few counts only, since every extra
+ * thread's team costs milliseconds on a busy 2-core machine (libgomp's
+ * idle threads spin), and `make tsan` looks for races. */
+#define TEST_MAX_PARTS 12
+
+static int test_threads(size_t parts, int round)
+{
+    static const int threads[][3] = {
+        [2] = {2}, [3] = {2, 3}, [5] = {2}, [TEST_MAX_PARTS] = {3},
+    };
+    if (round == 0)
+        return 1;
+    return parts < sizeof threads / sizeof *threads && round < 4
+               ? threads[parts][round - 1]
+               : 0;
+}
+
+static int read_parts(struct table *t, const char *text, size_t len,
+                      bool header, size_t expected, size_t parts,
+                      int threads, size_t *pieces, struct bp_error *err)
+{
+    FILE *f = testutil_file(text, len);
+    ck_assert_ptr_nonnull(f);
+    int rc = table_read_parts(t, f, "t.csv", header, expected, parts, threads,
+                              pieces, err);
+    fclose(f);
+    return rc;
+}
+
+static void assert_same_table(const struct table *t, const struct table *want,
+                              size_t parts, int threads)
+{
+    ck_assert_msg(t->n_rows == want->n_rows && t->n_cols == want->n_cols &&
+                      t->header_line == want->header_line,
+                  "%zu parts, %d threads: %zux%zu (header line %zu), serial "
+                  "%zux%zu (%zu)", parts, threads, t->n_rows, t->n_cols,
+                  t->header_line, want->n_rows, want->n_cols,
+                  want->header_line);
+    ck_assert_mem_eq(t->cells, want->cells,
+                     want->n_rows * want->n_cols * sizeof *want->cells);
+    for (size_t r = 0; r < want->n_rows; r++)
+        ck_assert_msg(t->row_line[r] == want->row_line[r],
+                      "%zu parts, %d threads, row %zu: line %zu, serial %zu",
+                      parts, threads, r, t->row_line[r], want->row_line[r]);
+    ck_assert(!t->header == !want->header);
+    for (size_t c = 0; want->header && c < want->n_cols; c++)
+        ck_assert_str_eq(t->header[c], want->header[c]);
+}
+
+/* Reads `text` serially and in 1..TEST_MAX_PARTS parts (test_threads);
+ * every read in parts must give what the serial one gives: the same table
+ * bit for bit, or the same code and message. Returns the most pieces any
+ * read was parsed in, so callers can make sure the parts were really
+ * tried. */
+static size_t expect_parts_agree(const char *text, size_t len, bool header,
+                                 size_t expected)
+{
+    struct table want;
+    struct bp_error want_err = {0};
+    int want_rc = read_chunked(&want, text, len, header, expected, 0,
+                               &want_err);
+    size_t most = 0;
+    for (size_t parts = 1; parts <= TEST_MAX_PARTS; parts++)
+        for (int round = 0, threads; (threads = test_threads(parts, round));
+             round++) {
+            struct table t;
+            struct bp_error err = {0};
+            size_t pieces = 0;
+            int rc = read_parts(&t, text, len, header, expected, parts,
+                                threads, &pieces, &err);
+            ck_assert_msg(rc == want_rc,
+                          "%zu parts, %d threads: rc %d (%s), serial %d (%s)",
+                          parts, threads, rc, err.msg, want_rc,
+                          want_err.msg);
+            ck_assert_uint_ge(pieces, 1);
+            ck_assert_uint_le(pieces, parts);
+            most = pieces > most ? pieces : most;
+            if (rc == 0) {
+                assert_same_table(&t, &want, parts, threads);
+            } else {
+                ck_assert_int_eq(err.code, want_err.code);
+                ck_assert_msg(strcmp(err.msg, want_err.msg) == 0,
+                              "%zu parts, %d threads:\n got  %s\n want %s",
+                              parts, threads, err.msg, want_err.msg);
+                assert_zeroed(&t);
+            }
+            table_free(&t);
+        }
+    table_free(&want);
+    return most;
+}
+
+static size_t expect_parts_agree_str(const char *text, bool header)
+{
+    return expect_parts_agree(text, strlen(text), header, 0);
+}
+
+START_TEST(parts_match_the_serial_reader_on_every_line_end)
+{
+    /* The accepted forms above, read in parts. The first lines (up to the
+     * header, or the first data row) are read before any cut, so each
+     * text has several lines after them. */
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "a,b\r\n1,2\r\n3,4\r5,6\n\r\n7,8\r\r9,10\n11,12\r\n"
+                          "13,14\n15,16", true), 1);
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "\n\na,b\n\n1,2\n  \t \n3,4\n\n\n5,6\n\n", true), 1);
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "\xEF\xBB\xBFx,y\n1,2\n3,4\n5,6\n", true), 1);
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "\xEF\xBB\xBF" "1.5,2\n3,4\n5,6\n", false), 1);
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          " 1.25 , -2e-3 ,3.\n\t.5\t,  6 ,7\n\n1e-45,"
+                          "3.4028235e38,-0\n0,0,0", false), 1);
+    /* CR, blanks, LF: libcsv skips the blanks, so the serial reader counts
+     * one line end there (table.c, on_record); so must the parts. */
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "a,b\n1,2\r \t\n3,4\n5,6\r  \n\n7,8\n9,10\n", true),
+                      1);
+    /* Long first lines: the first run of lines doubles past them. */
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "\n\n\n\n\n\n\n\n\n\nlong_header_name,b\n\n\n\n\n"
+                          "1,2\n3,4\n5,6\n7,8\n", true), 1);
+    /* Only lone CRs: no LF to cut at, one piece. */
+    ck_assert_uint_eq(expect_parts_agree_str("a,b\r1,2\r3,4\r5,6\r", true),
+                      1);
+    /* Fewer lines than parts, one line, nothing after the header. */
+    expect_parts_agree_str("1,2\n3,4\n", false);
+    expect_parts_agree_str("7", false);
+    expect_parts_agree_str("a,b\n", true);
+    expect_parts_agree_str("a,b\n\n\n \n", true);
+    expect_parts_agree_str("\xEF\xBB\xBF", false);
+    expect_parts_agree_str("\xEF\xBB", false);
+}
+END_TEST
+
+START_TEST(quotes_after_the_first_lines_keep_the_read_serial)
+{
+    /* Quotes in the first lines are read before any cut: the rest still
+     * goes in parts. */
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "\"a,b\",\"c\r\nd\",\"e\"\"f\"\n1,2,3\n4,5,6\n7,8,9\n",
+                          true), 1);
+    ck_assert_uint_gt(expect_parts_agree_str(
+                          "\"1\",\"2\"\n3,4\n5,6\n7,8\n", false), 1);
+    /* A quote further on: an LF may lie inside quotes, so no cut. */
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "a,b\n1,2\n3,4\n5,\"6\"\n7,8\n", true), 1);
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "a,b\n1,2\n\"3\n\",4\n5,6\n7,8\n", true), 1);
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "a,b\n1,2\n3,4\n5,6\n7,8\n\"9,10\n", true), 1);
+    /* A quoted field still open where the first lines end. */
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "1,2\n\"3\n4\n5\n6\n", false), 1);
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "1,2\r\"3\n4,4\n5,5\"\n6,6\n", false), 1);
+    /* ... and never closed: the text after it holds no quote, yet its
+     * LFs lie inside one. */
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "1,2\r\"3\n4,4\n5,5\n6,6\n", false), 1);
+    ck_assert_uint_eq(expect_parts_agree_str(
+                          "a\r\n1\r\"\n2\n3\n4\n", true), 1);
+}
+END_TEST
+
+/* A text built piece by piece. */
+struct text {
+    char s[16384];
+    size_t len;
+};
+
+static void put_len(struct text *t, const char *s, size_t len)
+{
+    ck_assert_uint_lt(t->len + len, sizeof t->s);
+    memcpy(t->s + t->len, s, len);
+    t->len += len;
+    t->s[t->len] = '\0';
+}
+
+static void put(struct text *t, const char *s)
+{
+    put_len(t, s, strlen(s));
+}
+
+static const char *pick(struct rng *r, const char *const *words, size_t n)
+{
+    return words[rng_below(r, n)];
+}
+
+#define PICK(r, words) pick(r, words, sizeof words / sizeof *words)
+
+START_TEST(parts_match_the_serial_reader_on_random_texts)
+{
+    static const char *const cells[] = {
+        "0", "7", "255", "-2.5", "1e3", " 3 ", "\t4", ".5", "6.", "+1",
+        "0.0625", "12345678", "1e-45", "3.4028235e38", "-0",
+    };
+    static const char *const line_ends[] = {"\n", "\n", "\r\n", "\r",
+                                            "\r \n"};
+    static const char *const blanks[] = {"", " ", "\t", "  \t"};
+    static const char *const bad[] = {
+        "x", "", "nan", "1e39", "-Inf", "1;2", "0x10", "1 2",
+    };
+    struct rng r = rng_create(20241128, 1);
+    size_t in_parts = 0;
+    for (int trial = 0; trial < 150; trial++) {
+        struct text t = {.len = 0};
+        bool header = rng_below(&r, 2);
+        size_t cols = 1 + (size_t)rng_below(&r, 4);
+        size_t rows = (size_t)rng_below(&r, 25);
+        bool flawed = rng_below(&r, 8) == 0;
+        bool quoted = rng_below(&r, 8) == 0;
+        if (rng_below(&r, 6) == 0)
+            put(&t, "\xEF\xBB\xBF");
+        for (size_t i = 0; i < rows + header; i++) {
+            while (rng_below(&r, 6) == 0) {
+                put(&t, PICK(&r, blanks));
+                put(&t, PICK(&r, line_ends));
+            }
+            /* A ragged row now and then, when this text is flawed. */
+            size_t n = cols;
+            if (flawed && rng_below(&r, 20) == 0)
+                n = 1 + (size_t)rng_below(&r, 5);
+            for (size_t c = 0; c < n; c++) {
+                if (c)
+                    put(&t, ",");
+                if (quoted && rng_below(&r, 10) == 0)
+                    put(&t, header && i == 0 ? "\"x,\r\ny\"" : "\" 7 \"");
+                else if (header && i == 0)
+                    put(&t, c % 2 ? "h" : "name");
+                else if (flawed && rng_below(&r, 40) == 0)
+                    put(&t, PICK(&r, bad));
+                else
+                    put(&t, PICK(&r, cells));
+            }
+            if (i + 1 < rows + header || rng_below(&r, 3))
+                put(&t, PICK(&r, line_ends));
+        }
+        if (flawed && rng_below(&r, 4) == 0)
+            put_len(&t, "1,\0" "2\n", 4);
+        size_t expected = rng_below(&r, 10) == 0 ? cols + rng_below(&r, 2)
+                                                 : 0;
+        in_parts += expect_parts_agree(t.s, t.len, header, expected) > 1;
+    }
+    /* Most texts have lines enough to be cut and no quote after the first
+     * lines. */
+    ck_assert_uint_gt(in_parts, 75);
+}
+END_TEST
+
+/* Bad cells and rows, each as the row it replaces. */
+static const char *const bad_rows[] = {
+    "1,2",          /* ragged: short */
+    "1,2,3,zz",     /* ragged: long (the extra cell is not parsed) */
+    "1,,3",         /* empty cell */
+    "1,abc,3",      /* not a number */
+    "1,nan,3",      /* NaN */
+    "1,1e39,3",     /* overflow */
+    "1,0x10,3",     /* hex */
+};
+#define N_BAD_ROWS (sizeof bad_rows / sizeof *bad_rows)
+#define ERROR_TEST_ROWS 24
+
+/* A header and ERROR_TEST_ROWS rows of three cells, with CRLF, lone CR and
+ * blank lines so that a piece's relative line numbers differ from the
+ * real ones; rows bad_at[k] (when < ERROR_TEST_ROWS) replaced by
+ * bad_rows[kind[k]]. */
+static void error_text(struct text *t, const size_t *bad_at,
+                       const size_t *kind, size_t n_bad)
+{
+    t->len = 0;
+    put(t, "a,b,c\r\n");
+    for (size_t i = 0; i < ERROR_TEST_ROWS; i++) {
+        const char *row = "10,20,30";
+        for (size_t k = 0; k < n_bad; k++)
+            if (bad_at[k] == i)
+                row = bad_rows[kind[k]];
+        put(t, row);
+        put(t, i % 5 == 1 ? "\r\n" : i % 7 == 3 ? "\r" : "\n");
+        if (i % 4 == 2)
+            put(t, " \n");
+    }
+}
+
+START_TEST(parts_report_the_serial_readers_first_error)
+{
+    /* One bad row at every place (so in the first piece, the last and
+     * every one between, whatever the cuts), then two at once: every pair
+     * of places some rows apart, so that for most part counts they lie in
+     * different pieces, with different kinds of error. */
+    struct text t;
+    for (size_t kind = 0; kind < N_BAD_ROWS; kind++)
+        for (size_t at = 0; at < ERROR_TEST_ROWS; at++) {
+            error_text(&t, &at, &kind, 1);
+            size_t most = expect_parts_agree(t.s, t.len, true, 0);
+            ck_assert_uint_gt(most, 1);
+            expect_parts_agree(t.s, t.len, true, 3);
+        }
+    for (size_t kind = 0; kind < N_BAD_ROWS; kind++)
+        for (size_t i = 0; i < ERROR_TEST_ROWS; i += 3)
+            for (size_t j = i + 4; j < ERROR_TEST_ROWS; j += 5) {
+                size_t at[] = {i, j};
+                size_t kinds[] = {kind, (kind + 3) % N_BAD_ROWS};
+                error_text(&t, at, kinds, 2);
+                ck_assert_uint_gt(expect_parts_agree(t.s, t.len, true, 0), 1);
+            }
+    /* A header wider or narrower than expected_cols fails before any cut;
+     * a matching one lets the rows be cut and checked as usual. */
+    size_t none = ERROR_TEST_ROWS, zero = 0;
+    error_text(&t, &none, &zero, 1);
+    expect_parts_agree(t.s, t.len, true, 2);
+    expect_parts_agree(t.s, t.len, true, 4);
+    ck_assert_uint_gt(expect_parts_agree(t.s, t.len, true, 3), 1);
+    /* Without a header the first row sets the count (and meets
+     * expected_cols); a later one of another width is ragged. */
+    ck_assert_uint_gt(expect_parts_agree_str("1,2,3\n4,5\n6,7,8\n9,1,2\n",
+                                             false), 1);
+    expect_parts_agree("1,2,3\n4,5,6\n7,8,9\n", 18, false, 2);
+    /* A NUL byte, alone or after another error. */
+    static const char nul[] = "a,b\n1,2\n3,4\n5,\0\n7,8\n";
+    ck_assert_uint_gt(expect_parts_agree(nul, sizeof nul - 1, true, 0), 1);
+    static const char both[] = "a,b\n1,2\n3,x\n5,6\n7,8\n9,\0\n";
+    ck_assert_uint_gt(expect_parts_agree(both, sizeof both - 1, true, 0), 1);
+}
+END_TEST
+
+START_TEST(a_large_file_is_read_in_parts_by_table_read)
+{
+    /* Over table_read's 4 MiB threshold: 2 threads read it in 2 pieces,
+     * 1 thread streams it, and both give the same table. */
+    size_t rows = 12000, cols = 100;
+    struct text *row = malloc(sizeof *row);
+    ck_assert_ptr_nonnull(row);
+    size_t cap = (rows + 1) * cols * 5 + 16, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    struct rng r = rng_create(5, 5);
+    len += (size_t)snprintf(text, cap, "label");
+    for (size_t c = 1; c < cols; c++)
+        len += (size_t)snprintf(text + len, cap - len, ",p%zu", c);
+    text[len++] = '\n';
+    for (size_t i = 0; i < rows; i++)
+        for (size_t c = 0; c < cols; c++)
+            len += (size_t)snprintf(text + len, cap - len, "%u%c",
+                                    (unsigned)rng_below(&r, 256),
+                                    c + 1 < cols ? ',' : '\n');
+    ck_assert_uint_gt(len, (size_t)4 << 20);
+
+    struct table one, two;
+    struct bp_error err = {0};
+    size_t pieces = 0;
+    FILE *f = testutil_file(text, len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(table_read_parts(&one, f, "t.csv", true, cols, 0, 1,
+                                      &pieces, &err), 0);
+    ck_assert_uint_eq(pieces, 1);
+    rewind(f);
+    ck_assert_int_eq(table_read_parts(&two, f, "t.csv", true, cols, 0, 2,
+                                      &pieces, &err), 0);
+    ck_assert_uint_eq(pieces, 2);
+    /* All of f is read. */
+    ck_assert_int_eq(fgetc(f), EOF);
+    rewind(f);
+    struct table three;
+    ck_assert_int_eq(table_read(&three, f, "t.csv", true, cols, 2, &err), 0);
+    fclose(f);
+    ck_assert_uint_eq(one.n_rows, rows);
+    assert_same_table(&two, &one, 0, 2);
+    assert_same_table(&three, &one, 0, 2);
+    table_free(&one);
+    table_free(&two);
+    table_free(&three);
+    free(text);
+    free(row);
 }
 END_TEST
 
@@ -644,6 +1028,17 @@ Suite *table_suite(void)
     tcase_add_test(bad, semicolons_and_decimal_commas_get_a_hint);
     tcase_add_test(bad, bad_cells_are_quoted_escaped_and_truncated);
     suite_add_tcase(s, bad);
+
+    /* Thousands of reads each, in forked children (so OpenMP teams are
+     * safe here); seconds under ASan. */
+    TCase *parts = tcase_create("parts");
+    tcase_set_timeout(parts, 120);
+    tcase_add_test(parts, parts_match_the_serial_reader_on_every_line_end);
+    tcase_add_test(parts, quotes_after_the_first_lines_keep_the_read_serial);
+    tcase_add_test(parts, parts_match_the_serial_reader_on_random_texts);
+    tcase_add_test(parts, parts_report_the_serial_readers_first_error);
+    tcase_add_test(parts, a_large_file_is_read_in_parts_by_table_read);
+    suite_add_tcase(s, parts);
 
     TCase *num = tcase_create("parse_float");
     tcase_set_timeout(num, 60);

@@ -1,6 +1,7 @@
 /*
- * libFuzzer target: the CSV reader (table_read_chunked) and the column
- * mapping on top of it (dataset_load, dataset_split, dataset_targets).
+ * libFuzzer target: the CSV reader (table_read_chunked, table_read_parts)
+ * and the column mapping on top of it (dataset_load, dataset_split,
+ * dataset_targets).
  *
  * Input: two control bytes, then the CSV bytes.
  *   byte 0: chunk size for libcsv, 1..255 (0: the 64 KiB default)
@@ -13,6 +14,9 @@
  *   - chunk size does not change anything (table.h promises it): the
  *     result, the message and every cell bit for bit are the same as with
  *     the default chunk size;
+ *   - nor does reading in parts (table_read_parts, 1 + byte 0 % 8 parts,
+ *     a team of one thread: the fuzzer looks for wrong cuts and joins,
+ *     `make tsan` for races);
  *   - a table has rows, columns, finite cells and row lines in order;
  *   - a failure leaves the table zeroed and sets a one-line message;
  *   - dataset_load agrees with the table it was built from: same rows,
@@ -21,7 +25,8 @@
  *     (as one cell) returns exactly strtof's float when it accepts them
  *     (table.h: "exactly as strtof would"; table.c has a fast path).
  * dataset_load takes a path, so the bytes go to a memfd, opened again as
- * /proc/self/fd/N.
+ * /proc/self/fd/N; table_read_parts needs a regular file to map, a memfd
+ * too.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -57,6 +62,24 @@ static int read_table(struct table *t, const uint8_t *data, size_t size,
     return rc;
 }
 
+/* The same through table_read_parts, from a memfd (fmemopen gives no file
+ * to map). */
+static int read_parts(struct table *t, const uint8_t *data, size_t size,
+                      bool header, size_t parts, struct bp_error *err)
+{
+    int fd = memfd_create("fuzz_csv_parts", 0);
+    if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) ||
+        lseek(fd, 0, SEEK_SET) != 0)
+        abort();
+    FILE *f = fdopen(fd, "rb");
+    if (!f)
+        abort();
+    memset(err, 0, sizeof *err);
+    int rc = table_read_parts(t, f, NAME, header, 0, parts, 1, NULL, err);
+    fclose(f);
+    return rc;
+}
+
 static void check_table(int rc, const struct table *t,
                         const struct bp_error *err, bool header)
 {
@@ -78,31 +101,32 @@ static void check_table(int rc, const struct table *t,
     }
 }
 
-static void check_same_table(int rc1, const struct table *a,
+/* `what` (the chunk size, the parts) must change nothing. */
+static void check_same_table(const char *what, int rc1, const struct table *a,
                              const struct bp_error *e1, int rc2,
                              const struct table *b,
                              const struct bp_error *e2)
 {
-    FUZZ_CHECK(rc1 == rc2, "chunk size changed the result: %d vs %d (%s)",
+    FUZZ_CHECK(rc1 == rc2, "%s changed the result: %d vs %d (%s)", what,
                rc1, rc2, rc1 ? e1->msg : e2->msg);
     if (rc1) {
         FUZZ_CHECK(e1->code == e2->code && strcmp(e1->msg, e2->msg) == 0,
-                   "chunk size changed the message:\n  %s\n  %s", e1->msg,
+                   "%s changed the message:\n  %s\n  %s", what, e1->msg,
                    e2->msg);
         return;
     }
     FUZZ_CHECK(a->n_rows == b->n_rows && a->n_cols == b->n_cols &&
                    a->header_line == b->header_line,
-               "chunk size changed the shape");
+               "%s changed the shape", what);
     FUZZ_CHECK(memcmp(a->cells, b->cells,
                       a->n_rows * a->n_cols * sizeof *a->cells) == 0,
-               "chunk size changed a cell");
+               "%s changed a cell", what);
     FUZZ_CHECK(memcmp(a->row_line, b->row_line,
                       a->n_rows * sizeof *a->row_line) == 0,
-               "chunk size changed a row's line");
+               "%s changed a row's line", what);
     for (size_t c = 0; a->header && c < a->n_cols; c++)
         FUZZ_CHECK(strcmp(a->header[c], b->header[c]) == 0,
-                   "chunk size changed a header name");
+                   "%s changed a header name", what);
 }
 
 /* ---- a config to map the columns with ---- */
@@ -266,7 +290,7 @@ static void map_columns(const uint8_t *data, size_t size,
 
     struct dataset ds, train, val;
     struct bp_error err = {0};
-    int rc = dataset_load(&ds, path, &cfg, flags & 0x40, &err);
+    int rc = dataset_load(&ds, path, &cfg, flags & 0x40, 1, &err);
     if (rc) {
         fuzz_check_error(&err);
     } else {
@@ -333,9 +357,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_table(rc_ref, &ref, &e_ref, header);
     if (chunk) {
         int rc = read_table(&t, data, size, header, 0, chunk, &e);
-        check_same_table(rc_ref, &ref, &e_ref, rc, &t, &e);
+        check_same_table("chunk size", rc_ref, &ref, &e_ref, rc, &t, &e);
         table_free(&t);
     }
+    int rc_parts = read_parts(&t, data, size, header, 1 + chunk % 8, &e);
+    check_same_table("reading in parts", rc_ref, &ref, &e_ref, rc_parts, &t,
+                     &e);
+    table_free(&t);
 
     /* An expected column count near the real one. */
     unsigned want = (flags >> 1) & 3;
