@@ -110,11 +110,15 @@ say "FMA peak"
 # ---- Fashion-MNIST training: backprop and PyTorch, runs interleaved ----
 # PyTorch runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (this machine's
 # environment may set them; OpenBLAS then picks its kernels itself).
-torch_run() { # NAME TORCH_THREADS BLAS_THREADS
+# Run r seeds both programs' initialisation and shuffles with r: the test
+# accuracy after the last epoch swings by about a point from one seed (or
+# epoch) to the next, so one seed's figure says little; the table gives
+# the median over the runs' seeds. Speed does not depend on the seed.
+torch_run() { # NAME TORCH_THREADS BLAS_THREADS SEED
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$3" \
         /usr/bin/time -f %M -o "$RES/$1.rss.txt" \
         $PY bench/torch_baseline.py train --train "$TRAIN" --test "$TEST" \
-        --threads "$2" --epochs "$EPOCHS" > "$RES/$1.json"
+        --threads "$2" --epochs "$EPOCHS" --seed "$4" > "$RES/$1.json"
 }
 for r in $(seq 1 "$RUNS"); do
     for t in $THREADS; do
@@ -122,16 +126,17 @@ for r in $(seq 1 "$RUNS"); do
         /usr/bin/time -f %M -o "$RES/bp-t$t-r$r.rss.txt" \
             "$BP" train "$CONFIG" --data "$TRAIN" --validation "$TEST" \
             --epochs "$EPOCHS" --threads "$t" --quiet \
+            --set init.seed="$r" --set training.seed="$r" \
             -o "$OUT/fashion-mnist-t$t.weights.json" \
             --log "$RES/bp-t$t-r$r.jsonl"
         if [ "$t" = 1 ]; then
             say "run $r/$RUNS, 1 thread: PyTorch (torch 1, OpenBLAS 1)"
-            torch_run "torch-t1-r$r" 1 1
+            torch_run "torch-t1-r$r" 1 1 "$r"
         else
             say "run $r/$RUNS, $t threads: PyTorch (torch $t, OpenBLAS $t)"
-            torch_run "torch-t$t-both-r$r" "$t" "$t"
+            torch_run "torch-t$t-both-r$r" "$t" "$t" "$r"
             say "run $r/$RUNS, $t threads: PyTorch (torch 1, OpenBLAS $t)"
-            torch_run "torch-t$t-blas-r$r" 1 "$t"
+            torch_run "torch-t$t-blas-r$r" 1 "$t" "$r"
         fi
     done
 done
@@ -206,13 +211,13 @@ def after_first(xs):
 peak = kv(os.path.join(res, "fma_peak.txt"))
 
 def backprop(t):
-    secs, acc, mem = [], None, []
+    secs, accs, mem = [], [], []
     for r in range(1, runs + 1):
         log = jsonl(os.path.join(res, "bp-t%d-r%d.jsonl" % (t, r)))
         secs.append(med(after_first([e["seconds"] for e in log])))
-        acc = log[-1]["validation_accuracy"]
+        accs.append(log[-1]["validation_accuracy"])
         mem.append(rss(os.path.join(res, "bp-t%d-r%d.rss.txt" % (t, r))))
-    return {"sec": med(secs), "acc": acc, "rss": med(mem)}
+    return {"sec": med(secs), "acc": med(accs), "accs": accs, "rss": med(mem)}
 
 def torch(name):
     secs, accs, mem, info = [], [], [], None
@@ -221,7 +226,8 @@ def torch(name):
         secs.append(info["seconds_per_epoch"])
         accs.append(info["test_accuracy"])
         mem.append(rss(os.path.join(res, "%s-r%d.rss.txt" % (name, r))))
-    return {"sec": med(secs), "acc": med(accs), "rss": med(mem), "info": info}
+    return {"sec": med(secs), "acc": med(accs), "accs": accs, "rss": med(mem),
+            "info": info}
 
 def f(x, d=2):
     return "%.*f" % (d, x)
@@ -232,7 +238,7 @@ p("## backprop benchmark (`make bench`)")
 p("")
 p("%s (commit %s%s), %s. Fashion-MNIST 784-256-128-10 relu/relu/softmax, "
   "cross-entropy, SGD lr 0.05 momentum 0.9, batch 64, %d training rows, %d epochs; "
-  "%d run(s), medians; %.1f GFLOP per epoch (`backprop info`: %d FLOP per sample trained)."
+  "%d run(s) (run r seeded r), medians; %.1f GFLOP per epoch (`backprop info`: %d FLOP per sample trained)."
   % (version, commit, ", src/include modified" if dirty != "0" else "", cpu,
      rows, epochs, runs, gflop_epoch, flops))
 p("")
@@ -268,6 +274,11 @@ if len(ratios) == 2:
 for t, both, blas in settings:
     p("PyTorch at %d threads: torch %d + OpenBLAS %d: %s s/epoch; torch 1 + OpenBLAS %d: %s s/epoch."
       % (t, t, t, f(both["sec"], 3), t, f(blas["sec"], 3)))
+def pct(xs):
+    return ", ".join(f(100 * a, 2) for a in xs)
+for t, b, tt in ratios:
+    p("Test accuracy (%%) by run, seeds 1..%d, %d thread%s: backprop %s; PyTorch %s."
+      % (runs, t, "" if t == 1 else "s", pct(b["accs"]), pct(tt["accs"])))
 ti = torch("torch-t1")["info"]
 p("PyTorch %s, BLAS: %s (core %s), OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the PyTorch runs."
   % (ti["torch"], ti.get("blas"), ti.get("blas_core", "?")))
