@@ -34,4 +34,13 @@ bool small_net_fits(const struct network *net);
 void small_net_backprop(const struct network *net, struct workspace *ws,
                         size_t n, float *grad);
 
+/* A whole training step: small_net_backprop, then kernel_sgd_step on the
+ * parameters and velocity ([n_params], NULL without momentum), fused: each
+ * sum is applied as the last sample completes it, so grad ([n_params]) is
+ * scratch for partial sums. The parameters end bit for bit as the two
+ * calls in turn would leave them. */
+void small_net_step(struct network *net, struct workspace *ws, size_t n,
+                    float *grad, float *velocity,
+                    const struct kernel_sgd *sgd);
+
 #endif

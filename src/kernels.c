@@ -381,10 +381,10 @@ void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
     size_t i = lo;
     for (; i + VLEN <= hi; i += VLEN)
         sgd_vec(w + i, v ? v + i : NULL, vload(g + i), p, false, none);
-    if (i < hi) {
-        vmask m = vmask_first(hi - i);
-        sgd_vec(w + i, v ? v + i : NULL, vload_mask(g + i, m), p, true, m);
-    }
+    /* The tail one by one: the same bits (kmath_sgd mirrors sgd_vec), and
+     * for a small network's few parameters cheaper than a masked vector. */
+    for (; i < hi; i++)
+        kmath_sgd(&w[i], v ? &v[i] : NULL, g[i], p);
 }
 
 #else /* portable kernels */

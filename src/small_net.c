@@ -17,7 +17,7 @@ bool small_net_fits(const struct network *net)
 }
 
 /* z = bias + W x for one sample; then y = f(z) (y may equal z). */
-static void layer_forward(float *y, float *z, const float *x,
+static inline __attribute__((always_inline)) void layer_forward(float *y, float *z, const float *x,
                           const float *W, const float *bias,
                           const struct layer *ly)
 {
@@ -53,7 +53,7 @@ static void layer_forward(float *y, float *z, const float *x,
 }
 
 /* d = d * f'(y) over one sample's units. */
-static void activation_grad(float *d, const float *y, enum activation a,
+static inline __attribute__((always_inline)) void activation_grad(float *d, const float *y, enum activation a,
                             size_t units)
 {
     switch (a) {
@@ -76,7 +76,7 @@ static void activation_grad(float *d, const float *y, enum activation a,
 }
 
 /* Loss of one sample and the output layer's delta, as network_loss. */
-static float sample_loss(float *d, const float *z, const float *y,
+static inline __attribute__((always_inline)) float sample_loss(float *d, const float *z, const float *y,
                          const float *t, const struct network *net)
 {
     const struct layer *last = &net->layers[net->n_layers - 1];
@@ -91,12 +91,14 @@ static float sample_loss(float *d, const float *z, const float *y,
     return loss;
 }
 
-void small_net_backprop(const struct network *net, struct workspace *ws,
-                        size_t n, float *grad)
+/* The pass, with the gradient sums in grad; with `sgd`, the last sample's
+ * contribution completes each sum in a register and the SGD step applies
+ * it at once (velocity may be NULL), so grad holds partial sums only. */
+static void pass(struct network *net, struct workspace *ws, size_t n,
+                 float *grad, float *velocity, const struct kernel_sgd *sgd)
 {
     size_t L = net->n_layers - 1;
     size_t outputs = network_outputs(net);
-    memset(grad, 0, net->n_params * sizeof *grad);
 
     for (size_t b = 0; b < n; b++) {
         const float *x = ws->x + b * net->input;
@@ -114,33 +116,61 @@ void small_net_backprop(const struct network *net, struct workspace *ws,
                                   ws->out[L] + b * outputs,
                                   ws->t + b * outputs, net);
 
-        /* Gradients accumulate over the samples in order, each sum
-         * starting from zero: the kernels' order. */
+        bool first = b == 0, update = sgd && b + 1 == n;
         for (size_t l = L + 1; l-- > 0;) {
             const struct layer *ly = &net->layers[l];
             size_t fan_in = ly->fan_in;
             const float *d = ws->delta[l] + b * ly->units;
             const float *a = l == 0 ? x : ws->out[l - 1] + b * fan_in;
-            float *gW = grad + ly->offset;
-            float *gb = gW + ly->units * fan_in;
+            float *W = network_weights(net, l);
+            /* The delta below reads W before this sample's update. */
+            if (l > 0) {
+                float *below = ws->delta[l - 1] + b * fan_in;
+                for (size_t i = 0; i < fan_in; i++) {
+                    float s = 0.0f;
+                    for (size_t j = 0; j < ly->units; j++)
+                        s = kmath_madd(d[j], W[j * fan_in + i], s);
+                    below[i] = s;
+                }
+                activation_grad(below, a, net->layers[l - 1].activation,
+                                fan_in);
+            }
+            /* Each sum runs over the samples in order from zero: the
+             * kernels' order. */
+            size_t weights = ly->units * fan_in;
+            float *gW = grad + ly->offset, *gb = gW + weights;
+            float *vW = velocity ? velocity + ly->offset : NULL;
+            float *vb = vW ? vW + weights : NULL;
+            float *bias = W + weights;
             for (size_t j = 0; j < ly->units; j++) {
-                for (size_t i = 0; i < fan_in; i++)
-                    gW[j * fan_in + i] =
-                        kmath_madd(d[j], a[i], gW[j * fan_in + i]);
-                gb[j] += d[j];
+                for (size_t i = 0; i < fan_in; i++) {
+                    size_t k = j * fan_in + i;
+                    float g = kmath_madd(d[j], a[i], first ? 0.0f : gW[k]);
+                    if (update)
+                        kmath_sgd(&W[k], vW ? &vW[k] : NULL, g, sgd);
+                    else
+                        gW[k] = g;
+                }
+                float g = (first ? 0.0f : gb[j]) + d[j];
+                if (update)
+                    kmath_sgd(&bias[j], vb ? &vb[j] : NULL, g, sgd);
+                else
+                    gb[j] = g;
             }
-            if (l == 0)
-                break;
-            const float *W = network_weights(net, l);
-            float *below = ws->delta[l - 1] + b * fan_in;
-            for (size_t i = 0; i < fan_in; i++) {
-                float s = 0.0f;
-                for (size_t j = 0; j < ly->units; j++)
-                    s = kmath_madd(d[j], W[j * fan_in + i], s);
-                below[i] = s;
-            }
-            activation_grad(below, a, net->layers[l - 1].activation,
-                            fan_in);
         }
     }
+}
+
+void small_net_backprop(const struct network *net, struct workspace *ws,
+                        size_t n, float *grad)
+{
+    /* Without an update nothing writes the network. */
+    pass((struct network *)net, ws, n, grad, NULL, NULL);
+}
+
+void small_net_step(struct network *net, struct workspace *ws, size_t n,
+                    float *grad, float *velocity,
+                    const struct kernel_sgd *sgd)
+{
+    pass(net, ws, n, grad, velocity, sgd);
 }

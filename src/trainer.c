@@ -206,8 +206,8 @@ static void gather(struct workspace *ws, const struct dataset *ds,
 }
 
 /* One optimizer step on the batch of rows idx[0..n) of the training set:
- * the SGD step fused into the backward pass (network_backward_update),
- * or after it for a small network's fused pass. */
+ * the SGD step fused into the backward pass (network_backward_update, or
+ * for a small network small_net_step). */
 static void train_step(struct trainer *tr, const size_t *idx, size_t n,
                        double learning_rate)
 {
@@ -230,8 +230,7 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
         }
     } else if (tr->small) {
         gather(ws, ds, idx, n);
-        small_net_backprop(net, ws, n, tr->grad);
-        kernel_sgd_step(net->params, velocity, tr->grad, net->n_params, &sgd);
+        small_net_step(net, ws, n, tr->grad, velocity, &sgd);
     } else {
         gather(ws, ds, idx, n);
         network_forward(net, ws, n);

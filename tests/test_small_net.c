@@ -119,6 +119,55 @@ START_TEST(fused_pass_equals_the_kernel_pass)
 }
 END_TEST
 
+/* The fused step against the pass and kernel_sgd_step in turn, with and
+ * without momentum, over a few steps so the velocity carries over. */
+START_TEST(fused_step_equals_pass_then_update)
+{
+    const struct small_case *c = &cases[_i];
+    size_t n = 5;
+    struct config cfg;
+    struct network a, b;
+    struct workspace wa, wb;
+    nets_config(&cfg, c->input, c->n_layers, c->units, c->acts, c->loss,
+                (uint64_t)_i + 7);
+    cfg.init = INIT_UNIFORM;
+    ck_assert_int_eq(network_create(&a, &cfg, NULL), 0);
+    ck_assert_int_eq(network_create(&b, &cfg, NULL), 0);
+    ck_assert_int_eq(workspace_create(&wa, &a, n, NULL), 0);
+    ck_assert_int_eq(workspace_create(&wb, &b, n, NULL), 0);
+    size_t outputs = network_outputs(&a);
+    size_t np = a.n_params;
+    float *grad = calloc(np, sizeof *grad), *scratch = calloc(np, 4);
+    float *va = calloc(np, sizeof *va), *vb = calloc(np, sizeof *vb);
+    ck_assert(grad && scratch && va && vb);
+    for (int step = 0; step < 3; step++) {
+        nets_random(wa.x, n * c->input, (uint64_t)(50 + step));
+        fill_targets(wa.t, c, n);
+        memcpy(wb.x, wa.x, n * c->input * sizeof *wa.x);
+        memcpy(wb.t, wa.t, n * outputs * sizeof *wa.t);
+        struct kernel_sgd sgd = {.scale = 1.0f / (float)n, .lr = 0.1f,
+                                 .momentum = _i % 2 ? 0.9f : 0.0f,
+                                 .weight_decay = _i % 3 ? 0.0f : 0.01f,
+                                 .nesterov = _i % 4 == 3, .first = step == 0};
+        float *v_a = sgd.momentum != 0.0f ? va : NULL;
+        float *v_b = sgd.momentum != 0.0f ? vb : NULL;
+        small_net_backprop(&a, &wa, n, grad);
+        kernel_sgd_step(a.params, v_a, grad, np, &sgd);
+        small_net_step(&b, &wb, n, scratch, v_b, &sgd);
+        ck_assert_msg(memcmp(a.params, b.params, np * 4) == 0,
+                      "case %d, step %d: parameters differ", _i, step);
+        ck_assert_mem_eq(va, vb, np * 4);
+        ck_assert_mem_eq(wa.loss, wb.loss, n * 4);
+    }
+    free(grad), free(scratch), free(va), free(vb);
+    workspace_free(&wa, &a);
+    workspace_free(&wb, &b);
+    network_free(&a);
+    network_free(&b);
+    config_free(&cfg);
+}
+END_TEST
+
 START_TEST(fits_only_narrow_networks)
 {
     size_t units[2] = {SMALL_NET_FAN_IN - 1, 3};
@@ -156,6 +205,8 @@ Suite *small_net_suite(void)
     Suite *s = suite_create("small_net");
     TCase *tc = tcase_create("small_net");
     tcase_add_loop_test(tc, fused_pass_equals_the_kernel_pass, 0,
+                        (int)(sizeof cases / sizeof *cases));
+    tcase_add_loop_test(tc, fused_step_equals_pass_then_update, 0,
                         (int)(sizeof cases / sizeof *cases));
     tcase_add_test(tc, fits_only_narrow_networks);
     suite_add_tcase(s, tc);
