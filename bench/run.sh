@@ -318,8 +318,9 @@ p("| PyTorch, 1 thread | %s | %sx |" % (f(ts["us_per_step"], 1), f(ts["us_per_st
 p("")
 lb = json.load(open(os.path.join(res, "meta_load_before.json")))["load_before"]
 la = json.load(open(os.path.join(res, "meta_load_after.json")))["load_after"]
-p("Load average before / after: %s / %s." % (lb, la))
-if max(float(lb.split()[0]), float(la.split()[0])) > 1.0:
+p("Load average before / after: %s / %s (after counts the bench's own "
+  "2-thread runs)." % (lb, la))
+if float(lb.split()[0]) > 1.0:
     p("")
     p("**Warning: other processes were running (load average above 1 on 2 cores); "
       "the 2-thread figures, including the FMA peak, are unreliable. Run again on a quiet machine.**")
