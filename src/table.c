@@ -759,9 +759,9 @@ static int finish(struct reader *r, struct csv_parser *p, bool empty,
     return 0;
 }
 
-int table_read_chunked(struct table *t, FILE *f, const char *name,
-                       bool header, size_t expected_cols, size_t chunk_size,
-                       struct bp_error *err)
+/* A reader at the start of a text: line 1, nothing read yet. */
+static struct reader reader_start(const char *name, bool header,
+                                  size_t expected_cols, struct bp_error *err)
 {
     struct reader r = {
         .name = name ? name : "<input>",
@@ -770,6 +770,14 @@ int table_read_chunked(struct table *t, FILE *f, const char *name,
         .err = err,
         .line = 1,
     };
+    return r;
+}
+
+int table_read_chunked(struct table *t, FILE *f, const char *name,
+                       bool header, size_t expected_cols, size_t chunk_size,
+                       struct bp_error *err)
+{
+    struct reader r = reader_start(name, header, expected_cols, err);
     struct csv_parser p;
     bool parser_ready = false;
     unsigned char *buf = NULL;
@@ -1139,13 +1147,7 @@ static int read_text(struct table *t, const unsigned char *s, size_t n,
                      size_t parts, int threads, size_t *pieces,
                      struct bp_error *err)
 {
-    struct reader r = {
-        .name = name ? name : "<input>",
-        .want_header = header,
-        .expected_cols = expected_cols,
-        .err = err,
-        .line = 1,
-    };
+    struct reader r = reader_start(name, header, expected_cols, err);
     struct csv_parser p;
     bool parser_ready = false;
     size_t pos;
