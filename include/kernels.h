@@ -32,6 +32,9 @@
 /* A barrier for the enclosing team (nothing outside one). */
 void kernel_sync(void);
 
+/* The enclosing team's size (1 outside a parallel region). */
+int kernel_team_size(void);
+
 /* The rows [*lo, *hi) of a block of B samples that this thread of the
  * enclosing team takes in every kernel split by sample (all of them
  * outside a team), so a caller can prepare exactly those rows itself. */
@@ -41,12 +44,27 @@ void kernel_sample_rows(size_t B, size_t *lo, size_t *hi);
  * dst row; the caller syncs before reading dst on other threads. */
 void kernel_transpose(float *dst, const float *src, size_t ROWS, size_t COLS);
 
+/* The rows of src (ROWS, COLS) that this thread owns in kernels split by
+ * output row (kernel_dense_backward_weights, kernel_dense_backward_sgd,
+ * kernel_dense_forward_by_column) into the same columns of dst (COLS,
+ * ROWS): no other thread need finish before this one reads them there. */
+void kernel_transpose_own_rows(float *dst, const float *src, size_t ROWS,
+                               size_t COLS);
+
 /* out[b][j] = bias[j] + sum_i in[b][i] * Wt[i][j]         (split by sample)
  * in (B, IN), Wt (IN, OUT): the weights W (OUT, IN) transposed, so the
  * sums run along rows of Wt (broadcast input times a vector of outputs,
  * no horizontal sums); bias (OUT), out (B, OUT). */
 void kernel_dense_forward(float *out, const float *in, const float *Wt,
                           const float *bias, size_t B, size_t IN, size_t OUT);
+
+/* kernel_dense_forward split by output column instead (each thread its
+ * columns of every sample, the columns of its rows of W, so with
+ * kernel_transpose_own_rows it reads only what it wrote itself); the same
+ * bits. Every sample's input must be complete. */
+void kernel_dense_forward_by_column(float *out, const float *in,
+                                    const float *Wt, const float *bias,
+                                    size_t B, size_t IN, size_t OUT);
 
 /* din[b][i] = sum_j dout[b][j] * W[j][i]   (overwrites din; by sample)
  * dout (B, OUT), W (OUT, IN), din (B, IN). */

@@ -159,38 +159,39 @@ TILE void product_tile(float *out, const float *a, const float *M,
         }
 }
 
-/* Rows b0..b0+MB of out, every column. */
+/* Rows b0..b0+MB of out, columns [n_lo, n_hi): whole tiles, then single
+ * vectors, then one masked vector. */
 TILE void product_rows(float *out, const float *a, const float *M,
                        const float *bias, size_t K, size_t N, size_t b0,
-                       int MB)
+                       size_t n_lo, size_t n_hi, int MB)
 {
     vmask none = vmask_first(0); /* the unmasked tiles ignore it */
-    size_t n = 0;
-    for (; n + PROD_NV * VLEN <= N; n += PROD_NV * VLEN)
+    size_t n = n_lo;
+    for (; n + PROD_NV * VLEN <= n_hi; n += PROD_NV * VLEN)
         product_tile(out, a, M, bias, K, N, b0, n, MB, PROD_NV, false, none);
-    for (; n + VLEN <= N; n += VLEN)
+    for (; n + VLEN <= n_hi; n += VLEN)
         product_tile(out, a, M, bias, K, N, b0, n, MB, 1, false, none);
-    if (n < N)
+    if (n < n_hi)
         product_tile(out, a, M, bias, K, N, b0, n, MB, 1, true,
-                     vmask_first(N - n));
+                     vmask_first(n_hi - n));
 }
 
-/* out = (bias +) a M over this thread's samples: a (B, K), M (K, N). */
+/* out = (bias +) a M, rows [b_lo, b_hi) and columns [n_lo, n_hi):
+ * a (B, K), M (K, N). */
 static void product(float *out, const float *a, const float *M,
-                    const float *bias, size_t B, size_t K, size_t N)
+                    const float *bias, size_t K, size_t N, size_t b_lo,
+                    size_t b_hi, size_t n_lo, size_t n_hi)
 {
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
-    for (size_t b0 = lo; b0 < hi; b0 += PROD_MB) {
-        switch (hi - b0 < PROD_MB ? hi - b0 : PROD_MB) {
+    for (size_t b0 = b_lo; b0 < b_hi; b0 += PROD_MB) {
+        switch (b_hi - b0 < PROD_MB ? b_hi - b0 : PROD_MB) {
 #if PROD_MB > 4
-        case 6: product_rows(out, a, M, bias, K, N, b0, 6); break;
-        case 5: product_rows(out, a, M, bias, K, N, b0, 5); break;
+        case 6: product_rows(out, a, M, bias, K, N, b0, n_lo, n_hi, 6); break;
+        case 5: product_rows(out, a, M, bias, K, N, b0, n_lo, n_hi, 5); break;
 #endif
-        case 4: product_rows(out, a, M, bias, K, N, b0, 4); break;
-        case 3: product_rows(out, a, M, bias, K, N, b0, 3); break;
-        case 2: product_rows(out, a, M, bias, K, N, b0, 2); break;
-        default: product_rows(out, a, M, bias, K, N, b0, 1); break;
+        case 4: product_rows(out, a, M, bias, K, N, b0, n_lo, n_hi, 4); break;
+        case 3: product_rows(out, a, M, bias, K, N, b0, n_lo, n_hi, 3); break;
+        case 2: product_rows(out, a, M, bias, K, N, b0, n_lo, n_hi, 2); break;
+        default: product_rows(out, a, M, bias, K, N, b0, n_lo, n_hi, 1); break;
         }
     }
 }
@@ -198,14 +199,27 @@ static void product(float *out, const float *a, const float *M,
 void kernel_dense_forward(float *out, const float *in, const float *Wt,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
-    product(out, in, Wt, bias, B, IN, OUT);
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    product(out, in, Wt, bias, IN, OUT, lo, hi, 0, OUT);
+}
+
+void kernel_dense_forward_by_column(float *out, const float *in,
+                                    const float *Wt, const float *bias,
+                                    size_t B, size_t IN, size_t OUT)
+{
+    size_t lo, hi;
+    thread_share(OUT, &lo, &hi);
+    product(out, in, Wt, bias, IN, OUT, 0, B, lo, hi);
 }
 
 void kernel_dense_backward_input(float *din, const float *dout,
                                  const float *W, size_t B, size_t IN,
                                  size_t OUT)
 {
-    product(din, dout, W, NULL, B, OUT, IN);
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    product(din, dout, W, NULL, OUT, IN, lo, hi, 0, IN);
 }
 
 /* dst[c][r] = src[r][c] for an 8 x 8 block: eight 8-float rows in, eight
@@ -411,20 +425,38 @@ TILE void transpose8(float *dst, size_t ld_dst, const float *src,
 }
 #define TRANSPOSE_BLOCK 8
 
+/* Rows [b_lo, b_hi), columns [j_lo, j_hi) of the forward product. */
+static void forward_block(float *out, const float *in, const float *Wt,
+                          const float *bias, size_t IN, size_t OUT,
+                          size_t b_lo, size_t b_hi, size_t j_lo, size_t j_hi)
+{
+    size_t width = j_hi - j_lo;
+    for (size_t b = b_lo; b < b_hi; b++) {
+        const float *x = in + b * IN;
+        float *y = out + b * OUT + j_lo;
+        memset(y, 0, width * sizeof *y);
+        for (size_t i = 0; i < IN; i++)
+            axpy(y, x[i], Wt + i * OUT + j_lo, width);
+        for (size_t j = 0; j < width; j++)
+            y[j] = bias[j_lo + j] + y[j];
+    }
+}
+
 void kernel_dense_forward(float *out, const float *in, const float *Wt,
                           const float *bias, size_t B, size_t IN, size_t OUT)
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b = lo; b < hi; b++) {
-        const float *x = in + b * IN;
-        float *y = out + b * OUT;
-        memset(y, 0, OUT * sizeof *y);
-        for (size_t i = 0; i < IN; i++)
-            axpy(y, x[i], Wt + i * OUT, OUT);
-        for (size_t j = 0; j < OUT; j++)
-            y[j] = bias[j] + y[j];
-    }
+    forward_block(out, in, Wt, bias, IN, OUT, lo, hi, 0, OUT);
+}
+
+void kernel_dense_forward_by_column(float *out, const float *in,
+                                    const float *Wt, const float *bias,
+                                    size_t B, size_t IN, size_t OUT)
+{
+    size_t lo, hi;
+    thread_share(OUT, &lo, &hi);
+    forward_block(out, in, Wt, bias, IN, OUT, 0, B, lo, hi);
 }
 
 void kernel_dense_backward_input(float *din, const float *dout,
@@ -497,6 +529,39 @@ void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
 }
 
 #endif
+
+/* Rows [lo, hi) of W (OUT, IN) into columns [lo, hi) of Wt (IN, OUT),
+ * row by row of Wt (its rows are a power of two apart more often than
+ * W's; written across they would fight over a few cache sets). */
+static void transpose_rows(float *Wt, const float *W, size_t lo, size_t hi,
+                           size_t IN, size_t OUT)
+{
+    size_t i = 0;
+    for (; i + TRANSPOSE_BLOCK <= IN; i += TRANSPOSE_BLOCK) {
+        size_t j = lo;
+        for (; j + TRANSPOSE_BLOCK <= hi; j += TRANSPOSE_BLOCK)
+            transpose8(Wt + i * OUT + j, OUT, W + j * IN + i, IN);
+        for (; j < hi; j++)
+            for (size_t r = 0; r < TRANSPOSE_BLOCK; r++)
+                Wt[(i + r) * OUT + j] = W[j * IN + i + r];
+    }
+    for (; i < IN; i++)
+        for (size_t j = lo; j < hi; j++)
+            Wt[i * OUT + j] = W[j * IN + i];
+}
+
+void kernel_transpose_own_rows(float *dst, const float *src, size_t ROWS,
+                               size_t COLS)
+{
+    size_t lo, hi;
+    thread_share(ROWS, &lo, &hi);
+    transpose_rows(dst, src, lo, hi, COLS, ROWS);
+}
+
+int kernel_team_size(void)
+{
+    return omp_get_num_threads();
+}
 
 void kernel_transpose(float *dst, const float *src, size_t ROWS, size_t COLS)
 {

@@ -191,16 +191,34 @@ static void activate(float *y, const float *z, enum activation a, size_t n,
     }
 }
 
+/* Whether a team computes the first layer by output column: when its
+ * weights outweigh its inputs, each thread then reads only the weights it
+ * updated itself at the last step, instead of half of them from the
+ * other cores' caches (a softmax needs whole rows, so never alone). */
+static bool first_layer_by_column(const struct network *net, size_t n)
+{
+    const struct layer *ly = &net->layers[0];
+    return kernel_team_size() > 1 && net->n_layers > 1 &&
+           ly->units >= 2 * n;
+}
+
 void network_forward(const struct network *net, struct workspace *ws,
                      size_t n)
 {
     /* The forward products run along rows of W transposed (kernels.h).
      * Transposing costs one pass over the weights, against a pass per
-     * sample in the products; the team shares it and waits once. */
+     * sample in the products; the team shares it and waits once (which
+     * also completes the block's inputs, gathered by sample). */
+    bool by_column = first_layer_by_column(net, n);
     for (size_t l = 0; l < net->n_layers; l++) {
         const struct layer *ly = &net->layers[l];
-        kernel_transpose(ws->wt + ly->offset, network_weights(net, l),
-                         ly->units, ly->fan_in);
+        float *wt = ws->wt + ly->offset;
+        if (l == 0 && by_column)
+            kernel_transpose_own_rows(wt, network_weights(net, l), ly->units,
+                                      ly->fan_in);
+        else
+            kernel_transpose(wt, network_weights(net, l), ly->units,
+                             ly->fan_in);
     }
     kernel_sync();
 
@@ -211,8 +229,16 @@ void network_forward(const struct network *net, struct workspace *ws,
         /* The last layer keeps its pre-activations: the losses are computed
          * from the logits, which is exact where the outputs saturate. */
         float *z = last ? ws->logits : ws->out[l];
-        kernel_dense_forward(z, in, ws->wt + ly->offset,
-                             network_bias(net, l), n, ly->fan_in, ly->units);
+        if (l == 0 && by_column) {
+            kernel_dense_forward_by_column(z, in, ws->wt + ly->offset,
+                                           network_bias(net, l), n,
+                                           ly->fan_in, ly->units);
+            kernel_sync(); /* the rest goes by sample */
+        } else {
+            kernel_dense_forward(z, in, ws->wt + ly->offset,
+                                 network_bias(net, l), n, ly->fan_in,
+                                 ly->units);
+        }
         activate(ws->out[l], z, ly->activation, n, ly->units);
         in = ws->out[l];
     }

@@ -279,6 +279,21 @@ static void run_dense(int threads, float *out, float *din, float *dW,
     }
 }
 
+/* The forward pass split by output column, each thread reading only the
+ * columns of the rows it transposed itself, inside a team of `threads`. */
+static void run_forward_by_column(int threads, float *out, const float *in,
+                                  const float *W, float *Wt,
+                                  const float *bias, size_t B, size_t IN,
+                                  size_t OUT)
+{
+    memset(Wt, 0, OUT * IN * 4); /* a column left out would show */
+#pragma omp parallel num_threads(threads)
+    {
+        kernel_transpose_own_rows(Wt, W, OUT, IN);
+        kernel_dense_forward_by_column(out, in, Wt, bias, B, IN, OUT);
+    }
+}
+
 START_TEST(kernels_are_bit_identical_across_thread_counts)
 {
     size_t B = 29, IN = 37, OUT = 19;
@@ -303,6 +318,8 @@ START_TEST(kernels_are_bit_identical_across_thread_counts)
         ck_assert_mem_eq(got[1], ref[1], B * IN * 4);
         ck_assert_mem_eq(got[2], ref[2], OUT * IN * 4);
         ck_assert_mem_eq(got[3], ref[3], OUT * 4);
+        run_forward_by_column(counts[c], got[0], in, W, Wt, bias, B, IN, OUT);
+        ck_assert_mem_eq(got[0], ref[0], B * OUT * 4);
         for (int k = 0; k < 4; k++)
             free(got[k]);
     }
