@@ -24,6 +24,9 @@
  * costs more than it saves (an empty fork/join is about a microsecond). */
 #define PARALLEL_MIN_FLOPS 200000.0
 
+/* Rows of at most this many floats are gathered by a loop, not memcpy. */
+#define GATHER_INLINE_FLOATS 16
+
 /* Samples per block when evaluating. */
 #define EVAL_BLOCK 256
 
@@ -198,9 +201,18 @@ static void gather(struct workspace *ws, const struct dataset *ds,
      * kernels' sample split), in parallel and into its own cache. */
     size_t lo, hi;
     kernel_sample_rows(n, &lo, &hi);
-    for (size_t k = lo; k < hi; k++)
-        memcpy(ws->x + k * ds->n_features, ds->x + idx[k] * ds->n_features,
-               ds->n_features * sizeof *ws->x);
+    size_t nf = ds->n_features;
+    for (size_t k = lo; k < hi; k++) {
+        float *dst = ws->x + k * nf;
+        const float *src = ds->x + idx[k] * nf;
+        /* A small network's row is a few floats: a call to memcpy would
+         * cost more than the copy, on a step of tens of nanoseconds. */
+        if (nf <= GATHER_INLINE_FLOATS)
+            for (size_t i = 0; i < nf; i++)
+                dst[i] = src[i];
+        else
+            memcpy(dst, src, nf * sizeof *dst);
+    }
     if (ds->has_targets)
         dataset_targets(ds, idx + lo, hi - lo, ws->t + lo * ds->n_outputs);
 }
