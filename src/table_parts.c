@@ -7,7 +7,9 @@
  * other OpenMP users) because what they run is the table module's
  * callbacks (table_reader.c). Each piece counts lines from 1 and the rows
  * are renumbered when joined; a failed piece is parsed again from its
- * real first line for its message (read_parts).
+ * real first line for its message (read_parts). The pages of the mapping
+ * are given back every few megabytes as they are parsed (feed_all), so
+ * the peak is the matrix, not the matrix plus the file.
  *
  * What this file is not: it words no error itself but "out of memory"
  * (table_reader.c does), and it never prints.
@@ -23,12 +25,18 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "table_reader.h"
 
 /* table_read reads a smaller file serially: below a few megabytes the
  * mapping and the two parallel regions save nothing worth having. */
 #define TABLE_PARALLEL_MIN ((size_t)4 << 20)
+
+/* How much of the mapping is parsed between two releases of its pages:
+ * large enough that madvise costs nothing next to the parsing, small
+ * enough next to a file that is worth reading in parts. */
+#define TABLE_RELEASE_SIZE ((size_t)4 << 20)
 
 /* One piece of the text after the first lines: whole lines, every piece
  * but the last ending in LF, holding no quote. Its own libcsv parser (part
@@ -50,15 +58,42 @@ struct part {
     struct bp_error err;
 };
 
-/* Feeds n bytes in chunks that sit in L2. */
+/* Drops the whole pages of the mapping inside [from, to) from the
+ * process, so that a file read in parts does not stay resident beside the
+ * matrix it fills (peak RSS was the matrix plus the whole file). The
+ * mapping is private, read-only and never written: a page read again (a
+ * failed part parsed once more for its message) faults back in from the
+ * file unchanged. Returns the new start, page-aligned, the part of a page
+ * kept for the next call. */
+static const unsigned char *release_pages(const unsigned char *from,
+                                          const unsigned char *to)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return from;
+    uintptr_t mask = (uintptr_t)page - 1;
+    uintptr_t start = ((uintptr_t)from + mask) & ~mask;
+    uintptr_t end = (uintptr_t)to & ~mask;
+    if (end <= start)
+        return from;
+    madvise((void *)start, end - start, MADV_DONTNEED); /* a hint */
+    return (const unsigned char *)end;
+}
+
+/* Feeds n bytes of the mapping in chunks that sit in L2, and gives back
+ * the pages behind every TABLE_RELEASE_SIZE of them (libcsv copies what
+ * it keeps of a field, so nothing points into them afterwards). */
 static int feed_all(struct reader *r, struct csv_parser *p,
                     const unsigned char *s, size_t n)
 {
+    const unsigned char *kept = s; /* pages before it are released */
     for (size_t at = 0; at < n;) {
         size_t k = n - at < TABLE_CHUNK_SIZE ? n - at : TABLE_CHUNK_SIZE;
         if (reader_feed(r, p, s + at, k) != 0)
             return -1;
         at += k;
+        if ((size_t)(s + at - kept) >= TABLE_RELEASE_SIZE || at == n)
+            kept = release_pages(kept, s + at);
     }
     return 0;
 }
