@@ -207,7 +207,8 @@ FUZZ_CFLAGS   = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp -O1 -g \
                 -MMD -MP $(CFLAGS)
 # Only the modules the parsers and the weights writer need.
 FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o jsonscan.o suggest.o \
-                  table.o dataset.o rng.o weights.o json_writer.o \
+                  table.o table_reader.o table_parts.o decimal.o \
+                  dataset.o rng.o weights.o json_writer.o \
                   atomic_file.o network.o kernels.o bp_error.o file_text.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Per target: longest input tried, and its dictionary.

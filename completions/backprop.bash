@@ -22,7 +22,7 @@ _backprop_options() {
         ;;
     predict) echo "--proba --threads -h --help" ;;
     eval) echo "--threads -h --help" ;;
-    gradcheck) echo "--samples -h --help" ;;
+    gradcheck) echo "--samples --threads -h --help" ;;
     info) echo "-h --help" ;;
     plot) echo "-o --output --title -h --help" ;;
     esac

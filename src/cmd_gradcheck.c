@@ -24,6 +24,7 @@ enum { OPT_SAMPLES = CLI_OPT_FIRST_OWN };
 
 static const struct option_spec gradcheck_options[] = {
     {OPT_SAMPLES, "samples", 0, "N", "samples to check on (default 16)"},
+    {CLI_OPT_THREADS, "threads", 0, "N", "OpenMP threads reading DATA"},
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -104,7 +105,7 @@ static int print_result(const struct network *net,
 }
 
 static int check(const char *config_path, const char *data_path,
-                 size_t samples, struct bp_error *err)
+                 size_t samples, int threads, struct bp_error *err)
 {
     struct model m;
     struct dataset ds = {0};
@@ -118,8 +119,7 @@ static int check(const char *config_path, const char *data_path,
     size_t outputs = network_outputs(&m.net);
     size_t n = samples;
     if (path) {
-        if (dataset_load(&ds, path, &m.cfg, false, trainer_default_threads(),
-                         err) < 0)
+        if (dataset_load(&ds, path, &m.cfg, false, threads, err) < 0)
             goto out;
         int nrc = m.cfg.normalization.n
                       ? normalization_copy(&nz, &m.cfg.normalization, err)
@@ -172,12 +172,14 @@ int cmd_gradcheck(int argc, char **argv, struct bp_error *err)
     }
     const char *config, *data;
     size_t samples = 16;
+    int threads;
     if (cli_file_and_data("gradcheck", "CONFIG", &r, false, &config, &data,
-                          err) < 0)
+                          err) < 0 ||
+        cli_threads(&r, &threads, err) < 0)
         return -1;
     if (r.given[OPT_SAMPLES] &&
         args_size("--samples", r.value[OPT_SAMPLES], 1, 4096, &samples,
                   err) < 0)
         return -1;
-    return check(config, data, samples, err);
+    return check(config, data, samples, threads, err);
 }

@@ -1,6 +1,6 @@
 /*
  * dataset: a CSV table mapped onto the network's inputs and targets.
- * See dataset.h. The CSV syntax lives in table.c; this file decides which
+ * See dataset.h. The CSV syntax lives in table.h; this file decides which
  * column is what, checks labels, and splits off validation rows.
  */
 #include "dataset.h"

@@ -560,7 +560,7 @@ START_TEST(parts_match_the_serial_reader_on_every_line_end)
                           " 1.25 , -2e-3 ,3.\n\t.5\t,  6 ,7\n\n1e-45,"
                           "3.4028235e38,-0\n0,0,0", false), 1);
     /* CR, blanks, LF: libcsv skips the blanks, so the serial reader counts
-     * one line end there (table.c, on_record); so must the parts. */
+     * one line end there (table_reader.c, on_record); so must the parts. */
     ck_assert_uint_gt(expect_parts_agree_str(
                           "a,b\n1,2\r \t\n3,4\n5,6\r  \n\n7,8\n9,10\n", true),
                       1);

@@ -257,6 +257,32 @@ t_gradcheck_fails_where_the_derivative_does_not_exist() {
     expect_error_line '^backprop: gradcheck: worst relative error 1 at layers\[0\]\.(weights\[0\]\[0\]|bias\[0\]) exceeds the tolerance 0.001$'
 }
 
+t_gradcheck_reads_with_threads_and_refuses_bad_counts() {
+    # Over table_read's 4 MiB threshold, so --threads 2 reads it in parts;
+    # the report is the same as with one thread.
+    awk 'NR == 1 { print; next } { row[NR] = $0 }
+         END { for (k = 0; k < 1700; k++) for (i = 2; i <= NR; i++) print row[i] }' \
+        datasets/iris.csv >"$T/big-iris.csv"
+    run "$BP" gradcheck configs/iris.json "$T/big-iris.csv" --threads 1
+    expect_status 0
+    cp "$T/stdout" "$T/gradcheck-1.json"
+    run "$BP" gradcheck configs/iris.json "$T/big-iris.csv" --threads 2
+    expect_status 0
+    expect_stdout '"passed":true'
+    expect_same_file "$T/gradcheck-1.json" "$T/stdout"
+    local n why
+    for n in 0 -1 abc; do
+        case $n in
+        0) why='0 is out of range \(1\.\.1024\)' ;;
+        *) why="expected a whole number, got \"$n\"" ;;
+        esac
+        run "$BP" gradcheck configs/iris.json --threads "$n"
+        expect_status 2
+        expect_empty_stdout
+        expect_error_line "^backprop: --threads: $why\$"
+    done
+}
+
 t_info_counts_parameters_and_flops() {
     run "$BP" info configs/iris.json
     expect_status 0

@@ -1,0 +1,514 @@
+/*
+ * table_reader: the libcsv callbacks of the CSV reader (see table.h for
+ * the contract, table_reader.h for this file's private one). Fields
+ * become cells of one row-major float matrix, records become rows, and
+ * every error is worded here with its line and column.
+ *
+ * libcsv 3.0.3 splits the bytes into fields and records but reports no
+ * positions, so the callback context counts lines itself: with
+ * CSV_REPALL_NL every unquoted CR and LF reaches the record callback, and
+ * line ends inside quoted fields are counted from the field's bytes. It
+ * does not strip a byte-order mark either; reader_check_head finds it
+ * before the first byte reaches libcsv.
+ *
+ * What this file is not: it reads no file (table.c streams one,
+ * table_parts.c maps one), it converts no number itself (decimal.h), it
+ * knows nothing about labels or features (dataset.c maps columns), and it
+ * never prints.
+ */
+/* madvise(MADV_HUGEPAGE) is a Linux extension beyond _XOPEN_SOURCE. */
+#define _DEFAULT_SOURCE
+
+#include "table_reader.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "decimal.h"
+
+/* Smallest increment of libcsv's field buffer; see feed_parser. */
+#define TABLE_MIN_FIELD_BLOCK ((size_t)4096)
+
+/* How much of a bad cell an error message quotes. */
+#define TABLE_QUOTE_MAX 40
+
+/* ---- growing arrays ---- */
+
+/* Makes room for one more element of `size` bytes in *arr (capacity
+ * *cap), doubling so that n appends cost O(n) copying in total. */
+static int grow(void **arr, size_t *cap, size_t used, size_t size,
+                size_t first)
+{
+    if (used < *cap)
+        return 0;
+    size_t n = *cap ? *cap : first;
+    if (*cap) {
+        if (n > SIZE_MAX / 2)
+            return -1;
+        n *= 2;
+    }
+    if (n > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(*arr, n * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
+/* ---- messages ---- */
+
+/* Writes `s` as a C-ish quoted string into dst: printable ASCII and UTF-8
+ * bytes as they are, '"' and '\\' escaped, other bytes as \xHH, at most
+ * TABLE_QUOTE_MAX source bytes (never cutting a UTF-8 sequence) and "..."
+ * when cut short. */
+static void quote_cell(char *dst, size_t cap, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t keep = len;
+    bool cut = false;
+    if (keep > TABLE_QUOTE_MAX) {
+        keep = TABLE_QUOTE_MAX;
+        while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+            keep--;
+        cut = true;
+    }
+    size_t o = 0;
+    assert(cap >= 8);
+    dst[o++] = '"';
+    for (size_t i = 0; i < keep && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o++] = '"';
+    if (cut && o + 4 <= cap) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+}
+
+/* "1,5" and "-12,25": a number written with a decimal comma. */
+static bool looks_like_decimal_comma(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    size_t int_digits = 0, frac_digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, int_digits++;
+    if (i >= len || s[i] != ',')
+        return false;
+    i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, frac_digits++;
+    return i == len && int_digits > 0 && frac_digits > 0;
+}
+
+static const char *cell_hint(const char *s, size_t len)
+{
+    if (memchr(s, ';', len))
+        return " (semicolon-separated? backprop reads comma-separated "
+               "values)";
+    if (looks_like_decimal_comma(s, len))
+        return " (decimal comma? use a decimal point)";
+    return "";
+}
+
+static void cell_error(struct reader *r, size_t line, size_t col,
+                       const char *s, size_t len, enum decimal_error why)
+{
+    char q[4 * TABLE_QUOTE_MAX + 16];
+    quote_cell(q, sizeof q, s, len);
+    r->failed = true;
+    if (why == DECIMAL_EMPTY)
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: empty cell", r->name,
+                     line, col);
+    else if (why == DECIMAL_NOT_FINITE)
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: not a finite number %s",
+                     r->name, line, col, q);
+    else if (why == DECIMAL_RANGE)
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: %s is out of float range",
+                     r->name, line, col, q);
+    else if (why == DECIMAL_NOMEM)
+        bp_error_set(r->err, BP_ENOMEM, "%s:%zu:%zu: out of memory",
+                     r->name, line, col);
+    else
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: expected a number, got "
+                     "%s%s", r->name, line, col, q, cell_hint(s, len));
+}
+
+void reader_nomem(struct reader *r)
+{
+    r->failed = true;
+    bp_error_set(r->err, BP_ENOMEM, "%s: out of memory", r->name);
+}
+
+/* ---- callbacks ---- */
+
+/* Line ends inside a field's bytes: CRLF once, lone CR and LF once each. */
+static size_t count_line_ends(const unsigned char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n') {
+            n++;
+        } else if (s[i] == '\r') {
+            n++;
+            if (i + 1 < len && s[i + 1] == '\n')
+                i++;
+        }
+    }
+    return n;
+}
+
+/* Makes room for one more cell or row. A borrowed region cannot grow:
+ * running out of it would be a bug in count_part's bound. */
+static int room(struct reader *r, void **arr, size_t *cap, size_t used,
+                size_t size, size_t first)
+{
+    if (used < *cap)
+        return 0;
+    if (r->fixed) {
+        assert(!"a part's rows overflowed their bound");
+        r->failed = true;
+        bp_error_set(r->err, BP_EINTERNAL, "%s:%zu: the rows of a part "
+                     "overflowed their bound", r->name, r->line);
+        return -1;
+    }
+    if (grow(arr, cap, used, size, first) != 0) {
+        reader_nomem(r);
+        return -1;
+    }
+    return 0;
+}
+
+static void add_header_name(struct reader *r, const char *s, size_t len)
+{
+    if (grow((void **)&r->header, &r->header_cap, r->n_header,
+             sizeof *r->header, 16) != 0) {
+        reader_nomem(r);
+        return;
+    }
+    char *name = malloc(len + 1);
+    if (!name) {
+        reader_nomem(r);
+        return;
+    }
+    memcpy(name, s, len);
+    name[len] = '\0';
+    r->header[r->n_header++] = name;
+}
+
+static void add_cell(struct reader *r, const char *s, size_t len,
+                     size_t line, size_t col)
+{
+    /* Unquoted fields arrive trimmed; a quoted " 1.5 " is trimmed here
+     * too, as float(" 1.5 ") would be in Python. */
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+
+    float v;
+    enum decimal_error why;
+    if (decimal_to_float(s, len, &v, &why) != 0) {
+        cell_error(r, line, col, s, len, why);
+        return;
+    }
+    if (room(r, (void **)&r->cells, &r->cells_cap, r->n_cells,
+             sizeof *r->cells, 1024) != 0)
+        return;
+    r->cells[r->n_cells++] = v;
+}
+
+/* Every field but a short whole number in a data row: header names,
+ * quoted line ends, the general number parser, long rows. Kept out of
+ * on_field so that the common case saves no registers (about a third of
+ * its instructions). */
+static __attribute__((noinline)) void on_other_field(struct reader *r,
+                                                     void *data, size_t len)
+{
+    if (r->failed)
+        return;
+    r->prev_was_cr_end = false;
+    if (r->field == 0)
+        r->record_line = r->line;
+    r->field++;
+    size_t line = r->line, col = r->field;
+    /* A quoted field may span lines; keep the count physical. */
+    r->line += count_line_ends(data, len);
+
+    if (r->want_header && !r->header_done)
+        add_header_name(r, data, len);
+    else if (r->n_cols == 0 || col <= r->n_cols)
+        add_cell(r, data, len, line, col);
+    /* else: a long row; counted here, reported when the record ends */
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+    struct reader *r = ctx;
+    /* The common case: a short whole number in a data row (n_cols is 0
+     * until the header or the first row has ended), which needs neither
+     * line counting nor the general parser. */
+    float whole = decimal_small_whole(data, len);
+    if (whole >= 0.0f && r->field < r->n_cols && r->n_cells < r->cells_cap &&
+        !r->failed) {
+        r->prev_was_cr_end = false;
+        if (r->field == 0)
+            r->record_line = r->line;
+        r->field++;
+        r->cells[r->n_cells++] = whole;
+        return;
+    }
+    on_other_field(r, data, len);
+}
+
+/* COL of a count mismatch: the first field missing, or the first extra. */
+static size_t mismatch_col(size_t found, size_t expected)
+{
+    return (found < expected ? found : expected) + 1;
+}
+
+static void record_count_error(struct reader *r, size_t expected)
+{
+    r->failed = true;
+    bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: expected %zu fields, found "
+                 "%zu", r->name, r->record_line,
+                 mismatch_col(r->field, expected), expected, r->field);
+}
+
+static void end_record(struct reader *r)
+{
+    if (r->want_header && !r->header_done) {
+        r->header_done = true;
+        r->header_line = r->record_line;
+        r->n_cols = r->field;
+        if (r->expected_cols && r->n_cols != r->expected_cols)
+            record_count_error(r, r->expected_cols);
+        return;
+    }
+    if (r->n_cols == 0) {
+        r->n_cols = r->field;
+        if (r->expected_cols && r->n_cols != r->expected_cols) {
+            record_count_error(r, r->expected_cols);
+            return;
+        }
+    } else if (r->field != r->n_cols) {
+        record_count_error(r, r->n_cols);
+        return;
+    }
+    if (room(r, (void **)&r->row_line, &r->rows_cap, r->n_rows,
+             sizeof *r->row_line, 256) != 0)
+        return;
+    r->row_line[r->n_rows++] = r->record_line;
+    assert(r->n_cells == r->n_rows * r->n_cols);
+}
+
+/* c is the CR or LF that ended the record, or -1 from csv_fini. */
+static void on_record(int c, void *ctx)
+{
+    struct reader *r = ctx;
+    if (r->failed)
+        return;
+    if (c == '\n')
+        r->lf_ends++;
+    if (c == '\n' && r->prev_was_cr_end) {
+        /* The LF of a CRLF: libcsv reports it as an empty record of its
+         * own. (A CR, then spaces or tabs, then LF looks the same, since
+         * libcsv skips the blanks silently; such a file is counted one
+         * line short after that point.) */
+        r->prev_was_cr_end = false;
+        return;
+    }
+    r->prev_was_cr_end = c == '\r';
+    if (c == '\r' || c == '\n')
+        r->line++;
+    if (r->field == 0)
+        return; /* a blank line */
+    end_record(r);
+    r->field = 0;
+}
+
+/* ---- driving libcsv ---- */
+
+static int quoting_error(struct reader *r, const char *detail)
+{
+    /* r->line is where the field being parsed starts: the lines of the
+     * fields before it are counted already, its own are not. */
+    return bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: malformed quoting%s",
+                        r->name, r->line, r->field + 1, detail);
+}
+
+static int parser_error(struct reader *r, struct csv_parser *p)
+{
+    int status = csv_error(p);
+    if (status == CSV_EPARSE)
+        return quoting_error(r, "");
+    return bp_error_set(r->err, BP_ENOMEM, "%s:%zu: %s", r->name, r->line,
+                        csv_strerror(status));
+}
+
+/* Feeds n bytes holding no NUL to libcsv. */
+static int feed_parser(struct reader *r, struct csv_parser *p,
+                       const unsigned char *s, size_t n)
+{
+    /* libcsv grows its field buffer by a fixed block; making the block as
+     * large as the buffer before each call turns that into doubling, so a
+     * 10 MB field costs a few reallocs, not 80000. */
+    size_t block = csv_get_buffer_size(p);
+    csv_set_blk_size(p, block > TABLE_MIN_FIELD_BLOCK ? block
+                                                      : TABLE_MIN_FIELD_BLOCK);
+    size_t done = csv_parse(p, s, n, on_field, on_record, r);
+    if (r->failed)
+        return -1;
+    if (done != n)
+        return parser_error(r, p);
+    return 0;
+}
+
+int reader_feed(struct reader *r, struct csv_parser *p,
+                const unsigned char *s, size_t n)
+{
+    const unsigned char *nul = memchr(s, '\0', n);
+    size_t clean = nul ? (size_t)(nul - s) : n;
+    if (clean > 0 && feed_parser(r, p, s, clean) != 0)
+        return -1;
+    if (nul) {
+        /* Everything before it is parsed, so the position is exact to the
+         * field (a NUL inside a quoted field reports the field's start). */
+        return bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: NUL byte in the "
+                            "data", r->name, r->line, r->field + 1);
+    }
+    return 0;
+}
+
+/* Refuses what is plainly not CSV text before libcsv turns it into a
+ * confusing number error. */
+int reader_check_head(struct reader *r, const unsigned char *head,
+                      size_t n, size_t *skip)
+{
+    *skip = 0;
+    if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
+                   (head[0] == 0xFE && head[1] == 0xFF)))
+        return bp_error_set(r->err, BP_EINPUT, "%s:1:1: the file is UTF-16; "
+                            "save it as UTF-8", r->name);
+    if (n >= 2 && head[0] == 0x1F && head[1] == 0x8B) {
+        /* "<stdin>" is no file name to hand to zcat. */
+        const char *file = r->name[0] == '<' ? "FILE" : r->name;
+        return bp_error_set(r->err, BP_EINPUT, "%s:1:1: the file is "
+                            "gzip-compressed; decompress it first (zcat %s | "
+                            "backprop ... -)", r->name, file);
+    }
+    if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+        *skip = 3;
+    return 0;
+}
+
+void reader_free(struct reader *r)
+{
+    for (size_t i = 0; i < r->n_header; i++)
+        free(r->header[i]);
+    free(r->header);
+    free(r->cells);
+    free(r->row_line);
+}
+
+/* For a regular file of `bytes`, reserves room for as many cells as it
+ * could hold (a digit and a comma each): growing by doubling would copy a
+ * large matrix several times over, and untouched pages of the reservation
+ * cost nothing. A pipe grows as it goes. */
+void reader_reserve_cells(struct reader *r, uintmax_t bytes)
+{
+    if (bytes == 0 || bytes / 2 + 1 > SIZE_MAX / sizeof *r->cells)
+        return;
+    size_t cells = (size_t)(bytes / 2) + 1;
+    float *p = malloc(cells * sizeof *p);
+    if (!p)
+        return; /* too big to reserve: grow as it goes */
+#ifdef MADV_HUGEPAGE
+    /* Large pages: a 200 MB matrix faults in 100 times instead of 50,000
+     * (a hint; where the kernel has none, nothing changes). */
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t end = ((uintptr_t)p + cells * sizeof *p) & ~(huge - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_HUGEPAGE);
+#endif
+    r->cells = p;
+    r->cells_cap = cells;
+}
+
+uintmax_t reader_file_size(FILE *f)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return 0;
+    return (uintmax_t)st.st_size;
+}
+
+int reader_end_text(struct reader *r, struct csv_parser *p)
+{
+    if (csv_fini(p, on_field, on_record, r) != 0) {
+        if (!r->failed)
+            quoting_error(r, ": a quoted field is never closed");
+        return -1;
+    }
+    return r->failed ? -1 : 0;
+}
+
+int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
+                  struct table *t)
+{
+    if (reader_end_text(r, p) != 0)
+        return -1;
+    if (r->n_rows == 0)
+        return bp_error_set(r->err, BP_EINPUT, "%s: no data rows%s", r->name,
+                            empty ? " (the file is empty)" : "");
+
+    /* Give back the slack of the reservation; a failed shrink is
+     * harmless. */
+    float *cells = realloc(r->cells, r->n_cells * sizeof *cells);
+    if (cells)
+        r->cells = cells;
+
+    t->n_rows = r->n_rows;
+    t->n_cols = r->n_cols;
+    t->cells = r->cells;
+    t->row_line = r->row_line;
+    t->header = r->header;
+    t->header_line = r->header_line;
+    r->cells = NULL;
+    r->row_line = NULL;
+    r->header = NULL;
+    r->n_header = 0;
+    return 0;
+}
+
+struct reader reader_start(const char *name, bool header,
+                           size_t expected_cols, struct bp_error *err)
+{
+    struct reader r = {
+        .name = name ? name : "<input>",
+        .want_header = header,
+        .expected_cols = expected_cols,
+        .err = err,
+        .line = 1,
+    };
+    return r;
+}

@@ -1,0 +1,108 @@
+/*
+ * table_reader: PRIVATE to the table module (table.c, table_parts.c,
+ * table_reader.c); nothing else includes it. table.h is the public
+ * contract.
+ *
+ * A struct reader is the libcsv callback context of one text (a whole
+ * file, or one part of a read in parts): it turns fields into cells of a
+ * row-major float matrix, counts lines itself (libcsv 3.0.3 reports no
+ * positions) and words every error as "NAME:LINE:COL: WHAT" in *err.
+ *
+ * Call order: reader_start, csv_init(p, TABLE_CSV_OPTIONS), optionally
+ * reader_reserve_cells, reader_check_head on the first bytes (skipping
+ * the BOM it reports), reader_feed for the rest in any chunks, then
+ * reader_finish (or reader_end_text for a part that hands no table over),
+ * csv_free(p) and reader_free. After an error (-1) feed nothing more.
+ * Ownership: the reader owns cells, row_line and header until
+ * reader_finish hands them to a struct table, except a `fixed` reader's
+ * cells and row_line, which are borrowed (table_parts.c).
+ */
+#ifndef TABLE_READER_H
+#define TABLE_READER_H
+
+#include <csv.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bp_error.h"
+#include "table.h"
+
+/* Long enough that a file of ordinary rows costs few csv_parse calls,
+ * short enough to sit in L2. */
+#define TABLE_CHUNK_SIZE ((size_t)64 * 1024)
+
+#define TABLE_CSV_OPTIONS \
+    (CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL)
+
+/* The callback context: what has been read so far and where we are. */
+struct reader {
+    const char *name;
+    bool want_header;
+    size_t expected_cols;   /* 0: any */
+    struct bp_error *err;
+    bool failed;            /* an error is set; ignore further callbacks */
+
+    size_t line;            /* 1-based line the parser has reached */
+    size_t field;           /* fields seen so far in the current record */
+    size_t record_line;     /* line the current record starts on */
+    bool prev_was_cr_end;   /* the last callback was a record end by CR */
+
+    bool header_done;
+    char **header;          /* [n_header], names */
+    size_t n_header, header_cap;
+    size_t header_line;
+
+    size_t n_cols;          /* 0 until the first record ends */
+    float *cells;           /* [n_cells], row-major */
+    size_t n_cells, cells_cap;
+    size_t *row_line;       /* [n_rows] */
+    size_t n_rows, rows_cap;
+
+    /* In a parallel read: cells and row_line are a borrowed region of the
+     * shared matrix, sized to fit (count_part), which must never move. */
+    bool fixed;
+    size_t lf_ends;         /* unquoted LFs reported so far */
+};
+
+/* A reader at the start of a text: line 1, nothing read yet. `name`
+ * (NULL: "<input>") and `err` are borrowed for the reader's life. */
+struct reader reader_start(const char *name, bool header,
+                           size_t expected_cols, struct bp_error *err);
+
+/* Frees what the reader owns. Not for a fixed reader (table_parts.c),
+ * whose cells and row_line are borrowed. */
+void reader_free(struct reader *r);
+
+/* Marks the reader failed with "NAME: out of memory" (BP_ENOMEM). */
+void reader_nomem(struct reader *r);
+
+/* Reserves the matrix for a regular file of `bytes` (0: nothing, it grows
+ * as it goes); a failed reservation is no error. */
+void reader_reserve_cells(struct reader *r, uintmax_t bytes);
+
+/* Size of f when it is a non-empty regular file, else 0. */
+uintmax_t reader_file_size(FILE *f);
+
+/* The first n (at most 3) bytes of the text: -1 for UTF-16 or gzip, which
+ * are plainly not CSV text; else 0 with *skip the length of a UTF-8 BOM
+ * (3) or 0. Feeds nothing. */
+int reader_check_head(struct reader *r, const unsigned char *head,
+                      size_t n, size_t *skip);
+
+/* Feeds s[0..n) to p; a NUL byte is an error at its field. 0 or -1. */
+int reader_feed(struct reader *r, struct csv_parser *p,
+                const unsigned char *s, size_t n);
+
+/* The end of the text: csv_fini ends the record in progress (an open
+ * quote is an error). 0, or -1 when it or anything before it failed. */
+int reader_end_text(struct reader *r, struct csv_parser *p);
+
+/* reader_end_text, then: no data rows is an error (`empty`: the text had
+ * no byte at all, which the message says); else hands the matrix, row
+ * lines and header over to *t (the reader keeps nothing). 0 or -1. */
+int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
+                  struct table *t);
+
+#endif
