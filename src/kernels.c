@@ -196,30 +196,20 @@ static void product(float *out, const float *a, const float *M,
     }
 }
 
-void kernel_dense_forward(float *out, const float *in, const float *Wt,
-                          const float *bias, size_t B, size_t IN, size_t OUT)
+/* The forward product, rows [b_lo, b_hi) and columns [j_lo, j_hi). */
+static void forward_block(float *out, const float *in, const float *Wt,
+                          const float *bias, size_t IN, size_t OUT,
+                          size_t b_lo, size_t b_hi, size_t j_lo, size_t j_hi)
 {
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
-    product(out, in, Wt, bias, IN, OUT, lo, hi, 0, OUT);
+    product(out, in, Wt, bias, IN, OUT, b_lo, b_hi, j_lo, j_hi);
 }
 
-void kernel_dense_forward_by_column(float *out, const float *in,
-                                    const float *Wt, const float *bias,
-                                    size_t B, size_t IN, size_t OUT)
+/* The input gradients of rows [b_lo, b_hi). */
+static void backward_input_block(float *din, const float *dout,
+                                 const float *W, size_t IN, size_t OUT,
+                                 size_t b_lo, size_t b_hi)
 {
-    size_t lo, hi;
-    thread_share(OUT, &lo, &hi);
-    product(out, in, Wt, bias, IN, OUT, 0, B, lo, hi);
-}
-
-void kernel_dense_backward_input(float *din, const float *dout,
-                                 const float *W, size_t B, size_t IN,
-                                 size_t OUT)
-{
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
-    product(din, dout, W, NULL, OUT, IN, lo, hi, 0, IN);
+    product(din, dout, W, NULL, OUT, IN, b_lo, b_hi, 0, IN);
 }
 
 /* dst[c][r] = src[r][c] for an 8 x 8 block: eight 8-float rows in, eight
@@ -442,29 +432,10 @@ static void forward_block(float *out, const float *in, const float *Wt,
     }
 }
 
-void kernel_dense_forward(float *out, const float *in, const float *Wt,
-                          const float *bias, size_t B, size_t IN, size_t OUT)
+static void backward_input_block(float *din, const float *dout,
+                                 const float *W, size_t IN, size_t OUT,
+                                 size_t lo, size_t hi)
 {
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
-    forward_block(out, in, Wt, bias, IN, OUT, lo, hi, 0, OUT);
-}
-
-void kernel_dense_forward_by_column(float *out, const float *in,
-                                    const float *Wt, const float *bias,
-                                    size_t B, size_t IN, size_t OUT)
-{
-    size_t lo, hi;
-    thread_share(OUT, &lo, &hi);
-    forward_block(out, in, Wt, bias, IN, OUT, 0, B, lo, hi);
-}
-
-void kernel_dense_backward_input(float *din, const float *dout,
-                                 const float *W, size_t B, size_t IN,
-                                 size_t OUT)
-{
-    size_t lo, hi;
-    kernel_sample_rows(B, &lo, &hi);
     for (size_t b = lo; b < hi; b++) {
         float *dx = din + b * IN;
         const float *dy = dout + b * OUT;
@@ -529,6 +500,35 @@ void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
 }
 
 #endif
+
+/* The entry points of both builds: the thread's share, then the build's
+ * block. */
+
+void kernel_dense_forward(float *out, const float *in, const float *Wt,
+                          const float *bias, size_t B, size_t IN, size_t OUT)
+{
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    forward_block(out, in, Wt, bias, IN, OUT, lo, hi, 0, OUT);
+}
+
+void kernel_dense_forward_by_column(float *out, const float *in,
+                                    const float *Wt, const float *bias,
+                                    size_t B, size_t IN, size_t OUT)
+{
+    size_t lo, hi;
+    thread_share(OUT, &lo, &hi);
+    forward_block(out, in, Wt, bias, IN, OUT, 0, B, lo, hi);
+}
+
+void kernel_dense_backward_input(float *din, const float *dout,
+                                 const float *W, size_t B, size_t IN,
+                                 size_t OUT)
+{
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    backward_input_block(din, dout, W, IN, OUT, lo, hi);
+}
 
 /* Rows [lo, hi) of W (OUT, IN) into columns [lo, hi) of Wt (IN, OUT),
  * row by row of Wt (its rows are a power of two apart more often than
