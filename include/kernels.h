@@ -12,7 +12,7 @@
  * (whole tiles of KERNEL_SAMPLE_TILE samples), so a thread may chain them
  * on its own samples; kernels do not wait for each other, and the caller
  * places kernel_sync() wherever a kernel reads what other threads wrote
- * (a barrier costs microseconds; a training step takes two).
+ * (a barrier costs microseconds; a training step takes two or three).
  * Work is split by what a thread writes (output rows, or samples), and every
  * output element is summed by the same code in the same order whatever the
  * split, so results are bit-identical for any thread count (SPEC section 6):

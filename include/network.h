@@ -91,7 +91,9 @@ int workspace_create(struct workspace *ws, const struct network *net,
 void workspace_free(struct workspace *ws, const struct network *net);
 
 /* Forward pass of ws->x[0..n): fills ws->wt from the parameters, then
- * ws->logits and every ws->out. Inside a team it waits once, for ws->wt. */
+ * ws->logits and every ws->out. Inside a team it waits once for ws->wt
+ * (and the whole block's inputs), and once more after a first layer
+ * computed by output column. */
 void network_forward(const struct network *net, struct workspace *ws,
                      size_t n);
 

@@ -530,24 +530,26 @@ void kernel_dense_backward_input(float *din, const float *dout,
     backward_input_block(din, dout, W, IN, OUT, lo, hi);
 }
 
-/* Rows [lo, hi) of W (OUT, IN) into columns [lo, hi) of Wt (IN, OUT),
- * row by row of Wt (its rows are a power of two apart more often than
- * W's; written across they would fight over a few cache sets). */
-static void transpose_rows(float *Wt, const float *W, size_t lo, size_t hi,
-                           size_t IN, size_t OUT)
+/* dst[c][r] = src[r][c] for r in [r_lo, r_hi), c in [c_lo, c_hi): src
+ * (ROWS, COLS), dst (COLS, ROWS). Row by row of dst in blocks of 8 (dst's
+ * rows are a power of two apart more often than src's; written across,
+ * they would fight over a few cache sets), ragged edges element by
+ * element. */
+static void transpose_part(float *dst, const float *src, size_t ROWS,
+                           size_t COLS, size_t r_lo, size_t r_hi,
+                           size_t c_lo, size_t c_hi)
 {
-    size_t i = 0;
-    for (; i + TRANSPOSE_BLOCK <= IN; i += TRANSPOSE_BLOCK) {
-        size_t j = lo;
-        for (; j + TRANSPOSE_BLOCK <= hi; j += TRANSPOSE_BLOCK)
-            transpose8(Wt + i * OUT + j, OUT, W + j * IN + i, IN);
-        for (; j < hi; j++)
-            for (size_t r = 0; r < TRANSPOSE_BLOCK; r++)
-                Wt[(i + r) * OUT + j] = W[j * IN + i + r];
+    for (size_t c0 = c_lo; c0 < c_hi; c0 += TRANSPOSE_BLOCK) {
+        size_t c1 = c0 + TRANSPOSE_BLOCK < c_hi ? c0 + TRANSPOSE_BLOCK : c_hi;
+        size_t r0 = r_lo;
+        if (c1 - c0 == TRANSPOSE_BLOCK)
+            for (; r0 + TRANSPOSE_BLOCK <= r_hi; r0 += TRANSPOSE_BLOCK)
+                transpose8(dst + c0 * ROWS + r0, ROWS, src + r0 * COLS + c0,
+                           COLS);
+        for (size_t c = c0; c < c1; c++)
+            for (size_t r = r0; r < r_hi; r++)
+                dst[c * ROWS + r] = src[r * COLS + c];
     }
-    for (; i < IN; i++)
-        for (size_t j = lo; j < hi; j++)
-            Wt[i * OUT + j] = W[j * IN + i];
 }
 
 void kernel_transpose_own_rows(float *dst, const float *src, size_t ROWS,
@@ -555,32 +557,21 @@ void kernel_transpose_own_rows(float *dst, const float *src, size_t ROWS,
 {
     size_t lo, hi;
     thread_share(ROWS, &lo, &hi);
-    transpose_rows(dst, src, lo, hi, COLS, ROWS);
+    transpose_part(dst, src, ROWS, COLS, lo, hi, 0, COLS);
+}
+
+void kernel_transpose(float *dst, const float *src, size_t ROWS, size_t COLS)
+{
+    /* Split by dst rows in whole blocks. */
+    size_t lo, hi;
+    thread_share((COLS + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK, &lo, &hi);
+    size_t c_hi = hi * TRANSPOSE_BLOCK < COLS ? hi * TRANSPOSE_BLOCK : COLS;
+    transpose_part(dst, src, ROWS, COLS, 0, ROWS, lo * TRANSPOSE_BLOCK, c_hi);
 }
 
 int kernel_team_size(void)
 {
     return omp_get_num_threads();
-}
-
-void kernel_transpose(float *dst, const float *src, size_t ROWS, size_t COLS)
-{
-    /* Split by dst rows in whole blocks; the ragged edges element by
-     * element. */
-    size_t lo, hi;
-    thread_share((COLS + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK, &lo, &hi);
-    for (size_t cb = lo; cb < hi; cb++) {
-        size_t c0 = cb * TRANSPOSE_BLOCK;
-        size_t c1 = c0 + TRANSPOSE_BLOCK < COLS ? c0 + TRANSPOSE_BLOCK : COLS;
-        size_t r0 = 0;
-        if (c1 - c0 == TRANSPOSE_BLOCK)
-            for (; r0 + TRANSPOSE_BLOCK <= ROWS; r0 += TRANSPOSE_BLOCK)
-                transpose8(dst + c0 * ROWS + r0, ROWS, src + r0 * COLS + c0,
-                           COLS);
-        for (size_t c = c0; c < c1; c++)
-            for (size_t r = r0; r < ROWS; r++)
-                dst[c * ROWS + r] = src[r * COLS + c];
-    }
 }
 
 void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)

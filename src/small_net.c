@@ -94,7 +94,7 @@ static inline __attribute__((always_inline)) float sample_loss(float *d, const f
 /* The pass, with the gradient sums in grad; with `sgd`, the last sample's
  * contribution completes each sum in a register and the SGD step applies
  * it at once (velocity may be NULL), so grad holds partial sums only. */
-static void pass(struct network *net, struct workspace *ws, size_t n,
+static void pass(const struct network *net, struct workspace *ws, size_t n,
                  float *grad, float *velocity, const struct kernel_sgd *sgd)
 {
     size_t L = net->n_layers - 1;
@@ -164,8 +164,7 @@ static void pass(struct network *net, struct workspace *ws, size_t n,
 void small_net_backprop(const struct network *net, struct workspace *ws,
                         size_t n, float *grad)
 {
-    /* Without an update nothing writes the network. */
-    pass((struct network *)net, ws, n, grad, NULL, NULL);
+    pass(net, ws, n, grad, NULL, NULL);
 }
 
 void small_net_step(struct network *net, struct workspace *ws, size_t n,

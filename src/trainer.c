@@ -179,8 +179,10 @@ static bool run_parallel(int threads, double flops)
 }
 
 /* The forward pass, loss and summed gradient of the block's n samples on
- * the calling thread alone: fused for a small network, whose step would
- * otherwise go mostly to calling kernels (the results are the same). */
+ * the calling thread alone, for a rank's share of a distributed step
+ * (the update waits for the other ranks): fused for a small network,
+ * whose step would otherwise go mostly to calling kernels (the results
+ * are the same). */
 static void backprop_alone(struct trainer *tr, size_t n)
 {
     if (tr->small) {
