@@ -16,68 +16,70 @@ bool small_net_fits(const struct network *net)
     return true;
 }
 
-/* z = bias + W x for one sample; then y = f(z) (y may equal z). */
-static inline __attribute__((always_inline)) void layer_forward(float *y, float *z, const float *x,
-                          const float *W, const float *bias,
-                          const struct layer *ly)
+/* f(z) for one unit, for every activation but softmax (a whole row's). */
+static inline __attribute__((always_inline)) float activate(float z,
+                                                            enum activation a)
+{
+    switch (a) {
+    case ACT_SIGMOID:
+        return kmath_sigmoid(z);
+    case ACT_TANH:
+        return kmath_tanh(z);
+    case ACT_RELU:
+        return kmath_relu(z);
+    case ACT_LINEAR:
+    case ACT_SOFTMAX:
+        break;
+    }
+    return z;
+}
+
+/* d * f'(y) for one unit (softmax's is part of its loss). */
+static inline __attribute__((always_inline)) float activation_grad(
+    float d, float y, enum activation a)
+{
+    switch (a) {
+    case ACT_SIGMOID:
+        return kmath_sigmoid_grad(d, y);
+    case ACT_TANH:
+        return kmath_tanh_grad(d, y);
+    case ACT_RELU:
+        return kmath_relu_grad(d, y);
+    case ACT_LINEAR:
+    case ACT_SOFTMAX:
+        break;
+    }
+    return d;
+}
+
+/* z = bias + W x for one sample, and y = f(z) (y may equal z). Each unit
+ * is activated as its sum completes: the step is one chain of dependent
+ * operations from the weights to their update, and a value kept in a
+ * register skips a store and a reload on it. */
+static inline __attribute__((always_inline)) void layer_forward(
+    float *y, float *z, const float *x, const float *W, const float *bias,
+    const struct layer *ly)
 {
     size_t in = ly->fan_in;
+    enum activation a = ly->activation;
     for (size_t j = 0; j < ly->units; j++) {
         const float *w = W + j * in;
         float s = 0.0f;
         for (size_t i = 0; i < in; i++)
             s = kmath_madd(x[i], w[i], s);
-        z[j] = bias[j] + s;
+        float zj = bias[j] + s;
+        z[j] = zj;
+        if (a != ACT_SOFTMAX)
+            y[j] = activate(zj, a);
     }
-    switch (ly->activation) {
-    case ACT_SIGMOID:
-        for (size_t j = 0; j < ly->units; j++)
-            y[j] = kmath_sigmoid(z[j]);
-        break;
-    case ACT_TANH:
-        for (size_t j = 0; j < ly->units; j++)
-            y[j] = kmath_tanh(z[j]);
-        break;
-    case ACT_RELU:
-        for (size_t j = 0; j < ly->units; j++)
-            y[j] = kmath_relu(z[j]);
-        break;
-    case ACT_SOFTMAX:
+    if (a == ACT_SOFTMAX)
         kmath_softmax_row(y, z, ly->units);
-        break;
-    case ACT_LINEAR:
-        if (y != z)
-            memcpy(y, z, ly->units * sizeof *y);
-        break;
-    }
-}
-
-/* d = d * f'(y) over one sample's units. */
-static inline __attribute__((always_inline)) void activation_grad(float *d, const float *y, enum activation a,
-                            size_t units)
-{
-    switch (a) {
-    case ACT_SIGMOID:
-        for (size_t k = 0; k < units; k++)
-            d[k] = kmath_sigmoid_grad(d[k], y[k]);
-        break;
-    case ACT_TANH:
-        for (size_t k = 0; k < units; k++)
-            d[k] = kmath_tanh_grad(d[k], y[k]);
-        break;
-    case ACT_RELU:
-        for (size_t k = 0; k < units; k++)
-            d[k] = kmath_relu_grad(d[k], y[k]);
-        break;
-    case ACT_LINEAR:
-    case ACT_SOFTMAX: /* only last, and only with cross-entropy */
-        break;
-    }
 }
 
 /* Loss of one sample and the output layer's delta, as network_loss. */
-static inline __attribute__((always_inline)) float sample_loss(float *d, const float *z, const float *y,
-                         const float *t, const struct network *net)
+static inline __attribute__((always_inline)) float sample_loss(
+    float *d, const float *z, const float *y, const float *t,
+    const struct network *net)
 {
     const struct layer *last = &net->layers[net->n_layers - 1];
     if (net->loss == LOSS_CROSS_ENTROPY) {
@@ -86,9 +88,14 @@ static inline __attribute__((always_inline)) float sample_loss(float *d, const f
         d[0] = y[0] - t[0];
         return kmath_sigmoid_cross_entropy(z[0], t[0]);
     }
-    float loss = kmath_mse_row(d, y, t, last->units);
-    activation_grad(d, y, last->activation, last->units);
-    return loss;
+    /* kmath_mse_row, each difference taken through f' at once. */
+    float sum = 0.0f;
+    for (size_t k = 0; k < last->units; k++) {
+        float diff = y[k] - t[k];
+        sum += diff * diff;
+        d[k] = activation_grad(diff, y[k], last->activation);
+    }
+    return 0.5f * sum;
 }
 
 /* The pass, with the gradient sums in grad; with `sgd`, the last sample's
@@ -126,14 +133,13 @@ static void pass(const struct network *net, struct workspace *ws, size_t n,
             /* The delta below reads W before this sample's update. */
             if (l > 0) {
                 float *below = ws->delta[l - 1] + b * fan_in;
+                enum activation f = net->layers[l - 1].activation;
                 for (size_t i = 0; i < fan_in; i++) {
                     float s = 0.0f;
                     for (size_t j = 0; j < ly->units; j++)
                         s = kmath_madd(d[j], W[j * fan_in + i], s);
-                    below[i] = s;
+                    below[i] = activation_grad(s, a[i], f);
                 }
-                activation_grad(below, a, net->layers[l - 1].activation,
-                                fan_in);
             }
             /* Each sum runs over the samples in order from zero: the
              * kernels' order. */
