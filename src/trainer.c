@@ -194,15 +194,11 @@ static void backprop_alone(struct trainer *tr, size_t n)
     network_backward(tr->net, &tr->ws, n, tr->grad);
 }
 
-/* Copies rows idx[0..n) of ds into the workspace's input and target
- * blocks. */
+/* Copies rows idx[lo..hi) of ds into the same rows of the workspace's
+ * input and target blocks. */
 static void gather(struct workspace *ws, const struct dataset *ds,
-                   const size_t *idx, size_t n)
+                   const size_t *idx, size_t lo, size_t hi)
 {
-    /* Inside a team each thread copies the rows it will work on (the
-     * kernels' sample split), in parallel and into its own cache. */
-    size_t lo, hi;
-    kernel_sample_rows(n, &lo, &hi);
     size_t nf = ds->n_features;
     for (size_t k = lo; k < hi; k++) {
         float *dst = ws->x + k * nf;
@@ -237,16 +233,20 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
     if (run_parallel(tr->threads, tr->flops_per_sample * (double)n)) {
 #pragma omp parallel num_threads(tr->threads)
         {
-            gather(ws, ds, idx, n);
+            /* Each thread copies the rows it will work on (the kernels'
+             * sample split), in parallel and into its own cache. */
+            size_t lo, hi;
+            kernel_sample_rows(n, &lo, &hi);
+            gather(ws, ds, idx, lo, hi);
             network_forward(net, ws, n);
             network_loss(net, ws, n);
             network_backward_update(net, ws, n, velocity, &sgd);
         }
     } else if (tr->small) {
-        gather(ws, ds, idx, n);
+        gather(ws, ds, idx, 0, n);
         small_net_step(net, ws, n, tr->grad, velocity, &sgd);
     } else {
-        gather(ws, ds, idx, n);
+        gather(ws, ds, idx, 0, n);
         network_forward(net, ws, n);
         network_loss(net, ws, n);
         network_backward_update(net, ws, n, velocity, &sgd);
@@ -273,7 +273,7 @@ static void distributed_step(struct trainer *tr, size_t start, size_t n,
     double t0 = now_seconds();
 
     if (m > 0) {
-        gather(ws, ds, idx, m);
+        gather(ws, ds, idx, 0, m);
         if (run_parallel(tr->threads, tr->flops_per_sample * (double)m)) {
 #pragma omp parallel num_threads(tr->threads)
             {
@@ -514,7 +514,7 @@ static int run_blocks(const struct network *net, const struct dataset *ds,
                                                  : capacity;
         for (size_t k = 0; k < n; k++)
             idx[k] = start + k;
-        gather(&ws, ds, idx, n);
+        gather(&ws, ds, idx, 0, n);
         if (run_parallel(threads, flops * (double)n)) {
 #pragma omp parallel num_threads(threads)
             {
