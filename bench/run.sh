@@ -69,6 +69,7 @@ WARN="-std=c11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 $CC $WARN -o "$OUT/idx2csv" bench/idx2csv.c
 $CC $WARN -mavx2 -mfma -fopenmp -o "$OUT/fma_peak" bench/fma_peak.c
 $CC $WARN -o "$OUT/fann_baseline" bench/fann_baseline.c -lfloatfann -lm
+$CC $WARN -fopenmp -o "$OUT/csv_floor" bench/csv_floor.c -lcsv
 
 # ---- data, prepared once ----
 TRAIN_FULL=$OUT/fashion-mnist-train.csv
@@ -159,6 +160,8 @@ for r in $(seq 1 "$RUNS"); do
     echo "{\"full\": $(bp_load "$TRAIN_FULL"), \"one_row\": $(bp_load "$ONE_ROW")}" \
         > "$RES/bp-load-r$r.json"
 done
+say "CSV load: libcsv alone (the floor of any libcsv loader)"
+"$OUT/csv_floor" "$TRAIN_FULL" "$((RUNS < 5 ? 5 : RUNS))" > "$RES/csv_floor.txt"
 say "CSV load: numpy.loadtxt and pandas.read_csv"
 $PY bench/torch_baseline.py load --train "$TRAIN_FULL" --repeat "$RUNS" > "$RES/torch-load.json"
 
@@ -299,6 +302,11 @@ p("| CSV load, 133 MB training CSV (60,000 x 785), median of %d | seconds | pand
 p("|---|---|---|")
 p("| backprop (`train --epochs 0`, minus the same on a one-row CSV) | %s | %sx |" % (
     f(bp_load, 3), f(tl["pandas_read_csv_seconds"] / bp_load, 1)))
+floor = kv(os.path.join(res, "csv_floor.txt"))
+for t in (1, 2):
+    p("| libcsv alone, %d thread%s: `csv_parse` over the mapped file in parts, callbacks that only count (no conversion, no storage) | %s | %sx |" % (
+        t, "" if t == 1 else "s", f(floor["libcsv_seconds_%d" % t], 3),
+        f(tl["pandas_read_csv_seconds"] / floor["libcsv_seconds_%d" % t], 1)))
 p("| numpy.loadtxt (float32) | %s | %sx |" % (
     f(tl["numpy_loadtxt_seconds"], 3), f(tl["pandas_read_csv_seconds"] / tl["numpy_loadtxt_seconds"], 1)))
 p("| pandas.read_csv (C parser, float32) | %s | 1.0x |" % f(tl["pandas_read_csv_seconds"], 3))
