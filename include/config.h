@@ -112,6 +112,8 @@ struct normalization {
     float *std;   /* [n], never 0 */
 };
 
+struct stop_progress;
+
 /* What an exact resume needs (the weights file's "state"). */
 struct train_state {
     size_t epoch;          /* epochs done */
@@ -119,6 +121,9 @@ struct train_state {
     float *velocity;       /* [n_params] in the parameter layout, or NULL */
     bool has_learning_rate;
     double learning_rate;  /* the rate of the last epoch run */
+    /* Early stopping's progress, or NULL. A config owns its own (see
+     * config_free); a training run points this at early_stop's. */
+    struct stop_progress *stopping;
 };
 
 /* The last metrics a weights file recorded; NaN where null or absent. */
@@ -126,6 +131,21 @@ struct train_metrics {
     double train_loss;
     double validation_loss;
     double validation_accuracy;
+};
+
+/* Early stopping's progress after the epochs a state records ("state":
+ * {"early_stopping": ...}), so that a resumed run stops where an
+ * uninterrupted one would and puts back the same epoch. The epochs since
+ * the best are the state's epoch - 1 - best_epoch. When that is not 0 the
+ * best epoch's parameters, state and metrics come along (the weights file's
+ * "restore"); otherwise they are the state's own and params is NULL. */
+struct stop_progress {
+    enum stop_metric metric;
+    double best;                   /* the metric's best value so far */
+    size_t best_epoch;             /* 0-based; below the state's epoch */
+    float *params;                 /* [n_params], or NULL (see above) */
+    struct train_state state;      /* after the best epoch; no stopping */
+    struct train_metrics metrics;  /* of the best epoch */
 };
 
 struct config {
@@ -150,6 +170,9 @@ struct config {
     struct train_state state;           /* from a weights file */
     struct train_metrics metrics;       /* from a weights file */
 };
+
+/* Frees an early-stopping record read by config_load (NULL is fine). */
+void config_stop_progress_free(struct stop_progress *p);
 
 /* One --set KEY=VALUE (or an option such as --epochs, turned into one).
  * `key` is a dotted path ("training.momentum", "layers.0.units" or

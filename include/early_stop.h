@@ -6,8 +6,9 @@
  * is put back, so the weights file holds the best model (Keras'
  * EarlyStopping with restore_best_weights).
  *
- * The patience count is not saved in the weights file: a run resumed from
- * a checkpoint starts counting afresh.
+ * Its progress (the best so far, and that epoch's parameters, state and
+ * metrics) is what the weights file's state.early_stopping records, so a
+ * run resumed from a checkpoint stops where an uninterrupted one would.
  */
 #ifndef EARLY_STOP_H
 #define EARLY_STOP_H
@@ -22,17 +23,16 @@
 
 struct early_stop {
     bool enabled;
-    enum stop_metric metric;
     size_t patience;
     double min_delta;
-    double best;               /* NaN before the first epoch */
-    size_t best_epoch;         /* 0-based */
+    bool has_best;             /* false before the first epoch */
     size_t waited;             /* epochs since the best */
     size_t n_params;
-    float *params;             /* [n_params], the best epoch's */
-    float *velocity;           /* [n_params], or unused */
-    struct train_state state;  /* the best epoch's (velocity not owned) */
-    struct train_metrics metrics;
+    /* The best epoch's metric, value, parameters, state and metrics; owns
+     * params and a velocity buffer, which state.velocity points at when
+     * the run has momentum. */
+    struct stop_progress best;
+    float *velocity;
 };
 
 /* Off (and allocating nothing) when training.early_stopping is absent. */
@@ -43,6 +43,19 @@ int early_stop_init(struct early_stop *es, const struct training_config *tc,
 double early_stop_value(const struct early_stop *es,
                         const struct epoch_report *report);
 
+/* Takes up the progress a resumed state recorded (p, or NULL), when it
+ * watches the same metric; otherwise counting starts afresh. net, state
+ * and metrics are the resumed run's: when the best epoch was the last
+ * done, they are its. */
+void early_stop_resume(struct early_stop *es, const struct stop_progress *p,
+                       const struct network *net,
+                       const struct train_state *state,
+                       const struct train_metrics *metrics);
+
+/* The progress to record with the weights (it stays es's), or NULL before
+ * the first epoch and when off. */
+struct stop_progress *early_stop_progress(struct early_stop *es);
+
 /* Records the epoch just reported; true when training should stop. */
 bool early_stop_update(struct early_stop *es,
                        const struct epoch_report *report,
@@ -50,7 +63,8 @@ bool early_stop_update(struct early_stop *es,
                        const struct train_state *state,
                        const struct train_metrics *metrics);
 
-/* Puts the best epoch back into net, state and metrics. */
+/* Puts the best epoch back into net, state and metrics (state keeps its
+ * velocity buffer and its stopping). */
 void early_stop_restore(const struct early_stop *es, struct network *net,
                         struct train_state *state,
                         struct train_metrics *metrics);

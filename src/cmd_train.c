@@ -345,7 +345,7 @@ static int check_early_stopping(const struct run *r, struct bp_error *err)
     if (!r->stop.enabled)
         return 0;
     const char *key = "training.early_stopping.metric";
-    enum stop_metric m = r->stop.metric;
+    enum stop_metric m = r->stop.best.metric;
     if (m != STOP_TRAIN_LOSS && !r->has_validation)
         return bp_error_set(err, BP_EINPUT,
                             "%s: %s: %s needs validation data "
@@ -365,6 +365,7 @@ static int save(struct run *r, const struct train_metrics *m,
 {
     if (!r->lead)
         return 0;
+    r->state.stopping = early_stop_progress(&r->stop);
     return weights_save(&r->cfg, &r->net, &r->nz, &r->state, m, output, err);
 }
 
@@ -575,9 +576,15 @@ static int set_up(struct run *r, const struct train_args *ta,
 
     if (network_create(&r->net, cfg, err) < 0)
         return agree(r, -1, err);
+    struct stop_progress *recorded = NULL;
     if (!ta->reset_state) {
+        /* The state moves to the run; its early-stopping record stays the
+         * config's, for early_stop_resume to take up. */
+        recorded = cfg->state.stopping;
         r->state = cfg->state;
+        r->state.stopping = NULL;
         memset(&cfg->state, 0, sizeof cfg->state);
+        cfg->state.stopping = recorded;
     }
     if (r->state.velocity && !optim_uses_velocity(&cfg->training)) {
         free(r->state.velocity);
@@ -600,6 +607,9 @@ static int set_up(struct run *r, const struct train_args *ta,
                  (r->lead && check_early_stopping(r, err) < 0)
              ? -1
              : 0;
+    if (rc == 0)
+        early_stop_resume(&r->stop, recorded, &r->net, &r->state,
+                          &cfg->metrics);
     return agree(r, rc, err);
 }
 
@@ -660,9 +670,10 @@ static int train(struct run *r, const struct train_args *ta,
                         "backprop: early stopping after epoch %zu: no "
                         "improvement in %s for %zu epochs; keeping epoch "
                         "%zu (%s %.6g)\n",
-                        rep.epoch + 1, stop_metric_name(r->stop.metric),
-                        r->stop.patience, r->stop.best_epoch + 1,
-                        stop_metric_name(r->stop.metric), r->stop.best);
+                        rep.epoch + 1, stop_metric_name(r->stop.best.metric),
+                        r->stop.patience, r->stop.best.best_epoch + 1,
+                        stop_metric_name(r->stop.best.metric),
+                        r->stop.best.best);
             break;
         }
         if (ta->checkpoint_every && r->state.epoch < epochs &&

@@ -143,7 +143,17 @@ void config_free(struct config *cfg)
     free(cfg->normalization.mean);
     free(cfg->normalization.std);
     free(cfg->state.velocity);
+    config_stop_progress_free(cfg->state.stopping);
     memset(cfg, 0, sizeof *cfg);
+}
+
+void config_stop_progress_free(struct stop_progress *p)
+{
+    if (!p)
+        return;
+    free(p->params);
+    free(p->state.velocity);
+    free(p);
 }
 
 /* =====================================================================
@@ -843,7 +853,12 @@ static const char *const data_keys[] = {
 static const char *const normalize_keys[] = {"scale", NULL};
 static const char *const normalization_keys[] = {"mean", "std", NULL};
 static const char *const state_keys[] = {"epoch", "step", "velocity",
-                                         "learning_rate", NULL};
+                                         "learning_rate", "early_stopping",
+                                         NULL};
+static const char *const stopping_keys[] = {"metric", "best", "best_epoch",
+                                            "restore", NULL};
+static const char *const restore_keys[] = {"parameters", "state", "metrics",
+                                           NULL};
 static const char *const velocity_keys[] = {"weights", "bias", NULL};
 
 /* SGD is the only optimizer (SPEC section 7). */
@@ -1384,7 +1399,8 @@ static int load_normalization(struct ctx *x, const cJSON *root,
 
 /* state.velocity: one {"weights", "bias"} per layer, flattened into the
  * parameter layout (each layer's weights row-major, then its bias). */
-static int load_velocity(struct ctx *x, const cJSON *v, struct config *c)
+static int load_param_layers(struct ctx *x, const cJSON *v,
+                             const struct config *c, float **out)
 {
     char d[DESC_MAX];
     if (!cJSON_IsArray(v))
@@ -1417,7 +1433,7 @@ static int load_velocity(struct ctx *x, const cJSON *v, struct config *c)
     float *vel = malloc(config_param_count(c) * sizeof(float));
     if (!vel)
         return nomem(x);
-    c->state.velocity = vel;
+    *out = vel;
     l = 0;
     for (const cJSON *e = v->child; e; e = e->next, l++) {
         const cJSON *w = member(e, "weights"), *b = member(e, "bias");
@@ -1437,20 +1453,24 @@ static int load_velocity(struct ctx *x, const cJSON *v, struct config *c)
     return 0;
 }
 
-static int load_state(struct ctx *x, const cJSON *root, struct config *c)
+static int read_metrics(struct ctx *x, const cJSON *v,
+                        struct train_metrics *out);
+static int read_stopping(struct ctx *x, const cJSON *v,
+                         const struct config *c, struct train_state *st);
+
+/* A "state" object v into st; `nested` for the one inside an early-
+ * stopping record, which holds no record of its own. */
+static int read_state(struct ctx *x, const cJSON *v, const struct config *c,
+                      struct train_state *st, bool nested)
 {
-    const cJSON *v = member(root, "state"), *item;
-    if (!v)
-        return 0;
-    struct train_state *st = &c->state;
-    size_t mark = kp_key(&x->kp, "state");
+    const cJSON *item;
     if (check_object(x, v, state_keys) ||
         opt_size(x, v, "epoch", 0, WHOLE_MAX, &st->epoch) ||
         opt_size(x, v, "step", 0, WHOLE_MAX, &st->step))
         return -1;
     if ((item = member(v, "velocity")) != NULL) {
         size_t m2 = kp_key(&x->kp, "velocity");
-        if (load_velocity(x, item, c))
+        if (load_param_layers(x, item, c, &st->velocity))
             return -1;
         kp_pop(&x->kp, m2);
     }
@@ -1460,6 +1480,97 @@ static int load_state(struct ctx *x, const cJSON *root, struct config *c)
             return -1;
         st->has_learning_rate = true;
     }
+    if ((item = member(v, "early_stopping")) != NULL) {
+        size_t m2 = kp_key(&x->kp, "early_stopping");
+        if (nested)
+            return bad(x, "not allowed inside an early-stopping record");
+        if (read_stopping(x, item, c, st))
+            return -1;
+        kp_pop(&x->kp, m2);
+    }
+    return 0;
+}
+
+/* state.early_stopping, after the state's epoch has been read. */
+static int read_stopping(struct ctx *x, const cJSON *v,
+                         const struct config *c, struct train_state *st)
+{
+    const cJSON *item;
+    if (check_object(x, v, stopping_keys))
+        return -1;
+    struct stop_progress *p = calloc(1, sizeof *p);
+    if (!p)
+        return nomem(x);
+    st->stopping = p;
+    p->best = NAN;
+    p->metrics = (struct train_metrics){NAN, NAN, NAN};
+    int metric = 0;
+    if (require(x, v, "metric", &item))
+        return -1;
+    size_t mark = kp_key(&x->kp, "metric");
+    if (as_enum(x, item, "metric", stop_metric_names, &metric))
+        return -1;
+    kp_pop(&x->kp, mark);
+    p->metric = (enum stop_metric)metric;
+    if (opt_real(x, v, "best", REAL_ANY, &p->best) ||
+        require(x, v, "best_epoch", &item))
+        return -1;
+    mark = kp_key(&x->kp, "best_epoch");
+    if (as_size(x, item, 0, WHOLE_MAX, &p->best_epoch))
+        return -1;
+    if (p->best_epoch >= st->epoch)
+        return bad(x, "expected an epoch before the %zu done (state.epoch), "
+                      "got %zu", st->epoch, p->best_epoch);
+    kp_pop(&x->kp, mark);
+
+    /* The best epoch's parameters and state come along exactly when it
+     * is not the last one done. */
+    bool needed = p->best_epoch + 1 < st->epoch;
+    const cJSON *r = member(v, "restore");
+    if (!r && needed)
+        return require(x, v, "restore", &r);
+    if (!r)
+        return 0;
+    mark = kp_key(&x->kp, "restore");
+    if (!needed)
+        return bad(x, "unexpected: the best epoch (%zu) is the last one "
+                      "done", p->best_epoch);
+    if (check_object(x, r, restore_keys) ||
+        require(x, r, "parameters", &item))
+        return -1;
+    size_t m2 = kp_key(&x->kp, "parameters");
+    if (load_param_layers(x, item, c, &p->params))
+        return -1;
+    kp_pop(&x->kp, m2);
+    if (require(x, r, "state", &item))
+        return -1;
+    m2 = kp_key(&x->kp, "state");
+    if (read_state(x, item, c, &p->state, true))
+        return -1;
+    if (p->state.epoch != p->best_epoch + 1) {
+        kp_key(&x->kp, "epoch");
+        return bad(x, "expected %zu (the epochs done after the best), got "
+                      "%zu", p->best_epoch + 1, p->state.epoch);
+    }
+    kp_pop(&x->kp, m2);
+    if ((item = member(r, "metrics")) != NULL) {
+        m2 = kp_key(&x->kp, "metrics");
+        if (read_metrics(x, item, &p->metrics))
+            return -1;
+        kp_pop(&x->kp, m2);
+    }
+    kp_pop(&x->kp, mark);
+    return 0;
+}
+
+static int load_state(struct ctx *x, const cJSON *root, struct config *c)
+{
+    const cJSON *v = member(root, "state");
+    if (!v)
+        return 0;
+    size_t mark = kp_key(&x->kp, "state");
+    if (read_state(x, v, c, &c->state, false))
+        return -1;
     kp_pop(&x->kp, mark);
     return 0;
 }
@@ -1467,14 +1578,10 @@ static int load_state(struct ctx *x, const cJSON *root, struct config *c)
 /* metrics: written with the weights; any names, numbers or null. The
  * three the writer knows are kept, so a file rewritten unchanged keeps
  * them. */
-static int load_metrics(struct ctx *x, const cJSON *root, struct config *c)
+static int read_metrics(struct ctx *x, const cJSON *v,
+                        struct train_metrics *out)
 {
-    c->metrics = (struct train_metrics){NAN, NAN, NAN};
-    const cJSON *v = member(root, "metrics");
-    if (!v)
-        return 0;
     char d[DESC_MAX];
-    size_t mark = kp_key(&x->kp, "metrics");
     if (!cJSON_IsObject(v))
         return bad(x, "expected an object, got %s", describe(v, d));
     for (const cJSON *m = v->child; m; m = m->next) {
@@ -1486,13 +1593,25 @@ static int load_metrics(struct ctx *x, const cJSON *root, struct config *c)
         if (cJSON_IsNumber(m) && as_real(x, m, REAL_ANY, &value))
             return -1;
         if (strcmp(m->string, "train_loss") == 0)
-            c->metrics.train_loss = value;
+            out->train_loss = value;
         else if (strcmp(m->string, "validation_loss") == 0)
-            c->metrics.validation_loss = value;
+            out->validation_loss = value;
         else if (strcmp(m->string, "validation_accuracy") == 0)
-            c->metrics.validation_accuracy = value;
+            out->validation_accuracy = value;
         kp_pop(&x->kp, m2);
     }
+    return 0;
+}
+
+static int load_metrics(struct ctx *x, const cJSON *root, struct config *c)
+{
+    c->metrics = (struct train_metrics){NAN, NAN, NAN};
+    const cJSON *v = member(root, "metrics");
+    if (!v)
+        return 0;
+    size_t mark = kp_key(&x->kp, "metrics");
+    if (read_metrics(x, v, &c->metrics))
+        return -1;
     kp_pop(&x->kp, mark);
     return 0;
 }

@@ -9,17 +9,17 @@ int early_stop_init(struct early_stop *es, const struct training_config *tc,
                     size_t n_params, struct bp_error *err)
 {
     memset(es, 0, sizeof *es);
-    es->best = NAN;
+    es->best.best = NAN;
     if (tc->early_stopping_patience == 0)
         return 0;
     es->enabled = true;
-    es->metric = tc->early_stopping_metric;
+    es->best.metric = tc->early_stopping_metric;
     es->patience = tc->early_stopping_patience;
     es->min_delta = tc->early_stopping_min_delta;
     es->n_params = n_params;
-    es->params = malloc(n_params * sizeof *es->params);
+    es->best.params = malloc(n_params * sizeof *es->best.params);
     es->velocity = malloc(n_params * sizeof *es->velocity);
-    if (!es->params || !es->velocity) {
+    if (!es->best.params || !es->velocity) {
         early_stop_free(es);
         return bp_error_set(err, BP_ENOMEM, "out of memory for early stopping");
     }
@@ -29,7 +29,7 @@ int early_stop_init(struct early_stop *es, const struct training_config *tc,
 double early_stop_value(const struct early_stop *es,
                         const struct epoch_report *report)
 {
-    switch (es->metric) {
+    switch (es->best.metric) {
     case STOP_VALIDATION_ACCURACY:
         return report->validation_accuracy;
     case STOP_TRAIN_LOSS:
@@ -42,11 +42,52 @@ double early_stop_value(const struct early_stop *es,
 
 static bool improves(const struct early_stop *es, double value)
 {
-    if (isnan(es->best))
+    if (!es->has_best || isnan(es->best.best))
         return true;
-    if (es->metric == STOP_VALIDATION_ACCURACY)
-        return value > es->best + es->min_delta;
-    return value < es->best - es->min_delta;
+    if (es->best.metric == STOP_VALIDATION_ACCURACY)
+        return value > es->best.best + es->min_delta;
+    return value < es->best.best - es->min_delta;
+}
+
+/* The best epoch's parameters, velocity (when the run has one), state and
+ * metrics become params, velocity, state and metrics. */
+static void keep(struct early_stop *es, const float *params,
+                 const float *velocity, const struct train_state *state,
+                 const struct train_metrics *metrics)
+{
+    size_t bytes = es->n_params * sizeof *params;
+    memcpy(es->best.params, params, bytes);
+    es->best.state = *state;
+    es->best.state.velocity = NULL;
+    es->best.state.stopping = NULL;
+    if (velocity) {
+        memcpy(es->velocity, velocity, bytes);
+        es->best.state.velocity = es->velocity;
+    }
+    es->best.metrics = *metrics;
+}
+
+void early_stop_resume(struct early_stop *es, const struct stop_progress *p,
+                       const struct network *net,
+                       const struct train_state *state,
+                       const struct train_metrics *metrics)
+{
+    if (!es->enabled || !p || p->metric != es->best.metric ||
+        p->best_epoch >= state->epoch)
+        return;
+    es->has_best = true;
+    es->best.best = p->best;
+    es->best.best_epoch = p->best_epoch;
+    es->waited = state->epoch - 1 - p->best_epoch;
+    if (es->waited > 0 && p->params)
+        keep(es, p->params, p->state.velocity, &p->state, &p->metrics);
+    else
+        keep(es, net->params, state->velocity, state, metrics);
+}
+
+struct stop_progress *early_stop_progress(struct early_stop *es)
+{
+    return es->enabled && es->has_best ? &es->best : NULL;
 }
 
 bool early_stop_update(struct early_stop *es,
@@ -59,15 +100,11 @@ bool early_stop_update(struct early_stop *es,
         return false;
     double value = early_stop_value(es, report);
     if (improves(es, value)) {
-        es->best = value;
-        es->best_epoch = report->epoch;
+        es->has_best = true;
+        es->best.best = value;
+        es->best.best_epoch = report->epoch;
         es->waited = 0;
-        memcpy(es->params, net->params, es->n_params * sizeof *es->params);
-        if (state->velocity)
-            memcpy(es->velocity, state->velocity,
-                   es->n_params * sizeof *es->velocity);
-        es->state = *state;
-        es->metrics = *metrics;
+        keep(es, net->params, state->velocity, state, metrics);
         return false;
     }
     return ++es->waited >= es->patience;
@@ -77,18 +114,21 @@ void early_stop_restore(const struct early_stop *es, struct network *net,
                         struct train_state *state,
                         struct train_metrics *metrics)
 {
-    memcpy(net->params, es->params, es->n_params * sizeof *es->params);
+    memcpy(net->params, es->best.params, es->n_params * sizeof *net->params);
     float *velocity = state->velocity;
-    if (velocity)
-        memcpy(velocity, es->velocity, es->n_params * sizeof *velocity);
-    *state = es->state;
+    if (velocity && es->best.state.velocity)
+        memcpy(velocity, es->best.state.velocity,
+               es->n_params * sizeof *velocity);
+    struct stop_progress *stopping = state->stopping;
+    *state = es->best.state;
     state->velocity = velocity;
-    *metrics = es->metrics;
+    state->stopping = stopping;
+    *metrics = es->best.metrics;
 }
 
 void early_stop_free(struct early_stop *es)
 {
-    free(es->params);
+    free(es->best.params);
     free(es->velocity);
     memset(es, 0, sizeof *es);
 }

@@ -252,6 +252,68 @@ static void write_data(struct json_writer *w, const struct data_config *d,
     json_end_object(w);
 }
 
+/* One {"weights", "bias"} object per layer of a buffer in the parameter
+ * layout: the velocity's and the early-stopping record's parameters. */
+static void write_param_layers(struct json_writer *w,
+                               const struct network *net, const float *p)
+{
+    json_begin_array(w, true);
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        const float *v = p + ly->offset;
+        json_begin_object(w);
+        json_key(w, "weights");
+        write_matrix(w, v, ly->units, ly->fan_in);
+        json_key(w, "bias");
+        json_float_array(w, v + ly->units * ly->fan_in, ly->units);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+static void write_metrics(struct json_writer *w,
+                          const struct train_metrics *m)
+{
+    json_key(w, "metrics");
+    json_begin_object(w);
+    json_key(w, "train_loss");
+    json_double(w, m->train_loss);
+    json_key(w, "validation_loss");
+    json_double(w, m->validation_loss);
+    json_key(w, "validation_accuracy");
+    json_double(w, m->validation_accuracy);
+    json_end_object(w);
+}
+
+static void write_state(struct json_writer *w, const struct network *net,
+                        const struct train_state *s);
+
+/* state.early_stopping; "restore" holds the best epoch when it is not the
+ * last one done. */
+static void write_stopping(struct json_writer *w, const struct network *net,
+                           const struct train_state *s)
+{
+    const struct stop_progress *p = s->stopping;
+    json_key(w, "early_stopping");
+    json_begin_object(w);
+    json_key(w, "metric");
+    json_string(w, stop_metric_name(p->metric));
+    json_key(w, "best");
+    json_double(w, p->best);
+    json_key(w, "best_epoch");
+    json_size(w, p->best_epoch);
+    if (p->best_epoch + 1 < s->epoch) {
+        json_key(w, "restore");
+        json_begin_object(w);
+        json_key(w, "parameters");
+        write_param_layers(w, net, p->params);
+        write_state(w, net, &p->state);
+        write_metrics(w, &p->metrics);
+        json_end_object(w);
+    }
+    json_end_object(w);
+}
+
 static void write_state(struct json_writer *w, const struct network *net,
                         const struct train_state *s)
 {
@@ -262,27 +324,17 @@ static void write_state(struct json_writer *w, const struct network *net,
     json_key(w, "step");
     json_size(w, s->step);
     json_key(w, "velocity");
-    if (!s->velocity) {
+    if (!s->velocity)
         json_null(w);
-    } else {
-        json_begin_array(w, true);
-        for (size_t l = 0; l < net->n_layers; l++) {
-            const struct layer *ly = &net->layers[l];
-            const float *v = s->velocity + ly->offset;
-            json_begin_object(w);
-            json_key(w, "weights");
-            write_matrix(w, v, ly->units, ly->fan_in);
-            json_key(w, "bias");
-            json_float_array(w, v + ly->units * ly->fan_in, ly->units);
-            json_end_object(w);
-        }
-        json_end_array(w);
-    }
+    else
+        write_param_layers(w, net, s->velocity);
     json_key(w, "learning_rate");
     if (s->has_learning_rate)
         json_double(w, s->learning_rate);
     else
         json_null(w);
+    if (s->stopping)
+        write_stopping(w, net, s);
     json_end_object(w);
 }
 
@@ -326,15 +378,7 @@ char *weights_to_json(const struct config *cfg, const struct network *net,
 
     write_state(&w, net, state);
 
-    json_key(&w, "metrics");
-    json_begin_object(&w);
-    json_key(&w, "train_loss");
-    json_double(&w, metrics->train_loss);
-    json_key(&w, "validation_loss");
-    json_double(&w, metrics->validation_loss);
-    json_key(&w, "validation_accuracy");
-    json_double(&w, metrics->validation_accuracy);
-    json_end_object(&w);
+    write_metrics(&w, metrics);
     json_end_object(&w);
 
     free(out_dir);

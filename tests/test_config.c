@@ -871,6 +871,96 @@ START_TEST(velocity_must_have_the_layer_shapes)
 }
 END_TEST
 
+/* NET's parameters in the {"weights", "bias"} layout, all `v`. */
+#define NET_PARAMS(v)                                                    \
+    "[{\"weights\": [[" v ", " v "], [" v ", " v "], [" v ", " v "]], "  \
+    "\"bias\": [" v ", " v ", " v "]}, {\"weights\": [[" v ", " v ", " v \
+    "]], \"bias\": [" v "]}]"
+
+START_TEST(early_stopping_record_is_read_with_its_best_epoch)
+{
+    ck_assert_int_eq(
+        load("{" NET ", \"state\": {\"epoch\": 5, \"step\": 20, "
+             "\"early_stopping\": {\"metric\": \"validation_accuracy\", "
+             "\"best\": 0.875, \"best_epoch\": 2, \"restore\": {"
+             "\"parameters\": " NET_PARAMS("0.5") ", \"state\": {\"epoch\": "
+             "3, \"step\": 12, \"velocity\": " NET_PARAMS("-1") ", "
+             "\"learning_rate\": 0.1}, \"metrics\": {\"train_loss\": 0.25, "
+             "\"validation_accuracy\": 0.875}}}}}"),
+        0);
+    const struct stop_progress *p = cfg.state.stopping;
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->metric, STOP_VALIDATION_ACCURACY);
+    ck_assert(p->best == 0.875);
+    ck_assert_uint_eq(p->best_epoch, 2);
+    ck_assert_uint_eq(p->state.epoch, 3);
+    ck_assert_uint_eq(p->state.step, 12);
+    ck_assert(p->state.learning_rate == 0.1);
+    ck_assert_ptr_null(p->state.stopping);
+    for (size_t i = 0; i < config_param_count(&cfg); i++) {
+        ck_assert_float_eq(p->params[i], 0.5f);
+        ck_assert_float_eq(p->state.velocity[i], -1.0f);
+    }
+    ck_assert(p->metrics.train_loss == 0.25);
+    ck_assert(isnan(p->metrics.validation_loss));
+    config_free(&cfg);
+
+    /* The best epoch is the last one done: the state is the best's. */
+    ck_assert_int_eq(
+        load("{" NET ", \"state\": {\"epoch\": 3, \"early_stopping\": "
+             "{\"metric\": \"train_loss\", \"best\": 0.5, \"best_epoch\": 2}}}"),
+        0);
+    ck_assert_ptr_nonnull(cfg.state.stopping);
+    ck_assert_ptr_null(cfg.state.stopping->params);
+}
+END_TEST
+
+START_TEST(early_stopping_record_must_fit_the_state)
+{
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"train_loss\", "
+                       "\"best\": 0.5, \"best_epoch\": 3}}}",
+                       ": state.early_stopping.best_epoch: expected an "
+                       "epoch before the 3 done (state.epoch), got 3");
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"train_loss\", "
+                       "\"best\": 0.5, \"best_epoch\": 0}}}",
+                       ": state.early_stopping.restore: missing required "
+                       "key");
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"train_loss\", "
+                       "\"best\": 0.5, \"best_epoch\": 2, \"restore\": {}}}}",
+                       ": state.early_stopping.restore: unexpected: the best "
+                       "epoch (2) is the last one done");
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"train_loss\", "
+                       "\"best\": 0.5, \"best_epoch\": 0, \"restore\": {"
+                       "\"parameters\": " NET_PARAMS("0") ", \"state\": "
+                       "{\"epoch\": 2}}}}}",
+                       ": state.early_stopping.restore.state.epoch: "
+                       "expected 1 (the epochs done after the best), got 2");
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"train_loss\", "
+                       "\"best\": 0.5, \"best_epoch\": 0, \"restore\": {"
+                       "\"parameters\": " NET_PARAMS("0") ", \"state\": "
+                       "{\"epoch\": 1, \"early_stopping\": {}}}}}}",
+                       ": state.early_stopping.restore.state.early_stopping: "
+                       "not allowed inside an early-stopping record");
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"train_loss\", "
+                       "\"best\": 0.5, \"best_epoch\": 0, \"restore\": {"
+                       "\"parameters\": [], \"state\": {\"epoch\": 1}}}}}",
+                       ": state.early_stopping.restore.parameters: expected "
+                       "2 entries (one per layer), got 0");
+    ASSERT_INPUT_ERROR("{" NET ", \"state\": {\"epoch\": 3, "
+                       "\"early_stopping\": {\"metric\": \"loss\", "
+                       "\"best_epoch\": 2}}}",
+                       ": state.early_stopping.metric: unknown metric "
+                       "\"loss\" (expected one of: validation_loss, "
+                       "validation_accuracy, train_loss)");
+}
+END_TEST
+
 START_TEST(normalization_must_match_the_input)
 {
     ASSERT_INPUT_ERROR("{" NET ", \"normalization\": {\"mean\": [0], "
@@ -1155,6 +1245,8 @@ Suite *config_suite(void)
                    classes_match_the_class_count,
                    weights_must_have_the_layer_shape,
                    velocity_must_have_the_layer_shapes,
+                   early_stopping_record_is_read_with_its_best_epoch,
+                   early_stopping_record_must_fit_the_state,
                    normalization_must_match_the_input,
                    shapes_are_checked_before_parameters_are_allocated,
                    names_with_control_characters_keep_messages_on_one_line,

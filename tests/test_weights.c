@@ -100,6 +100,80 @@ START_TEST(weights_file_round_trips_byte_for_byte)
 }
 END_TEST
 
+/* An early-stopping record whose best epoch is not the last: its
+ * parameters, state and metrics are written, read back bit for bit, and
+ * written again to the same bytes. */
+START_TEST(early_stopping_record_round_trips_byte_for_byte)
+{
+    struct config cfg;
+    struct network net;
+    size_t units[2] = {4, 1};
+    enum activation acts[2] = {ACT_RELU, ACT_SIGMOID};
+    nets_config(&cfg, 2, 2, units, acts, LOSS_MSE, 5);
+    cfg.training.momentum = 0.5;
+    cfg.training.early_stopping_patience = 4;
+    cfg.training.early_stopping_metric = STOP_TRAIN_LOSS;
+    ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+    size_t n = net.n_params;
+    float *velocity = calloc(n, sizeof *velocity);
+    float *best_params = calloc(n, sizeof *best_params);
+    float *best_velocity = calloc(n, sizeof *best_velocity);
+    nets_random(velocity, n, 1);
+    nets_random(best_params, n, 2);
+    nets_random(best_velocity, n, 3);
+    struct stop_progress p = {
+        .metric = STOP_TRAIN_LOSS,
+        .best = 0.1234567890123,
+        .best_epoch = 2,
+        .params = best_params,
+        .state = {3, 30, best_velocity, true, 0.05, NULL},
+        .metrics = {0.1234567890123, NAN, NAN},
+    };
+    struct train_state state = {6, 60, velocity, true, 0.05, &p};
+    struct train_metrics metrics = {0.2, NAN, NAN};
+    struct normalization nz = {0};
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/es.weights.json", scratch());
+    struct bp_error err = {0};
+    ck_assert_msg(weights_save(&cfg, &net, &nz, &state, &metrics, path,
+                               &err) == 0, "%s", err.msg);
+    char *first = slurp(path);
+
+    struct config back;
+    ck_assert_msg(config_load(&back, path, NULL, 0, &err) == 0, "%s",
+                  err.msg);
+    const struct stop_progress *q = back.state.stopping;
+    ck_assert_ptr_nonnull(q);
+    ck_assert_int_eq(q->metric, STOP_TRAIN_LOSS);
+    ck_assert(q->best == p.best);
+    ck_assert_uint_eq(q->best_epoch, 2);
+    ck_assert_mem_eq(q->params, best_params, n * sizeof(float));
+    ck_assert_mem_eq(q->state.velocity, best_velocity, n * sizeof(float));
+    ck_assert_uint_eq(q->state.epoch, 3);
+    ck_assert_uint_eq(q->state.step, 30);
+    ck_assert(q->metrics.train_loss == p.metrics.train_loss);
+
+    struct network net2;
+    ck_assert_int_eq(network_create(&net2, &back, NULL), 0);
+    ck_assert_int_eq(weights_save(&back, &net2, &back.normalization,
+                                  &back.state, &back.metrics, path, &err),
+                     0);
+    char *second = slurp(path);
+    ck_assert_str_eq(first, second);
+
+    free(first);
+    free(second);
+    free(velocity);
+    free(best_params);
+    free(best_velocity);
+    network_free(&net);
+    network_free(&net2);
+    config_free(&cfg);
+    config_free(&back);
+}
+END_TEST
+
 /* The weights text of a 1-1 linear net whose data.train is `train`,
  * written as if to `out` (caller frees). */
 static char *text_with_train_path(const char *train, const char *out)
@@ -223,6 +297,7 @@ Suite *weights_suite(void)
     Suite *s = suite_create("weights");
     TCase *tc = tcase_create("weights");
     tcase_add_test(tc, weights_file_round_trips_byte_for_byte);
+    tcase_add_test(tc, early_stopping_record_round_trips_byte_for_byte);
     tcase_add_test(tc, data_paths_are_rewritten_for_the_files_folder);
     tcase_add_test(tc, a_path_to_the_output_folder_is_written_as_dot);
     tcase_add_test(tc, json_writer_formats_numbers_exactly);

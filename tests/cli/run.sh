@@ -772,6 +772,29 @@ t_early_stopping_keeps_the_best_epoch() {
     expect_error_line 'training.early_stopping.metric: validation_loss needs validation data'
 }
 
+t_resume_with_early_stopping_equals_one_uninterrupted_run() {
+    local s=(--set training.early_stopping.patience=10 --quiet)
+    run "$BP" train configs/iris.json --epochs 300 "${s[@]}" --log "$T/whole.log" \
+        -o "$T/whole.json"
+    expect_status 0
+    local ran k
+    ran=$("$JP" -l "$T/whole.log")
+    [ "$ran" -lt 300 ] || { note "early stopping did not stop ($ran epochs)"; return; }
+    # Stopped part way through its patience (the best epoch is not the last
+    # done, so the file carries it), and just after a best epoch.
+    for k in $((ran - 4)) $((ran - 10)); do
+        run "$BP" train configs/iris.json --epochs "$k" "${s[@]}" -o "$T/k$k.json"
+        expect_status 0
+        run "$BP" train "$T/k$k.json" --epochs 300 --quiet -o "$T/resumed$k.json"
+        expect_status 0
+        expect_same_file "$T/resumed$k.json" "$T/whole.json"
+    done
+    [ "$(json "$T/k$((ran - 4)).json" state.early_stopping.best_epoch)" = $((ran - 11)) ] ||
+        note "the record's best epoch is not $((ran - 11))"
+    json "$T/k$((ran - 4)).json" state.early_stopping.restore.parameters >/dev/null ||
+        note "no restore record part way through the patience"
+}
+
 t_divergence_after_good_epochs_saves_them() {
     "$BP" train configs/iris.json --epochs 5 -o "$T/good.json" --quiet
     run "$BP" train "$T/good.json" --epochs 10 --set training.learning_rate=1e30 -o "$T/dv.json"
