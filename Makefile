@@ -206,7 +206,8 @@ FUZZ_CFLAGS   = -std=c11 -D_XOPEN_SOURCE=700 -fopenmp -O1 -g \
                 -fno-omit-frame-pointer $(WARN) -Iinclude $(PKG_CFLAGS) \
                 -MMD -MP $(CFLAGS)
 # Only the modules the parsers and the weights writer need.
-FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o jsonscan.o suggest.o \
+FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o config_json.o \
+                  config_sections.o config_override.o jsonscan.o suggest.o \
                   table.o table_reader.o table_parts.o decimal.o \
                   dataset.o rng.o weights.o json_writer.o \
                   atomic_file.o network.o kernels.o bp_error.o file_text.o)
