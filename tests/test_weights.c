@@ -60,7 +60,7 @@ START_TEST(weights_file_round_trips_byte_for_byte)
     struct normalization nz = {3, mean, std};
     float *velocity = calloc(net.n_params, sizeof *velocity);
     nets_random(velocity, net.n_params, 3);
-    struct train_state state = {4, 17, velocity, true, 0.01};
+    struct train_state state = {4, 17, velocity, true, 0.01, NULL};
     struct train_metrics metrics = {0.25, NAN, 0.875};
 
     char path[512];
