@@ -23,14 +23,17 @@ static const struct option_spec predict_options[] = {
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
-/* Writes a CSV field, quoted when it needs to be (RFC 4180). */
-static void put_field(const char *s)
+/* Writes the CSV field prefix followed by s, quoted as one field when s
+ * needs it (RFC 4180): the prefix goes inside the quotes. */
+static void put_field(const char *prefix, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(prefix, stdout);
         fputs(s, stdout);
         return;
     }
     putchar('"');
+    fputs(prefix, stdout);
     for (; *s; s++) {
         if (*s == '"')
             putchar('"');
@@ -39,12 +42,12 @@ static void put_field(const char *s)
     putchar('"');
 }
 
-static void put_class(const struct config *cfg, size_t c)
+static void put_class(const struct config *cfg, const char *prefix, size_t c)
 {
     if (cfg->data.n_classes)
-        put_field(cfg->data.classes[c]);
+        put_field(prefix, cfg->data.classes[c]);
     else
-        printf("%zu", c);
+        printf("%s%zu", prefix, c);
 }
 
 static void write_header(const struct config *cfg, size_t classes,
@@ -57,7 +60,7 @@ static void write_header(const struct config *cfg, size_t classes,
             const struct column_ref *t =
                 k < cfg->data.n_targets ? &cfg->data.targets[k] : NULL;
             if (t && t->name)
-                put_field(t->name);
+                put_field("", t->name);
             else
                 printf("output%zu", k);
         }
@@ -67,8 +70,8 @@ static void write_header(const struct config *cfg, size_t classes,
     fputs("class", stdout);
     if (proba)
         for (size_t c = 0; c < classes; c++) {
-            fputs(",p_", stdout);
-            put_class(cfg, c);
+            putchar(',');
+            put_class(cfg, "p_", c);
         }
     putchar('\n');
 }
@@ -82,7 +85,7 @@ static void write_row(const struct config *cfg, const float *y,
         putchar('\n');
         return;
     }
-    put_class(cfg, metrics_predicted_class(y, outputs));
+    put_class(cfg, "", metrics_predicted_class(y, outputs));
     if (proba) {
         if (outputs == 1)
             printf(",%.9g,%.9g", (double)(1.0f - y[0]), (double)y[0]);

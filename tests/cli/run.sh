@@ -316,6 +316,20 @@ t_predict_writes_classes_probabilities_and_regression_outputs() {
     [ "$(sed -n 1p "$T/stdout")" = progression ] || note "regression header: $(sed -n 1p "$T/stdout")"
 }
 
+t_predict_quotes_class_names_as_whole_csv_fields() {
+    # A class name with a comma, a quote or a newline is one quoted field,
+    # "p_" included, in the --proba header as in the rows.
+    run "$BP" train configs/iris.json --epochs 1 -o "$T/names.json" --quiet \
+        --set 'data.classes=["set,osa", "versi\"color", "virginica\nx"]'
+    expect_status 0
+    run "$BP" predict --proba "$T/names.json" datasets/iris.csv
+    expect_status 0
+    printf '%s\n' 'class,"p_set,osa","p_versi""color","p_virginica' 'x"' >"$T/names-header"
+    head -2 "$T/stdout" >"$T/names-got"
+    expect_same_file "$T/names-header" "$T/names-got"
+    grep -q '^"set,osa",' "$T/stdout" || note "a class name in a row is not quoted"
+}
+
 t_predict_and_eval_refuse_misuse() {
     run "$BP" predict
     expect_status 2
