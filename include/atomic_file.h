@@ -16,8 +16,9 @@
 
 #include "bp_error.h"
 
-/* Writes data[0..len) to path atomically. BP_EIO on failure, with the
- * target untouched and no temporary file left behind. */
+/* Writes data[0..len) to path atomically ("-": to stdout). BP_EIO on
+ * failure, with the target untouched and no temporary file left behind
+ * (BP_EPIPE when stdout's reader went away). */
 int atomic_write_file(const char *path, const void *data, size_t len,
                       struct bp_error *err);
 

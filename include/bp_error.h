@@ -5,7 +5,8 @@
  * argument, and on failure fills it with a code and a one-line
  * "WHERE: WHAT" message and returns -1 (or NULL). It never prints.
  * Only main() prints "backprop: <msg>" and maps the code to an exit status:
- * BP_EUSAGE and BP_EINPUT exit 2, everything else exits 1.
+ * BP_EUSAGE and BP_EINPUT exit 2, everything else exits 1. BP_EPIPE is
+ * not printed, as a tool killed by SIGPIPE says nothing.
  *
  * `err` may be NULL when the caller does not care about the message.
  * The struct holds no pointers; copy it freely.
@@ -21,6 +22,7 @@ enum bp_error_code {
     BP_ENUMERIC,  /* training diverged to NaN/Inf */
     BP_ENOMEM,    /* out of memory */
     BP_EINTERRUPTED, /* a signal stopped the run */
+    BP_EPIPE,     /* stdout's reader went away (`| head`): exit 1, no message */
     BP_EINTERNAL  /* a bug: an invariant did not hold */
 };
 

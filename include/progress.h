@@ -35,7 +35,8 @@ void progress_epoch_line(FILE *f, const struct epoch_report *r,
                          size_t epochs);
 
 /* The JSON-lines record of a finished epoch, flushed; `elapsed` is seconds
- * since training began. BP_EIO naming `name` if the write fails. */
+ * since training began. BP_EIO naming `name` if the write fails (BP_EPIPE
+ * when the reader of a pipe went away). */
 int progress_log_epoch(FILE *f, const char *name, const struct epoch_report *r,
                        double elapsed, struct bp_error *err);
 

@@ -40,8 +40,8 @@ static int write_all(int fd, const char *p, size_t len)
 static int write_stdout(const void *data, size_t len, struct bp_error *err)
 {
     if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
-        return bp_error_set(err, BP_EIO, "stdout: write error: %s",
-                            strerror(errno));
+        return bp_error_set(err, errno == EPIPE ? BP_EPIPE : BP_EIO,
+                            "stdout: write error: %s", strerror(errno));
     return 0;
 }
 

@@ -660,8 +660,9 @@ static int train(struct run *r, const struct train_args *ta,
         metrics.validation_accuracy = rep.validation_accuracy;
         if (!quiet)
             progress_epoch_line(stderr, &rep, epochs);
-        if (r->log && progress_log_epoch(r->log, ta->log, &rep,
-                                progress_now() - started, err) < 0)
+        const char *log_name = r->log_is_stdout ? "stdout" : ta->log;
+        if (r->log && progress_log_epoch(r->log, log_name, &rep,
+                                         progress_now() - started, err) < 0)
             return -1;
         if (early_stop_update(&r->stop, &rep, &r->net, &r->state, &metrics)) {
             early_stop_restore(&r->stop, &r->net, &r->state, &metrics);

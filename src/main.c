@@ -85,7 +85,9 @@ static int finish_stdout(int status)
 
 static int fail(const struct bp_error *err)
 {
-    fprintf(stderr, "backprop: %s\n", err->msg);
+    /* As in finish_stdout: a reader that went away gets no message. */
+    if (err->code != BP_EPIPE)
+        fprintf(stderr, "backprop: %s\n", err->msg);
     return bp_error_exit_status(err);
 }
 

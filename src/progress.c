@@ -1,7 +1,9 @@
 /* progress: see progress.h. */
 #include "progress.h"
 
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 #include <time.h>
 
 double progress_now(void)
@@ -95,7 +97,10 @@ int progress_log_epoch(FILE *f, const char *name, const struct epoch_report *r,
         log_number(f, "comm_seconds", r->comm_seconds);
     }
     fputs("}\n", f);
+    errno = 0;
     if (fflush(f) != 0 || ferror(f))
-        return bp_error_set(err, BP_EIO, "%s: write error", name);
+        return bp_error_set(err, errno == EPIPE ? BP_EPIPE : BP_EIO,
+                            "%s: write error: %s", name,
+                            strerror(errno ? errno : EIO));
     return 0;
 }

@@ -833,6 +833,21 @@ t_write_failures_exit_1() {
     expect_error_line "no such folder"
 }
 
+t_a_reader_that_goes_away_gets_no_message() {
+    # As with a tool killed by SIGPIPE: exit 1 and nothing on stderr,
+    # whether the weights or the log go to the closed pipe. The reader
+    # (true) is gone long before the writer starts.
+    local what
+    for what in '-o -' "--log - -o $T/gone.json"; do
+        # shellcheck disable=SC2016
+        run bash -c '(sleep 1; exec "$0" train configs/iris.json --epochs 2 --quiet $1) |
+            true; exit "${PIPESTATUS[0]}"' "$BP" "$what"
+        expect_status 1
+        [ ! -s "$T/stderr" ] || note "$what: stderr: $(head -c 300 "$T/stderr")"
+    done
+    [ ! -e "$T/gone.json" ] || note "weights written after the log failed"
+}
+
 # A full disk and a read-only file system, on small tmpfs mounts: needs
 # root (CI runs as root); elsewhere the case is counted as skipped.
 t_full_and_read_only_file_systems_keep_the_previous_file() {
