@@ -590,15 +590,6 @@ static int set_up(struct run *r, const struct train_args *ta,
         free(r->state.velocity);
         r->state.velocity = NULL;
     }
-    if (r->lead && ta->log) {
-        r->log_is_stdout = strcmp(ta->log, "-") == 0;
-        r->log = r->log_is_stdout ? stdout : fopen(ta->log, "w");
-        if (!r->log)
-            return agree(r, bp_error_set(err, BP_EIO,
-                                         "%s: cannot open for writing",
-                                         ta->log),
-                         err);
-    }
     rc = trainer_create(&r->trainer, &r->net, &cfg->training, &r->state,
                         &r->train, r->has_validation ? &r->validation : NULL,
                         threads, err) < 0 ||
@@ -610,6 +601,15 @@ static int set_up(struct run *r, const struct train_args *ta,
     if (rc == 0)
         early_stop_resume(&r->stop, recorded, &r->net, &r->state,
                           &cfg->metrics);
+    /* The log is emptied only once every check has passed: a mistake
+     * must not cost the previous run's log. */
+    if (rc == 0 && r->lead && ta->log) {
+        r->log_is_stdout = strcmp(ta->log, "-") == 0;
+        r->log = r->log_is_stdout ? stdout : fopen(ta->log, "w");
+        if (!r->log)
+            rc = bp_error_set(err, BP_EIO, "%s: cannot open for writing: %s",
+                              ta->log, strerror(errno));
+    }
     return agree(r, rc, err);
 }
 

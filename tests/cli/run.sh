@@ -236,6 +236,19 @@ t_log_writes_one_json_object_per_epoch() {
     json "$T/last.json" validation_accuracy >/dev/null || note "no validation_accuracy in the log"
 }
 
+t_the_log_survives_bad_input() {
+    printf 'old log\n' >"$T/keep.log"
+    # A mistake found after the data is read, before the first epoch.
+    run "$BP" train configs/iris.json --log "$T/keep.log" -o "$T/keep.json" \
+        --set training.early_stopping.patience=3 --set data.validation_split=0
+    expect_status 2
+    expect_error_line 'training.early_stopping.metric: '
+    [ "$(cat "$T/keep.log")" = "old log" ] || note "a bad config emptied the previous log"
+    run "$BP" train configs/iris.json --epochs 2 --log "$T/no/such/folder/log" -o "$T/w.json"
+    expect_status 1
+    expect_error_line "^backprop: $T/no/such/folder/log: cannot open for writing: No such file or directory\$"
+}
+
 t_gradcheck_passes_on_every_config() {
     local c
     for c in seed-example xor iris wine breast-cancer digits diabetes; do
