@@ -329,6 +329,12 @@ static int check_outputs(const struct train_args *ta, const struct config *cfg,
                             "train: %s: the output is a data file; refusing "
                             "to overwrite it",
                             output);
+    if (ta->log && strcmp(ta->log, "-") != 0 &&
+        (strcmp(ta->log, output) == 0 || same_file(ta->log, output)))
+        return bp_error_set(err, BP_EUSAGE,
+                            "train: %s: the log and the weights cannot go to "
+                            "the same file",
+                            ta->log);
     if (ta->log && (same_file(ta->log, cfg->data.train) ||
                     same_file(ta->log, cfg->data.validation) ||
                     same_file(ta->log, cfg->path)))

@@ -236,7 +236,7 @@ t_log_writes_one_json_object_per_epoch() {
     json "$T/last.json" validation_accuracy >/dev/null || note "no validation_accuracy in the log"
 }
 
-t_the_log_survives_bad_input() {
+t_the_log_survives_bad_input_and_never_shares_the_output() {
     printf 'old log\n' >"$T/keep.log"
     # A mistake found after the data is read, before the first epoch.
     run "$BP" train configs/iris.json --log "$T/keep.log" -o "$T/keep.json" \
@@ -244,6 +244,10 @@ t_the_log_survives_bad_input() {
     expect_status 2
     expect_error_line 'training.early_stopping.metric: '
     [ "$(cat "$T/keep.log")" = "old log" ] || note "a bad config emptied the previous log"
+    run "$BP" train configs/iris.json --epochs 2 --log "$T/same.json" -o "$T/same.json"
+    expect_status 2
+    expect_error_line "^backprop: train: $T/same.json: the log and the weights cannot go to the same file\$"
+    [ ! -e "$T/same.json" ] || note "the shared file was written"
     run "$BP" train configs/iris.json --epochs 2 --log "$T/no/such/folder/log" -o "$T/w.json"
     expect_status 1
     expect_error_line "^backprop: $T/no/such/folder/log: cannot open for writing: No such file or directory\$"
