@@ -2,7 +2,8 @@
  * args: strict command-line parsing for the commands. Options are
  * "--name VALUE", "--name=VALUE", "-x VALUE" or a bare flag; "--" ends the
  * options; "-" alone is an operand (standard input or output). Numbers are
- * checked whole: no empty value, no trailing garbage, no overflow.
+ * checked whole: no empty value, no trailing garbage, no overflow. The
+ * value of an option whose value_name is "FILE" is never empty.
  * Errors are BP_EUSAGE, naming the option.
  */
 #ifndef ARGS_H

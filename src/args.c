@@ -74,14 +74,20 @@ int args_next(struct args *a, const struct option_spec *specs,
     }
     if (inline_value) {
         *value = inline_value;
-        return spec->id;
-    }
-    if (a->next >= a->argc) {
+    } else if (a->next < a->argc) {
+        *value = a->argv[a->next++];
+    } else {
         bp_error_set(err, BP_EUSAGE, "--%s needs a value (%s)",
                      spec->long_name, spec->value_name);
         return ARGS_ERROR;
     }
-    *value = a->argv[a->next++];
+    /* An empty path would only fail later, and less clearly (-o "" got
+     * as far as renaming the written file onto ""). */
+    if (strcmp(spec->value_name, "FILE") == 0 && **value == '\0') {
+        bp_error_set(err, BP_EUSAGE, "--%s: expected a file path, got \"\"",
+                     spec->long_name);
+        return ARGS_ERROR;
+    }
     return spec->id;
 }
 

@@ -46,6 +46,15 @@ START_TEST(misuse_is_named)
     ck_assert_int_eq(args_collect("t", 1, flag_value, specs, 1, &r, &err),
                      -1);
     ck_assert_str_eq(err.msg, "t: --flag takes no value");
+    char *empty_file[] = {"-o", ""};
+    ck_assert_int_eq(args_collect("t", 2, empty_file, specs, 1, &r, &err),
+                     -1);
+    ck_assert_int_eq(err.code, BP_EUSAGE);
+    ck_assert_str_eq(err.msg, "t: --output: expected a file path, got \"\"");
+    char *empty_inline[] = {"--output="};
+    ck_assert_int_eq(args_collect("t", 1, empty_inline, specs, 1, &r, &err),
+                     -1);
+    ck_assert_str_eq(err.msg, "t: --output: expected a file path, got \"\"");
 }
 END_TEST
 

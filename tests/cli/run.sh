@@ -850,6 +850,19 @@ t_write_failures_exit_1() {
     expect_error_line "no such folder"
 }
 
+t_an_empty_file_name_is_bad_usage() {
+    local o
+    for o in -o --data --validation --log; do
+        run "$BP" train configs/seed-example.json "$o" ''
+        expect_status 2
+        expect_error_line "^backprop: train: --[a-z]+: expected a file path, got \"\"\$"
+    done
+    "$BP" train configs/iris.json --epochs 2 -o "$T/e.json" --log "$T/e.log" --quiet
+    run "$BP" plot "$T/e.log" --output=
+    expect_status 2
+    expect_error_line '^backprop: plot: --output: expected a file path, got ""$'
+}
+
 t_a_reader_that_goes_away_gets_no_message() {
     # As with a tool killed by SIGPIPE: exit 1 and nothing on stderr,
     # whether the weights or the log go to the closed pipe. The reader
