@@ -20,8 +20,10 @@
 
 static int read_error(struct reader *r)
 {
-    return bp_error_set(r->err, BP_EIO, "%s: read error: %s", r->name,
-                        strerror(errno));
+    int e = errno;
+    /* A folder opens but cannot be read: bad input, as in file_text.c. */
+    return bp_error_set(r->err, e == EISDIR ? BP_EINPUT : BP_EIO,
+                        "%s: cannot read: %s", r->name, strerror(e));
 }
 
 static int feed_start(struct reader *r, struct csv_parser *p, FILE *f,

@@ -698,6 +698,26 @@ t_bad_csv_exits_2_naming_line_and_column() {
     bad_csv semicolons 'a;b;c;d;e\n1;2;3;4;0\n' '.*'
 }
 
+t_a_folder_as_data_is_bad_input() {
+    mkdir -p "$T/folder.csv"
+    [ -e "$T/iris-model.json" ] ||
+        "$BP" train configs/iris.json -o "$T/iris-model.json" --quiet
+    run "$BP" train configs/iris.json --data "$T/folder.csv" -o "$T/f.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/folder.csv: cannot read: Is a directory\$"
+    [ ! -e "$T/f.json" ] || note "an output file appeared"
+    run "$BP" predict "$T/iris-model.json" "$T/folder.csv"
+    expect_status 2
+    expect_error_line "^backprop: $T/folder.csv: cannot read: Is a directory\$"
+    run sh -c "\"$BP\" eval \"$T/iris-model.json\" - <\"$T/folder.csv\""
+    expect_status 2
+    expect_error_line '^backprop: <stdin>: cannot read: Is a directory$'
+    # As for a config.
+    run "$BP" info "$T/folder.csv"
+    expect_status 2
+    expect_error_line "^backprop: $T/folder.csv: cannot read: Is a directory\$"
+}
+
 t_good_csv_variants_are_accepted() {
     local dir="$T/good"
     mkdir -p "$dir"
