@@ -377,8 +377,9 @@ static int save(struct run *r, const struct train_metrics *m,
 
 /* ---- interruption: SIGINT or SIGTERM ends the step under way, then the
  * run saves the weights of the last complete epoch (exactly resumable) and
- * exits 1; a second signal exits at once, leaving the previous file as it
- * was. */
+ * exits 1; before any epoch is done there is nothing worth saving, and the
+ * previous file stays as it was (SPEC section 4). A second signal exits at
+ * once, leaving the previous file as it was. */
 
 /* Atomic, not just volatile sig_atomic_t: the signal may land on any of
  * the OpenMP threads, and a second one on another thread at the same time
@@ -407,7 +408,7 @@ static int interrupted(struct run *r, const struct train_metrics *metrics,
 {
     progress_erase(line);
     trainer_rollback(r->trainer);
-    if (save(r, metrics, output, err) < 0)
+    if (r->state.epoch > 0 && save(r, metrics, output, err) < 0)
         return -1;
     /* Every rank stops after the same step; rank 0 reports it. */
     r->error_shared = true;
@@ -416,6 +417,11 @@ static int interrupted(struct run *r, const struct train_metrics *metrics,
     const char *name = sig == SIGINT    ? "SIGINT"
                        : sig == SIGTERM ? "SIGTERM"
                                                 : "a signal to another rank";
+    if (r->state.epoch == 0)
+        return bp_error_set(err, BP_EINTERRUPTED,
+                            "interrupted by %s in epoch 1, before any epoch "
+                            "was done: nothing saved",
+                            name);
     if (strcmp(output, "-") == 0)
         return bp_error_set(err, BP_EINTERRUPTED,
                             "interrupted by %s in epoch %zu: wrote the "

@@ -773,6 +773,33 @@ t_sigint_saves_a_checkpoint_that_resumes_exactly() {
     expect_same_file "$w/resumed.json" "$w/whole.json"
 }
 
+t_sigint_in_the_first_epoch_keeps_the_previous_file() {
+    [ -r /proc/self/status ] || { skip "no /proc to see the handler installed"; return; }
+    local w="$T/sigint0"
+    mkdir -p "$w"
+    printf 'previous\n' >"$w/prev.json"
+    # One sample per step through a wide layer: the first epoch lasts
+    # seconds, and the signal comes as soon as training has begun (the
+    # handler is installed just before the first step).
+    "$BP" train configs/digits.json --set layers.0.units=50000 --batch-size 1 \
+        --threads 1 -o "$w/prev.json" --quiet 2>"$w/err" &
+    local pid=$! i=0 caught=0
+    while [ $i -lt 300 ] && [ -r "/proc/$pid/status" ]; do
+        caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status")
+        [ $((0x${caught:-0} & 2)) -ne 0 ] && break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    cp "$w/err" "$T/stderr"
+    expect_status 1
+    expect_error_line '^backprop: interrupted by SIGINT in epoch 1, before any epoch was done: nothing saved$'
+    [ "$(cat "$w/prev.json")" = previous ] || note "the previous file was replaced"
+    [ "$(ls -A "$w" | wc -l)" -eq 2 ] || note "stray files: $(ls -A "$w")"
+}
+
 t_two_signals_never_leave_a_partial_file() {
     local w="$T/sigint2"
     mkdir -p "$w"
