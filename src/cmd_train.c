@@ -307,6 +307,11 @@ static int load_data(struct run *r, int threads, struct bp_error *err)
     return 0;
 }
 
+static bool is_stdin(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
 /* Checks that can be made before any data is read. */
 static int check_outputs(const struct train_args *ta, const struct config *cfg,
                          const char *output, struct bp_error *err)
@@ -316,6 +321,12 @@ static int check_outputs(const struct train_args *ta, const struct config *cfg,
                             "%s: data.train: no training data (set "
                             "data.train, or pass --data FILE)",
                             cfg->name);
+    /* The second reader of stdin would find it empty. */
+    if (is_stdin(ta->config) + is_stdin(cfg->data.train) +
+            is_stdin(cfg->data.validation) > 1)
+        return bp_error_set(err, BP_EUSAGE,
+                            "train: only one of CONFIG, the training data "
+                            "and the validation data can be stdin");
     if (ta->log && strcmp(ta->log, "-") == 0 && strcmp(output, "-") == 0)
         return bp_error_set(err, BP_EUSAGE,
                             "train: --log - and the weights cannot both go to "

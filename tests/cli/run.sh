@@ -225,6 +225,17 @@ t_data_from_stdin() {
         note "weights trained from stdin differ from the file's"
 }
 
+t_stdin_is_read_once() {
+    local d=datasets/iris.csv
+    run sh -c "\"$BP\" train configs/iris.json --data - --validation - -o \"$T/s.json\" <$d"
+    expect_status 2
+    expect_error_line '^backprop: train: only one of CONFIG, the training data and the validation data can be stdin$'
+    run sh -c "\"$BP\" train - --data - -o \"$T/s.json\" <configs/iris.json"
+    expect_status 2
+    expect_error_line '^backprop: train: only one of CONFIG'
+    [ ! -e "$T/s.json" ] || note "an output file appeared"
+}
+
 t_log_writes_one_json_object_per_epoch() {
     run "$BP" train configs/iris.json --epochs 5 -o "$T/l.json" --log "$T/log.jsonl" --quiet
     expect_status 0
