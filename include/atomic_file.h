@@ -22,6 +22,12 @@
 int atomic_write_file(const char *path, const void *data, size_t len,
                       struct bp_error *err);
 
+/* For a signal handler about to _exit while a write may be under way:
+ * removes that write's temporary file, so an interrupted save leaves the
+ * folder as it was. Async-signal-safe; does nothing when no write is under
+ * way. */
+void atomic_file_abandon(void);
+
 /* Checks, before any long work, that path could be written: its folder
  * exists and takes new files, and path is not a folder. BP_EIO if not.
  * Does nothing for "-". */

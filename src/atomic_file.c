@@ -3,11 +3,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The temporary file of the write under way, for atomic_file_abandon: its
+ * name is complete before `pending` says so. A lock-free atomic can be
+ * read from a signal handler on any thread. */
+static char pending_tmp[4096 + 64];
+static atomic_int pending;
+
+void atomic_file_abandon(void)
+{
+    if (atomic_load(&pending))
+        unlink(pending_tmp); /* async-signal-safe; gone already is fine */
+}
 
 /* The folder of path ("." when it has none), in buf. */
 static void folder_of(const char *path, char *buf, size_t size)
@@ -100,6 +113,8 @@ int atomic_write_file(const char *path, const void *data, size_t len,
     if (fd < 0)
         return bp_error_set(err, BP_EIO, "%s: cannot create a file in %s: %s",
                             path, dir, strerror(errno));
+    memcpy(pending_tmp, tmp, sizeof pending_tmp);
+    atomic_store(&pending, 1);
     int dir_fd = -1;
     const char *what = "write";
     if (fchmod(fd, target_mode(path)) < 0)
@@ -117,6 +132,7 @@ int atomic_write_file(const char *path, const void *data, size_t len,
     what = "rename";
     if (rename(tmp, path) < 0)
         goto fail;
+    atomic_store(&pending, 0);
     /* Make the rename durable. A folder that cannot be opened or synced
      * (some file systems refuse) leaves the new file in place; that is
      * not worth failing the run for. */
@@ -132,6 +148,7 @@ fail:;
     if (fd >= 0)
         close(fd);
     unlink(tmp);
+    atomic_store(&pending, 0);
     return bp_error_set(err, BP_EIO, "%s: %s failed: %s", path, what,
                         strerror(saved));
 }

@@ -390,7 +390,8 @@ static int save(struct run *r, const struct train_metrics *m,
  * run saves the weights of the last complete epoch (exactly resumable) and
  * exits 1; before any epoch is done there is nothing worth saving, and the
  * previous file stays as it was (SPEC section 4). A second signal exits at
- * once, leaving the previous file as it was. */
+ * once, leaving the previous file as it was and removing the temporary
+ * file of a save under way. */
 
 /* Atomic, not just volatile sig_atomic_t: the signal may land on any of
  * the OpenMP threads, and a second one on another thread at the same time
@@ -399,8 +400,10 @@ static atomic_int stop_signal;
 
 static void on_stop_signal(int sig)
 {
-    if (atomic_exchange(&stop_signal, sig) != 0)
+    if (atomic_exchange(&stop_signal, sig) != 0) {
+        atomic_file_abandon();
         _exit(1);
+    }
 }
 
 static void catch_signals(bool on)
