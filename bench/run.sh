@@ -70,6 +70,7 @@ $CC $WARN -o "$OUT/idx2csv" bench/idx2csv.c
 $CC $WARN -mavx2 -mfma -fopenmp -o "$OUT/fma_peak" bench/fma_peak.c
 $CC $WARN -o "$OUT/fann_baseline" bench/fann_baseline.c -lfloatfann -lm
 $CC $WARN -fopenmp -o "$OUT/csv_floor" bench/csv_floor.c -lcsv
+$CC $WARN -pthread -o "$OUT/core_latency" bench/core_latency.c
 
 # ---- data, prepared once ----
 TRAIN_FULL=$OUT/fashion-mnist-train.csv
@@ -123,6 +124,14 @@ torch_run() { # NAME TORCH_THREADS BLAS_THREADS SEED
 }
 for r in $(seq 1 "$RUNS"); do
     for t in $THREADS; do
+        # Where the cores stand just before a multithreaded run: whether
+        # they give t cores' worth of FMA, and how long a cache line takes
+        # from one to the other (a virtual machine's host moves its vCPUs
+        # between dies from one minute to the next; see bench/README.md).
+        if [ "$t" != 1 ]; then
+            "$OUT/fma_peak" 1 > "$RES/fma-before-t$t-r$r.txt"
+            "$OUT/core_latency" > "$RES/latency-before-t$t-r$r.txt"
+        fi
         say "run $r/$RUNS, $t thread(s): backprop"
         /usr/bin/time -f %M -o "$RES/bp-t$t-r$r.rss.txt" \
             "$BP" train "$CONFIG" --data "$TRAIN" --validation "$TEST" \
@@ -220,7 +229,8 @@ def backprop(t):
         secs.append(med(after_first([e["seconds"] for e in log])))
         accs.append(log[-1]["validation_accuracy"])
         mem.append(rss(os.path.join(res, "bp-t%d-r%d.rss.txt" % (t, r))))
-    return {"sec": med(secs), "acc": med(accs), "accs": accs, "rss": med(mem)}
+    return {"sec": med(secs), "secs": secs, "acc": med(accs), "accs": accs,
+            "rss": med(mem)}
 
 def torch(name):
     secs, accs, mem, info = [], [], [], None
@@ -274,6 +284,23 @@ if len(ratios) == 2:
     (t1, b1, _), (t2, b2, _) = ratios
     p("")
     p("backprop's %d-thread speedup over %d thread: %sx." % (t2, t1, f(b1["sec"] / b2["sec"], 2)))
+for t, b, _ in ratios:
+    if t == 1:
+        continue
+    probes = []
+    for r in range(1, runs + 1):
+        fma = os.path.join(res, "fma-before-t%d-r%d.txt" % (t, r))
+        lat = os.path.join(res, "latency-before-t%d-r%d.txt" % (t, r))
+        if os.path.exists(fma) and os.path.exists(lat):
+            pk_r = kv(fma)
+            probes.append("%s s/epoch (%sx FMA, %s ns)" % (
+                f(b["secs"][r - 1], 3),
+                f(pk_r["avx2_fma_gflops_%d" % t] / pk_r["avx2_fma_gflops_1"], 2),
+                f(kv(lat)["core_roundtrip_ns"], 0)))
+    if probes:
+        p("backprop at %d threads by run, with the %d-thread FMA scaling and the core-to-core "
+          "cache-line round trip measured just before it: %s."
+          % (t, t, "; ".join(probes)))
 for t, both, blas in settings:
     p("PyTorch at %d threads: torch %d + OpenBLAS %d: %s s/epoch; torch 1 + OpenBLAS %d: %s s/epoch."
       % (t, t, t, f(both["sec"], 3), t, f(blas["sec"], 3)))
