@@ -129,6 +129,18 @@ static void write_matrix(struct json_writer *w, const float *m, size_t rows,
     json_end_array(w);
 }
 
+/* Layer ly's "weights" and "bias" from a buffer in the parameter layout
+ * (the parameters, a velocity, an early-stopping record's parameters). */
+static void write_weights_bias(struct json_writer *w, const struct layer *ly,
+                               const float *p)
+{
+    const float *W = p + ly->offset;
+    json_key(w, "weights");
+    write_matrix(w, W, ly->units, ly->fan_in);
+    json_key(w, "bias");
+    json_float_array(w, W + ly->units * ly->fan_in, ly->units);
+}
+
 static void write_layers(struct json_writer *w, const struct network *net)
 {
     json_key(w, "layers");
@@ -140,10 +152,7 @@ static void write_layers(struct json_writer *w, const struct network *net)
         json_size(w, ly->units);
         json_key(w, "activation");
         json_string(w, activation_name(ly->activation));
-        json_key(w, "weights");
-        write_matrix(w, network_weights(net, l), ly->units, ly->fan_in);
-        json_key(w, "bias");
-        json_float_array(w, network_bias(net, l), ly->units);
+        write_weights_bias(w, ly, net->params);
         json_end_object(w);
     }
     json_end_array(w);
@@ -259,13 +268,8 @@ static void write_param_layers(struct json_writer *w,
 {
     json_begin_array(w, true);
     for (size_t l = 0; l < net->n_layers; l++) {
-        const struct layer *ly = &net->layers[l];
-        const float *v = p + ly->offset;
         json_begin_object(w);
-        json_key(w, "weights");
-        write_matrix(w, v, ly->units, ly->fan_in);
-        json_key(w, "bias");
-        json_float_array(w, v + ly->units * ly->fan_in, ly->units);
+        write_weights_bias(w, &net->layers[l], p);
         json_end_object(w);
     }
     json_end_array(w);

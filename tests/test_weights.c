@@ -35,6 +35,42 @@ static char *slurp(const char *path)
     return strdup(buf);
 }
 
+/* Saves a weights file named `name` in the scratch folder (its path into
+ * path[512]) and loads it back into *back; returns the text written
+ * (caller frees). */
+static char *save_and_load(const struct config *cfg,
+                           const struct network *net,
+                           const struct normalization *nz,
+                           const struct train_state *state,
+                           const struct train_metrics *metrics,
+                           const char *name, char path[512],
+                           struct config *back)
+{
+    snprintf(path, 512, "%s/%s", scratch(), name);
+    struct bp_error err = {0};
+    ck_assert_msg(weights_save(cfg, net, nz, state, metrics, path, &err) == 0,
+                  "%s", err.msg);
+    char *text = slurp(path);
+    ck_assert_msg(config_load(back, path, NULL, 0, &err) == 0, "%s",
+                  err.msg);
+    return text;
+}
+
+/* Writes back (loaded by save_and_load, its network net) to path again:
+ * the text must be `first`, byte for byte. */
+static void assert_rewritten_the_same(const struct config *back,
+                                      const struct network *net,
+                                      const char *path, const char *first)
+{
+    struct bp_error err = {0};
+    ck_assert_msg(weights_save(back, net, &back->normalization, &back->state,
+                               &back->metrics, path, &err) == 0,
+                  "%s", err.msg);
+    char *second = slurp(path);
+    ck_assert_str_eq(first, second);
+    free(second);
+}
+
 /* Writes a trained-looking 3-5-2 net with momentum state, reads it back
  * with config_load, writes it again: the bytes must agree. */
 START_TEST(weights_file_round_trips_byte_for_byte)
@@ -64,15 +100,9 @@ START_TEST(weights_file_round_trips_byte_for_byte)
     struct train_metrics metrics = {0.25, NAN, 0.875};
 
     char path[512];
-    snprintf(path, sizeof path, "%s/a.weights.json", scratch());
-    struct bp_error err = {0};
-    ck_assert_msg(weights_save(&cfg, &net, &nz, &state, &metrics, path,
-                               &err) == 0, "%s", err.msg);
-    char *first = slurp(path);
-
     struct config back;
-    ck_assert_msg(config_load(&back, path, NULL, 0, &err) == 0, "%s",
-                  err.msg);
+    char *first = save_and_load(&cfg, &net, &nz, &state, &metrics,
+                                "a.weights.json", path, &back);
     ck_assert(back.is_weights);
     struct network net2;
     ck_assert_int_eq(network_create(&net2, &back, NULL), 0);
@@ -84,14 +114,9 @@ START_TEST(weights_file_round_trips_byte_for_byte)
     ck_assert_double_eq(back.metrics.validation_accuracy, 0.875);
     ck_assert(isnan(back.metrics.validation_loss));
 
-    ck_assert_int_eq(weights_save(&back, &net2, &back.normalization,
-                                  &back.state, &back.metrics, path, &err),
-                     0);
-    char *second = slurp(path);
-    ck_assert_str_eq(first, second);
+    assert_rewritten_the_same(&back, &net2, path, first);
 
     free(first);
-    free(second);
     free(velocity);
     network_free(&net);
     network_free(&net2);
@@ -134,15 +159,9 @@ START_TEST(early_stopping_record_round_trips_byte_for_byte)
     struct normalization nz = {0};
 
     char path[512];
-    snprintf(path, sizeof path, "%s/es.weights.json", scratch());
-    struct bp_error err = {0};
-    ck_assert_msg(weights_save(&cfg, &net, &nz, &state, &metrics, path,
-                               &err) == 0, "%s", err.msg);
-    char *first = slurp(path);
-
     struct config back;
-    ck_assert_msg(config_load(&back, path, NULL, 0, &err) == 0, "%s",
-                  err.msg);
+    char *first = save_and_load(&cfg, &net, &nz, &state, &metrics,
+                                "es.weights.json", path, &back);
     const struct stop_progress *q = back.state.stopping;
     ck_assert_ptr_nonnull(q);
     ck_assert_int_eq(q->metric, STOP_TRAIN_LOSS);
@@ -156,14 +175,9 @@ START_TEST(early_stopping_record_round_trips_byte_for_byte)
 
     struct network net2;
     ck_assert_int_eq(network_create(&net2, &back, NULL), 0);
-    ck_assert_int_eq(weights_save(&back, &net2, &back.normalization,
-                                  &back.state, &back.metrics, path, &err),
-                     0);
-    char *second = slurp(path);
-    ck_assert_str_eq(first, second);
+    assert_rewritten_the_same(&back, &net2, path, first);
 
     free(first);
-    free(second);
     free(velocity);
     free(best_params);
     free(best_velocity);
