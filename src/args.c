@@ -2,6 +2,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,10 +162,15 @@ int args_size(const char *option, const char *text, size_t min, size_t max,
 int args_double(const char *option, const char *text, double *out,
                 struct bp_error *err)
 {
+    /* A decimal number only: strtod would also take leading blanks, hex,
+     * "inf" and "nan". */
+    bool decimal = *text != '\0' && strspn(text, "0123456789.eE+-") ==
+                                         strlen(text);
     errno = 0;
     char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+    double v = decimal ? strtod(text, &end) : 0.0;
+    if (!decimal || end == text || *end != '\0' || errno == ERANGE ||
+        !isfinite(v))
         return bp_error_set(err, BP_EUSAGE, "%s: expected a number, got \"%s\"",
                             option, text);
     *out = v;

@@ -32,6 +32,7 @@
 #include "dataset.h"
 #include "dist.h"
 #include "early_stop.h"
+#include "json_writer.h"
 #include "file_text.h"
 #include "network.h"
 #include "normalize.h"
@@ -84,7 +85,7 @@ struct train_args {
     size_t checkpoint_every;
     size_t threads; /* 0: OpenMP's default */
     struct config_override *overrides;
-    char **owned_keys;
+    char **owned;   /* each override's key and value, in one block */
     size_t n_overrides;
     bool help;
 };
@@ -103,22 +104,36 @@ static void print_train_help(void)
 static void free_train_args(struct train_args *ta)
 {
     for (size_t i = 0; i < ta->n_overrides; i++)
-        free(ta->owned_keys[i]);
-    free(ta->owned_keys);
+        free(ta->owned[i]);
+    free(ta->owned);
     free(ta->overrides);
 }
 
 static int add_override(struct train_args *ta, const char *key,
                         const char *json, struct bp_error *err)
 {
-    char *owned = strdup(key);
+    size_t k = strlen(key) + 1, j = strlen(json) + 1;
+    char *owned = malloc(k + j);
     if (!owned)
         return bp_error_set(err, BP_ENOMEM, "out of memory");
-    ta->owned_keys[ta->n_overrides] = owned;
+    memcpy(owned, key, k);
+    memcpy(owned + k, json, j);
+    ta->owned[ta->n_overrides] = owned;
     ta->overrides[ta->n_overrides].key = owned;
-    ta->overrides[ta->n_overrides].json = json;
+    ta->overrides[ta->n_overrides].json = owned + k;
     ta->n_overrides++;
     return 0;
+}
+
+/* An option's number, parsed (so that its errors name the option), goes
+ * to the config as JSON: "+5" and "010" are whole numbers to the option
+ * parser but not JSON, which would take them as strings. */
+static int add_whole(struct train_args *ta, const char *key, size_t n,
+                     struct bp_error *err)
+{
+    char json[32];
+    snprintf(json, sizeof json, "%zu", n);
+    return add_override(ta, key, json, err);
 }
 
 static int parse_train_args(struct train_args *ta, int argc, char **argv,
@@ -128,8 +143,8 @@ static int parse_train_args(struct train_args *ta, int argc, char **argv,
     /* Each word adds at most one override, --seed two. */
     size_t cap = 2 * (size_t)argc + 1;
     ta->overrides = calloc(cap, sizeof *ta->overrides);
-    ta->owned_keys = calloc(cap, sizeof *ta->owned_keys);
-    if (!ta->overrides || !ta->owned_keys)
+    ta->owned = calloc(cap, sizeof *ta->owned);
+    if (!ta->overrides || !ta->owned)
         return bp_error_set(err, BP_ENOMEM, "out of memory");
 
     struct args a = {argc, argv, 0, false};
@@ -164,24 +179,28 @@ static int parse_train_args(struct train_args *ta, int argc, char **argv,
         case OPT_HELP: ta->help = true; break;
         case OPT_EPOCHS:
             if (args_size("--epochs", value, 0, (size_t)1 << 40, &n, err) < 0 ||
-                add_override(ta, "training.epochs", value, err) < 0)
+                add_whole(ta, "training.epochs", n, err) < 0)
                 return -1;
             break;
         case OPT_BATCH_SIZE:
             if (args_size("--batch-size", value, 1, (size_t)1 << 40, &n,
                           err) < 0 ||
-                add_override(ta, "training.batch_size", value, err) < 0)
+                add_whole(ta, "training.batch_size", n, err) < 0)
                 return -1;
             break;
-        case OPT_LEARNING_RATE:
-            if (args_double("--learning-rate", value, &x, err) < 0 ||
-                add_override(ta, "training.learning_rate", value, err) < 0)
+        case OPT_LEARNING_RATE: {
+            char json[32];
+            if (args_double("--learning-rate", value, &x, err) < 0)
+                return -1;
+            json_format_double(json, sizeof json, x);
+            if (add_override(ta, "training.learning_rate", json, err) < 0)
                 return -1;
             break;
+        }
         case OPT_SEED:
             if (args_size("--seed", value, 0, (size_t)1 << 53, &n, err) < 0 ||
-                add_override(ta, "training.seed", value, err) < 0 ||
-                add_override(ta, "init.seed", value, err) < 0)
+                add_whole(ta, "training.seed", n, err) < 0 ||
+                add_whole(ta, "init.seed", n, err) < 0)
                 return -1;
             break;
         case OPT_THREADS:

@@ -79,6 +79,11 @@ START_TEST(numbers_are_checked_whole)
     ck_assert_int_eq(args_double("--x", "nan", &x, &err), -1);
     ck_assert_int_eq(args_double("--x", "1e999", &x, &err), -1);
     ck_assert_int_eq(args_double("--x", "0.5 ", &x, &err), -1);
+    ck_assert_int_eq(args_double("--x", " 0.5", &x, &err), -1);
+    ck_assert_int_eq(args_double("--x", "0x10", &x, &err), -1);
+    ck_assert_str_eq(err.msg, "--x: expected a number, got \"0x10\"");
+    ck_assert_int_eq(args_double("--x", "-2.5e-3", &x, &err), 0);
+    ck_assert_double_eq(x, -2.5e-3);
 }
 END_TEST
 

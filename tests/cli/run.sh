@@ -97,6 +97,15 @@ t_misuse_exits_2_with_one_line() {
     run "$BP" train configs/iris.json --epochs ten
     expect_status 2
     expect_error_line '^backprop: --epochs: expected a whole number, got "ten"$'
+    # An option's number is judged by the option, not passed on as text the
+    # config would read as a string (and blame on the config file).
+    run "$BP" train configs/iris.json --learning-rate 0x10
+    expect_status 2
+    expect_error_line '^backprop: --learning-rate: expected a number, got "0x10"$'
+    run "$BP" train configs/iris.json --epochs 02 --batch-size +8 --quiet -o "$T/opt.json"
+    expect_status 0
+    [ "$(json "$T/opt.json" training.epochs) $(json "$T/opt.json" training.batch_size)" = "2 8" ] ||
+        note "--epochs 02 --batch-size +8 did not give 2 and 8"
     run "$BP" train configs/iris.json --bogus
     expect_status 2
     expect_error_line '^backprop: train: unknown option --bogus$'
