@@ -36,6 +36,12 @@ int cli_file_and_data(const char *command, const char *what,
 int cli_threads(const struct args_result *r, int *threads,
                 struct bp_error *err);
 
+/* For a failed step whose bad-input message names a config key but not
+ * the file (the validation split, normalization statistics): puts the
+ * config's name in front, as the config's own errors have it. Returns
+ * -1. */
+int cli_in_config(const char *config_name, struct bp_error *err);
+
 /* Prints a command's help (to stdout); 0, or -1 for an unknown command. */
 int cli_help(const char *command);
 

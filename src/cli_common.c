@@ -1,4 +1,5 @@
 /* cli_common: the argument rules the commands share. See cli.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -36,4 +37,14 @@ int cli_threads(const struct args_result *r, int *threads,
         return -1;
     *threads = (int)n;
     return 0;
+}
+
+int cli_in_config(const char *config_name, struct bp_error *err)
+{
+    if (err && err->code == BP_EINPUT) {
+        char msg[BP_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        bp_error_set(err, BP_EINPUT, "%s: %s", config_name, msg);
+    }
+    return -1;
 }

@@ -126,8 +126,10 @@ static int check(const char *config_path, const char *data_path,
                       : normalization_compute(&nz, m.cfg.data.normalize,
                                               m.cfg.data.normalize_scale, &ds,
                                               err);
-        if (nrc < 0)
+        if (nrc < 0) {
+            cli_in_config(m.cfg.name, err);
             goto out;
+        }
         normalization_apply(&nz, &ds);
         n = ds.n_rows < samples ? ds.n_rows : samples;
     }

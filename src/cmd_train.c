@@ -305,7 +305,7 @@ static int load_data(struct run *r, int threads, struct bp_error *err)
                                err);
         dataset_free(&all);
         if (rc < 0)
-            return -1;
+            return cli_in_config(cfg->name, err);
         r->has_validation = true;
     } else {
         r->train = all;
@@ -319,7 +319,7 @@ static int load_data(struct run *r, int threads, struct bp_error *err)
                                          cfg->data.normalize_scale, &r->train,
                                          err);
     if (rc < 0)
-        return -1;
+        return cli_in_config(cfg->name, err);
     normalization_apply(&r->nz, &r->train);
     if (r->has_validation)
         normalization_apply(&r->nz, &r->validation);

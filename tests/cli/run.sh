@@ -893,6 +893,13 @@ t_resume_with_early_stopping_equals_one_uninterrupted_run() {
         note "no restore record part way through the patience"
 }
 
+t_errors_found_with_the_data_name_the_config_and_key() {
+    run "$BP" train configs/iris.json --set data.validation_split=0.999 -o "$T/vs.json"
+    expect_status 2
+    expect_error_line '^backprop: configs/iris.json: data.validation_split: 0.999 of 150 rows holds out 150; both the training and the validation part need at least one row$'
+    [ ! -e "$T/vs.json" ] || note "an output was written"
+}
+
 t_divergence_after_good_epochs_saves_them() {
     "$BP" train configs/iris.json --epochs 5 -o "$T/good.json" --quiet
     run "$BP" train "$T/good.json" --epochs 10 --set training.learning_rate=1e30 -o "$T/dv.json"
