@@ -1,11 +1,15 @@
 /* The weights file: canonical text, bit-exact round trips through
  * config_load, paths rewritten for the file's folder, atomic writes. */
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -306,6 +310,82 @@ START_TEST(atomic_write_failure_leaves_the_target_untouched)
 }
 END_TEST
 
+/* What a signal handler does on a second Ctrl-C during a save. */
+static void abandon_and_exit(int sig)
+{
+    (void)sig;
+    atomic_file_abandon();
+    _exit(0);
+}
+
+/* Whether folder holds a file whose name starts with prefix. */
+static bool holds(const char *folder, const char *prefix)
+{
+    DIR *d = opendir(folder);
+    ck_assert_ptr_nonnull(d);
+    bool found = false;
+    for (struct dirent *e; !found && (e = readdir(d)) != NULL;)
+        found = strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return found;
+}
+
+/* A child writes 64 MB over a file and is signalled while the temporary
+ * file is there; its handler's atomic_file_abandon removes it, and the
+ * target keeps its old bytes. Tried until the signal lands mid-write (it
+ * may come after the rename, when the new bytes must be there in full). */
+START_TEST(a_signal_during_a_write_leaves_no_temporary_file)
+{
+    char dir[512], target[600];
+    snprintf(dir, sizeof dir, "%s/abandon", scratch());
+    mkdir(dir, 0755);
+    snprintf(target, sizeof target, "%s/w.json", dir);
+    size_t len = (size_t)64 << 20;
+    bool landed = false;
+    for (int attempt = 0; attempt < 8 && !landed; attempt++) {
+        FILE *f = fopen(target, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("previous", f);
+        fclose(f);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            signal(SIGUSR1, abandon_and_exit);
+            char *buf = malloc(len);
+            if (!buf)
+                _exit(2);
+            memset(buf, 'x', len);
+            _exit(atomic_write_file(target, buf, len, NULL) == 0 ? 3 : 4);
+        }
+        int status;
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+            if (holds(dir, ".w.json.")) {
+                /* Well inside the write, past the file's creation. */
+                struct timespec ms = {0, 1000000};
+                nanosleep(&ms, NULL);
+                kill(pid, SIGUSR1);
+                ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+                break;
+            }
+        }
+        ck_assert(WIFEXITED(status));
+        ck_assert_msg(!holds(dir, ".w.json."), "a temporary file is left");
+        /* The old bytes, or (the signal came after the rename, or never)
+         * the new ones in full. */
+        struct stat st;
+        ck_assert_int_eq(stat(target, &st), 0);
+        ck_assert_int_ne(WEXITSTATUS(status), 4);
+        if ((size_t)st.st_size != len) {
+            char *text = slurp(target);
+            ck_assert_str_eq(text, "previous");
+            free(text);
+            landed = true;
+        }
+    }
+    ck_assert_msg(landed, "the signal never landed during the write");
+}
+END_TEST
+
 Suite *weights_suite(void)
 {
     Suite *s = suite_create("weights");
@@ -317,6 +397,7 @@ Suite *weights_suite(void)
     tcase_add_test(tc, json_writer_formats_numbers_exactly);
     tcase_add_test(tc, atomic_write_replaces_and_keeps_the_mode);
     tcase_add_test(tc, atomic_write_failure_leaves_the_target_untouched);
+    tcase_add_test(tc, a_signal_during_a_write_leaves_no_temporary_file);
     suite_add_tcase(s, tc);
     return s;
 }
