@@ -171,9 +171,6 @@ struct config {
     struct train_metrics metrics;       /* from a weights file */
 };
 
-/* Frees an early-stopping record read by config_load (NULL is fine). */
-void config_stop_progress_free(struct stop_progress *p);
-
 /* One --set KEY=VALUE (or an option such as --epochs, turned into one).
  * `key` is a dotted path ("training.momentum", "layers.0.units" or
  * "layers[0].units"); `json` is the value as JSON text. A value that does

@@ -678,6 +678,7 @@ static int train(struct run *r, const struct train_args *ta,
     struct epoch_report rep = {0};
     double started = progress_now();
     size_t samples = 0;
+    const char *log_name = r->log_is_stdout ? "stdout" : ta->log;
     struct progress line;
     progress_init(&line, isatty(STDERR_FILENO) && !quiet);
     catch_signals(true);
@@ -705,7 +706,6 @@ static int train(struct run *r, const struct train_args *ta,
         metrics.validation_accuracy = rep.validation_accuracy;
         if (!quiet)
             progress_epoch_line(stderr, &rep, epochs);
-        const char *log_name = r->log_is_stdout ? "stdout" : ta->log;
         if (r->log && progress_log_epoch(r->log, log_name, &rep,
                                          progress_now() - started, err) < 0)
             return -1;

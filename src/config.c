@@ -59,6 +59,16 @@ static void column_ref_free(struct column_ref *c)
     c->name = NULL;
 }
 
+/* An early-stopping record as the reader allocates it. */
+static void free_stop_progress(struct stop_progress *p)
+{
+    if (!p)
+        return;
+    free(p->params);
+    free(p->state.velocity);
+    free(p);
+}
+
 void config_free(struct config *cfg)
 {
     if (!cfg)
@@ -84,17 +94,8 @@ void config_free(struct config *cfg)
     free(cfg->normalization.mean);
     free(cfg->normalization.std);
     free(cfg->state.velocity);
-    config_stop_progress_free(cfg->state.stopping);
+    free_stop_progress(cfg->state.stopping);
     memset(cfg, 0, sizeof *cfg);
-}
-
-void config_stop_progress_free(struct stop_progress *p)
-{
-    if (!p)
-        return;
-    free(p->params);
-    free(p->state.velocity);
-    free(p);
 }
 
 /* =====================================================================
