@@ -48,6 +48,8 @@ enum stop_metric {
 enum normalize_kind {
     NORMALIZE_NONE, NORMALIZE_STANDARD, NORMALIZE_MINMAX, NORMALIZE_SCALE
 };
+/* data.missing (SPEC section 5a). */
+enum missing_policy { MISSING_ERROR, MISSING_DROP, MISSING_MEAN };
 
 /* Names as they appear in the file; NULL for an out-of-range value. */
 const char *activation_name(enum activation a);
@@ -56,6 +58,7 @@ const char *init_method_name(enum init_method m);
 const char *schedule_name(enum schedule_kind s);
 const char *normalize_name(enum normalize_kind n);
 const char *stop_metric_name(enum stop_metric m);
+const char *missing_policy_name(enum missing_policy m);
 
 struct layer_config {
     size_t units;
@@ -103,6 +106,38 @@ struct data_config {
     double normalize_scale;        /* NORMALIZE_SCALE: the factor */
     size_t n_classes;        /* 0 when data.classes absent */
     char **classes;          /* [n_classes] */
+
+    /* Real-world tables (SPEC section 5a). */
+    size_t n_features;       /* data.features: 0 = every other column */
+    struct column_ref *features; /* [n_features] the input columns */
+    size_t n_ignore;
+    struct column_ref *ignore;   /* [n_ignore] data.ignore */
+    size_t n_categorical;
+    struct column_ref *categorical; /* [n_categorical] one-hot columns */
+    enum missing_policy missing;    /* default error */
+    size_t n_na_values;
+    char **na_values;        /* [n_na_values]; default SPEC's list */
+    size_t max_categories;   /* >= 1; default 1000 (0 in a config built
+                              * in code: the default) */
+    /* data.categories: the categories of each categorical column, learned
+     * from the training data (byte order) or given; keyed by the column's
+     * name (its 0-based index in decimal without a header). */
+    size_t n_category_sets;
+    struct category_set *categories; /* [n_category_sets] */
+};
+
+/* One categorical column's categories, in one-hot order. */
+struct category_set {
+    char *column;
+    size_t n;                /* >= 1 */
+    char **values;           /* [n], distinct, byte order */
+};
+
+/* data.missing "mean": each input's training mean (the weights file's
+ * "imputation"), NaN for a one-hot input. */
+struct imputation {
+    size_t n;     /* 0 = none; else equals config.input */
+    float *mean;  /* [n] */
 };
 
 /* Per-feature statistics saved with the weights: x' = (x - mean) / std. */
@@ -154,7 +189,7 @@ struct config {
     char *dir;            /* folder relative paths resolve against */
     bool is_weights;      /* "format" was present */
 
-    size_t input;
+    size_t input;         /* 0: omitted, given by the data's categories */
     size_t n_layers;
     struct layer_config *layers;
     enum loss_kind loss;  /* default: cross_entropy after softmax, else mse */
@@ -167,6 +202,7 @@ struct config {
     char *output;          /* resolved path, "-", or NULL */
 
     struct normalization normalization; /* from a weights file */
+    struct imputation imputation;       /* from a weights file */
     struct train_state state;           /* from a weights file */
     struct train_metrics metrics;       /* from a weights file */
 };
@@ -205,6 +241,13 @@ int config_parse_buffer(struct config *cfg, const char *path,
 /* Parameter count of the network the config describes (weights and biases
  * of every layer). */
 size_t config_param_count(const struct config *cfg);
+
+/* The category set of the column named `column` (SPEC 5a), or NULL. */
+const struct category_set *config_categories(const struct config *cfg,
+                                             const char *column);
+
+/* Frees the members of a category set array (and the array). */
+void category_sets_free(struct category_set *sets, size_t n);
 
 /* Fan-in of layer l: cfg->input for l = 0, else the units of layer l-1. */
 size_t config_fan_in(const struct config *cfg, size_t l);

@@ -32,6 +32,9 @@ struct dataset {
     uint32_t *label;      /* [n_rows] when n_classes > 0, else NULL */
     float *y;             /* [n_rows][n_outputs] when n_classes == 0 */
     bool has_targets;     /* false: features only (prediction input) */
+    bool *onehot;         /* [n_features] one-hot inputs, or NULL: none */
+    size_t n_dropped;     /* rows data.missing left out */
+    char *note;           /* a warning for stderr, or NULL */
 };
 
 /* Loads `path` ("-" for stdin) against cfg. With `targets_optional`, a file
@@ -41,6 +44,13 @@ struct dataset {
 int dataset_load(struct dataset *ds, const char *path,
                  const struct config *cfg, bool targets_optional,
                  int threads, struct bp_error *err);
+
+/* dataset_load for the training file: what the config lacks and the data
+ * tells (class names, categories, the input width, the columns' names:
+ * columns.h's columns_learn) is filled into cfg first. */
+int dataset_load_training(struct dataset *ds, const char *path,
+                          struct config *cfg, int threads,
+                          struct bp_error *err);
 
 /* Writes the targets of rows idx[0..n) as a dense [n][n_outputs] block:
  * one-hot for labels (or the label itself, 0 or 1, when n_outputs is 1),

@@ -33,19 +33,57 @@
 #ifndef TABLE_H
 #define TABLE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "bp_error.h"
 
+/* How a column's cells are read (struct table_layout). */
+enum table_kind {
+    TABLE_NUMBER, /* a float; a missing cell is TABLE_MISSING */
+    TABLE_TEXT,   /* any text, kept as an id into the table's `text` */
+    TABLE_SKIP,   /* not looked at: any bytes, stored as 0 */
+};
+
+/* A missing number: the only NaN a table holds (NaN text is refused). */
+#define TABLE_MISSING NAN
+/* The text id of a missing cell in a TABLE_TEXT column. */
+#define TABLE_NO_TEXT UINT32_MAX
+
+/* How to read the columns of a real-world table (SPEC section 5a); NULL
+ * reads every column as a number, as plain numeric files always were. */
+struct table_layout {
+    /* Called once, when the column count is known: after the header
+     * (names: the header's n_cols names) or, without one, after the first
+     * row (names NULL); `line` is that record's. Fills kind[0..n_cols) with enum table_kind values
+     * (all TABLE_NUMBER on entry). Returns 0, or -1 with err filled: the
+     * read stops with that error. */
+    int (*decide)(void *ctx, char *const *names, size_t n_cols,
+                  size_t line, unsigned char *kind, struct bp_error *err);
+    void *ctx;
+    /* A cell that, trimmed of spaces and tabs, is one of these is missing
+     * (in TABLE_NUMBER and TABLE_TEXT columns). */
+    const char *const *na_values;
+    size_t n_na_values;
+    /* Missing cells are refused: "NAME:LINE:COL: missing value in column
+     * \"COLNAME\"" (or "column N" without a header). */
+    bool missing_is_error;
+};
+
 struct table {
     size_t n_rows;
     size_t n_cols;
-    float *cells;      /* [n_rows][n_cols], row-major */
+    float *cells;      /* [n_rows][n_cols], row-major; a TABLE_TEXT cell
+                        * holds its uint32_t text id's bits (table_text) */
     size_t *row_line;  /* [n_rows]: the line each row starts on */
     char **header;     /* [n_cols] column names, or NULL without a header */
     size_t header_line; /* line of the header (0 without one) */
+    unsigned char *kind; /* [n_cols] enum table_kind, or NULL: all numbers */
+    char **text;       /* [n_text] distinct texts of TABLE_TEXT cells */
+    size_t n_text;
 };
 
 /* Reads all of `f` (not closed here), from its position to the end.
@@ -75,6 +113,36 @@ int table_read_chunked(struct table *t, FILE *f, const char *name,
 int table_read_parts(struct table *t, FILE *f, const char *name,
                      bool header, size_t expected_cols, size_t parts,
                      int threads, size_t *pieces, struct bp_error *err);
+
+/* The options of table_read_with; zero-initialised fields take the
+ * defaults shown. */
+struct table_options {
+    const char *name;       /* for messages ("<input>") */
+    bool header;            /* the first record holds names */
+    size_t expected_cols;   /* 0: any */
+    int threads;            /* as table_read's; < 1 means 1 */
+    const struct table_layout *layout; /* NULL: all numbers */
+};
+
+/* table_read with a layout: the same reader, both ways (streaming or in
+ * parts), the same messages. */
+int table_read_with(struct table *t, FILE *f, const struct table_options *o,
+                    struct bp_error *err);
+
+/* Reads f (not closed here) as a stream of row blocks, for predict and
+ * eval, whose memory must not grow with the file: `on_block` is called
+ * with a table of at most `block_rows` rows (header, kinds and text ids
+ * valid during the call only; row_line absolute), in order, and also as
+ * soon as a read of the input returns with whole rows pending, so a row
+ * from a pipe is handed over as soon as it has arrived. on_block returns
+ * 0 or -1 (err filled) to stop. A file with no data rows is the same
+ * error as for table_read. Text ids are numbered afresh in every block. */
+int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
+                 int (*on_block)(void *ctx, const struct table *block),
+                 void *ctx, struct bp_error *err);
+
+/* The text of a TABLE_TEXT cell, or NULL when it is missing. */
+const char *table_text(const struct table *t, size_t row, size_t col);
 
 /* Index of the column named `name`, or -1 (also without a header). */
 long table_column(const struct table *t, const char *name);

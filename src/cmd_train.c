@@ -287,17 +287,34 @@ static void run_free(struct run *r)
 
 /* Loads the training (and validation) rows, parsed by up to `threads`
  * threads, and normalises them. */
-static int load_data(struct run *r, int threads, struct bp_error *err)
+/* What data.missing and a duplicate header name leave for stderr. */
+static void report_rows(const struct dataset *ds, const char *path,
+                        bool quiet)
+{
+    if (quiet)
+        return;
+    if (ds->note)
+        fprintf(stderr, "backprop: warning: %s\n", ds->note);
+    if (ds->n_dropped)
+        fprintf(stderr, "backprop: %s: dropped %zu row%s with missing cells "
+                "(%zu left)\n", strcmp(path, "-") == 0 ? "<stdin>" : path,
+                ds->n_dropped, ds->n_dropped == 1 ? "" : "s", ds->n_rows);
+}
+
+static int load_data(struct run *r, int threads, bool quiet,
+                     struct bp_error *err)
 {
     struct config *cfg = &r->cfg;
     struct dataset all = {0};
-    if (dataset_load(&all, cfg->data.train, cfg, false, threads, err) < 0)
+    if (dataset_load_training(&all, cfg->data.train, cfg, threads, err) < 0)
         return -1;
+    report_rows(&all, cfg->data.train, quiet);
     if (cfg->data.validation) {
         r->train = all;
         if (dataset_load(&r->validation, cfg->data.validation, cfg, false,
                          threads, err) < 0)
             return -1;
+        report_rows(&r->validation, cfg->data.validation, quiet);
         r->has_validation = true;
     } else if (cfg->data.validation_split > 0) {
         int rc = dataset_split(&all, cfg->data.validation_split,
@@ -310,6 +327,17 @@ static int load_data(struct run *r, int threads, struct bp_error *err)
     } else {
         r->train = all;
     }
+
+    /* data.missing "mean": the training rows' means fill the missing
+     * numbers, before any statistic of normalization is taken. A
+     * weights file brings its own. */
+    if (cfg->data.missing == MISSING_MEAN && cfg->imputation.n == 0 &&
+        imputation_compute(&cfg->imputation, &r->train, err) < 0)
+        return cli_in_config(cfg->name, err);
+    imputation_apply(&cfg->imputation, r->train.x, r->train.n_rows);
+    if (r->has_validation)
+        imputation_apply(&cfg->imputation, r->validation.x,
+                         r->validation.n_rows);
 
     /* A weights file brings the statistics the weights were trained
      * with; otherwise they come from the training rows. */
@@ -566,6 +594,7 @@ static int share_training_rows(struct run *r, struct bp_error *err)
     if (!r->lead) {
         ds->n_rows = rows;
         ds->n_features = features;
+        r->cfg.input = features; /* the width the lead's data gave */
         ds->n_outputs = outputs;
         ds->n_classes = (size_t)h[3];
         ds->has_targets = h[4] != 0;
@@ -611,7 +640,7 @@ static int set_up(struct run *r, const struct train_args *ta,
     int threads = ta->threads ? (int)ta->threads : trainer_default_threads();
     if (r->lead)
         rc = check_outputs(ta, cfg, *output, err) < 0 ||
-                     load_data(r, threads, err) < 0
+                     load_data(r, threads, ta->quiet, err) < 0
                  ? -1
                  : 0;
     if (agree(r, rc, err) < 0)

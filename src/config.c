@@ -69,6 +69,26 @@ static void free_stop_progress(struct stop_progress *p)
     free(p);
 }
 
+void category_sets_free(struct category_set *sets, size_t n)
+{
+    for (size_t i = 0; sets && i < n; i++) {
+        free(sets[i].column);
+        for (size_t k = 0; k < sets[i].n; k++)
+            free(sets[i].values[k]);
+        free(sets[i].values);
+    }
+    free(sets);
+}
+
+const struct category_set *config_categories(const struct config *cfg,
+                                             const char *column)
+{
+    for (size_t i = 0; i < cfg->data.n_category_sets; i++)
+        if (strcmp(cfg->data.categories[i].column, column) == 0)
+            return &cfg->data.categories[i];
+    return NULL;
+}
+
 void config_free(struct config *cfg)
 {
     if (!cfg)
@@ -90,6 +110,20 @@ void config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->data.n_classes; i++)
         free(cfg->data.classes[i]);
     free(cfg->data.classes);
+    for (size_t i = 0; i < cfg->data.n_features; i++)
+        column_ref_free(&cfg->data.features[i]);
+    free(cfg->data.features);
+    for (size_t i = 0; i < cfg->data.n_ignore; i++)
+        column_ref_free(&cfg->data.ignore[i]);
+    free(cfg->data.ignore);
+    for (size_t i = 0; i < cfg->data.n_categorical; i++)
+        column_ref_free(&cfg->data.categorical[i]);
+    free(cfg->data.categorical);
+    for (size_t i = 0; i < cfg->data.n_na_values; i++)
+        free(cfg->data.na_values[i]);
+    free(cfg->data.na_values);
+    category_sets_free(cfg->data.categories, cfg->data.n_category_sets);
+    free(cfg->imputation.mean);
     free(cfg->output);
     free(cfg->normalization.mean);
     free(cfg->normalization.std);

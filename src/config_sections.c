@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,14 @@ static const struct name_value normalize_names[] = {
     {"none", NORMALIZE_NONE}, {"standard", NORMALIZE_STANDARD},
     {"minmax", NORMALIZE_MINMAX}, {"scale", NORMALIZE_SCALE}, {NULL, 0}};
 
+static const struct name_value missing_names[] = {
+    {"error", MISSING_ERROR}, {"drop", MISSING_DROP}, {"mean", MISSING_MEAN},
+    {NULL, 0}};
+
+/* SPEC section 5a's default data.na_values. */
+static const char *const default_na_values[] = {
+    "", "NA", "N/A", "NaN", "nan", "null", "NULL", "?", NULL};
+
 static const char *name_of(const struct name_value *table, int value)
 {
     for (; table->name; table++)
@@ -64,6 +73,11 @@ const char *init_method_name(enum init_method m)
 const char *schedule_name(enum schedule_kind s)
 {
     return name_of(schedule_names, (int)s);
+}
+
+const char *missing_policy_name(enum missing_policy m)
+{
+    return name_of(missing_names, (int)m);
 }
 
 const char *stop_metric_name(enum stop_metric m)
@@ -98,7 +112,7 @@ static int mul_size(size_t a, size_t b, size_t *out)
 
 static const char *const top_keys[] = {
     "format", "input", "layers", "loss", "init", "training", "data",
-    "output", "normalization", "state", "metrics", NULL};
+    "output", "normalization", "imputation", "state", "metrics", NULL};
 static const char *const layer_keys[] = {"units", "activation", "weights",
                                          "bias", NULL};
 static const char *const init_keys[] = {"method", "seed", NULL};
@@ -111,7 +125,9 @@ static const char *const early_stopping_keys[] = {"patience", "metric",
                                                   "min_delta", NULL};
 static const char *const data_keys[] = {
     "train", "validation", "validation_split", "header", "label",
-    "targets", "normalize", "classes", NULL};
+    "targets", "normalize", "classes", "features", "ignore", "categorical",
+    "missing", "na_values", "max_categories", "categories", NULL};
+static const char *const imputation_keys[] = {"mean", NULL};
 static const char *const normalize_keys[] = {"scale", NULL};
 static const char *const normalization_keys[] = {"mean", "std", NULL};
 static const char *const state_keys[] = {"epoch", "step", "velocity",
@@ -239,6 +255,9 @@ static int load_layer_params(struct ctx *x, const cJSON *layers,
         size_t fan_in = config_fan_in(c, l);
         size_t mark = kp_index(&x->kp, l);
         kp_key(&x->kp, "weights");
+        if (fan_in == 0)
+            return bad(x, "needs \"input\": the width of the layer's "
+                       "inputs");
         if (matrix_shape(x, w, layer->units, fan_in))
             return -1;
         kp_pop(&x->kp, mark);
@@ -566,6 +585,193 @@ static int load_classes(struct ctx *x, const cJSON *v, struct config *c)
     return 0;
 }
 
+static bool same_column(const struct column_ref *a, const struct column_ref *b)
+{
+    return a->name ? (b->name && strcmp(a->name, b->name) == 0)
+                   : (!b->name && a->index == b->index);
+}
+
+/* data.features, data.ignore, data.categorical: an array of distinct
+ * columns (data.features non-empty). */
+static int load_column_list(struct ctx *x, const cJSON *v, bool nonempty,
+                            size_t *n_out, struct column_ref **out)
+{
+    char d[DESC_MAX];
+    if (!cJSON_IsArray(v) || (nonempty && !v->child))
+        return bad(x, "expected a%s array of column names or 0-based "
+                   "indexes, got %s", nonempty ? " non-empty" : "n",
+                   describe(v, d));
+    size_t n = count_items(v);
+    *out = calloc(n ? n : 1, sizeof **out);
+    if (!*out)
+        return nomem(x);
+    *n_out = n;
+    size_t i = 0;
+    for (const cJSON *t = v->child; t; t = t->next, i++) {
+        size_t mark = kp_index(&x->kp, i);
+        if (as_column(x, t, &(*out)[i]))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (same_column(&(*out)[i], &(*out)[j]))
+                return bad(x, "the same column as [%zu]", j);
+        kp_pop(&x->kp, mark);
+    }
+    return 0;
+}
+
+static int load_na_values(struct ctx *x, const cJSON *v, struct config *c)
+{
+    struct data_config *dc = &c->data;
+    char d[DESC_MAX];
+    if (v && !cJSON_IsArray(v))
+        return bad(x, "expected an array of strings, got %s", describe(v, d));
+    size_t n = 0;
+    if (v)
+        n = count_items(v);
+    else
+        while (default_na_values[n])
+            n++;
+    dc->na_values = calloc(n ? n : 1, sizeof *dc->na_values);
+    if (!dc->na_values)
+        return nomem(x);
+    dc->n_na_values = n;
+    if (!v) {
+        for (size_t i = 0; i < n; i++)
+            if (!(dc->na_values[i] = strdup(default_na_values[i])))
+                return nomem(x);
+        return 0;
+    }
+    size_t i = 0;
+    for (const cJSON *s = v->child; s; s = s->next, i++) {
+        size_t mark = kp_index(&x->kp, i);
+        if (!cJSON_IsString(s))
+            return bad(x, "expected a string, got %s", describe(s, d));
+        if (!(dc->na_values[i] = strdup(s->valuestring)))
+            return nomem(x);
+        kp_pop(&x->kp, mark);
+    }
+    return 0;
+}
+
+/* Whether a data.categories key names one of data.categorical. */
+static bool is_categorical(const struct data_config *dc, const char *key)
+{
+    for (size_t i = 0; i < dc->n_categorical; i++) {
+        const struct column_ref *r = &dc->categorical[i];
+        char idx[32];
+        snprintf(idx, sizeof idx, "%zu", r->index);
+        if (r->name ? strcmp(r->name, key) == 0 : strcmp(idx, key) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int load_categories(struct ctx *x, const cJSON *v, struct config *c)
+{
+    struct data_config *dc = &c->data;
+    char d[DESC_MAX];
+    if (!cJSON_IsObject(v))
+        return bad(x, "expected an object of category lists, got %s",
+                   describe(v, d));
+    size_t n = count_items(v);
+    dc->categories = calloc(n ? n : 1, sizeof *dc->categories);
+    if (!dc->categories)
+        return nomem(x);
+    dc->n_category_sets = n;
+    size_t i = 0;
+    for (const cJSON *s = v->child; s; s = s->next, i++) {
+        struct category_set *set = &dc->categories[i];
+        size_t mark = kp_key(&x->kp, s->string);
+        if (!is_categorical(dc, s->string))
+            return bad(x, "not a column of data.categorical");
+        if (!cJSON_IsArray(s) || !s->child)
+            return bad(x, "expected a non-empty array of category names, "
+                       "got %s", describe(s, d));
+        if (!(set->column = strdup(s->string)))
+            return nomem(x);
+        set->n = count_items(s);
+        if (set->n > dc->max_categories)
+            return bad(x, "%zu categories, more than data.max_categories "
+                       "(%zu)", set->n, dc->max_categories);
+        set->values = calloc(set->n, sizeof *set->values);
+        if (!set->values)
+            return nomem(x);
+        size_t k = 0;
+        for (const cJSON *e = s->child; e; e = e->next, k++) {
+            size_t m2 = kp_index(&x->kp, k);
+            if (!cJSON_IsString(e))
+                return bad(x, "expected a string, got %s", describe(e, d));
+            if (!(set->values[k] = strdup(e->valuestring)))
+                return nomem(x);
+            kp_pop(&x->kp, m2);
+        }
+        size_t dup;
+        if (find_duplicate_name((const char *const *)set->values, set->n,
+                                &dup))
+            return nomem(x);
+        if (dup != SIZE_MAX) {
+            kp_index(&x->kp, dup);
+            return bad(x, "duplicate category %s",
+                       describe(cJSON_GetArrayItem(s, (int)dup), d));
+        }
+        kp_pop(&x->kp, mark);
+    }
+    return 0;
+}
+
+/* The keys of SPEC section 5a. */
+static int load_table_keys(struct ctx *x, const cJSON *v, struct config *c)
+{
+    struct data_config *dc = &c->data;
+    const cJSON *item;
+    int missing = MISSING_ERROR;
+    dc->max_categories = 1000;
+    if (opt_enum(x, v, "missing", "missing-value policy", missing_names,
+                 &missing) ||
+        opt_size(x, v, "max_categories", 1, CONFIG_MAX_UNITS,
+                 &dc->max_categories))
+        return -1;
+    dc->missing = (enum missing_policy)missing;
+    static const char *const lists[] = {"features", "ignore", "categorical"};
+    size_t *counts[] = {&dc->n_features, &dc->n_ignore, &dc->n_categorical};
+    struct column_ref **refs[] = {&dc->features, &dc->ignore,
+                                  &dc->categorical};
+    for (size_t k = 0; k < 3; k++) {
+        if ((item = member(v, lists[k])) == NULL)
+            continue;
+        size_t m2 = kp_key(&x->kp, lists[k]);
+        if (load_column_list(x, item, k == 0, counts[k], refs[k]))
+            return -1;
+        kp_pop(&x->kp, m2);
+    }
+    for (size_t i = 0; i < dc->n_features; i++)
+        for (size_t j = 0; j < dc->n_ignore; j++)
+            if (same_column(&dc->features[i], &dc->ignore[j])) {
+                kp_key(&x->kp, "ignore");
+                kp_index(&x->kp, j);
+                return bad(x, "the same column as data.features[%zu]", i);
+            }
+    for (size_t i = 0; i < dc->n_categorical; i++)
+        for (size_t j = 0; j < dc->n_ignore; j++)
+            if (same_column(&dc->categorical[i], &dc->ignore[j])) {
+                kp_key(&x->kp, "categorical");
+                kp_index(&x->kp, i);
+                return bad(x, "the same column as data.ignore[%zu]", j);
+            }
+    item = member(v, "na_values");
+    size_t m2 = kp_key(&x->kp, "na_values");
+    if (load_na_values(x, item, c))
+        return -1;
+    kp_pop(&x->kp, m2);
+    if ((item = member(v, "categories")) != NULL) {
+        m2 = kp_key(&x->kp, "categories");
+        if (load_categories(x, item, c))
+            return -1;
+        kp_pop(&x->kp, m2);
+    }
+    return 0;
+}
+
 static int load_data(struct ctx *x, const cJSON *root, struct config *c,
                      const struct path_origin *po)
 {
@@ -573,8 +779,10 @@ static int load_data(struct ctx *x, const cJSON *root, struct config *c,
     dc->header = true;
     dc->normalize = NORMALIZE_NONE;
     const cJSON *v = member(root, "data"), *item;
-    if (!v)
-        return 0;
+    if (!v) {
+        static const cJSON empty = {.type = cJSON_Object};
+        return load_table_keys(x, &empty, c);
+    }
     size_t mark = kp_key(&x->kp, "data");
     if (check_object(x, v, data_keys) ||
         opt_path(x, v, "train", po->train_cli ? "." : c->dir, &dc->train) ||
@@ -613,6 +821,48 @@ static int load_data(struct ctx *x, const cJSON *root, struct config *c,
         size_t m2 = kp_key(&x->kp, "classes");
         if (load_classes(x, item, c))
             return -1;
+        kp_pop(&x->kp, m2);
+    }
+    if (load_table_keys(x, v, c))
+        return -1;
+    kp_pop(&x->kp, mark);
+    return 0;
+}
+
+/* "imputation": {"mean": [one per input, null for a one-hot input]}. */
+static int load_imputation(struct ctx *x, const cJSON *root,
+                           struct config *c)
+{
+    const cJSON *v = member(root, "imputation"), *mean;
+    char d[DESC_MAX];
+    if (!v)
+        return 0;
+    size_t mark = kp_key(&x->kp, "imputation");
+    if (check_object(x, v, imputation_keys) ||
+        require(x, v, "mean", &mean))
+        return -1;
+    kp_key(&x->kp, "mean");
+    if (!cJSON_IsArray(mean) || count_items(mean) != c->input)
+        return bad(x, "expected an array of %zu numbers or nulls (one per "
+                   "input), got %s", c->input, describe(mean, d));
+    struct imputation *im = &c->imputation;
+    im->mean = malloc((c->input ? c->input : 1) * sizeof *im->mean);
+    if (!im->mean)
+        return nomem(x);
+    im->n = c->input;
+    size_t i = 0;
+    for (const cJSON *e = mean->child; e; e = e->next, i++) {
+        if (cJSON_IsNull(e)) {
+            im->mean[i] = NAN;
+            continue;
+        }
+        double m;
+        size_t m2 = kp_index(&x->kp, i);
+        if (as_real(x, e, REAL_ANY, &m))
+            return -1;
+        if (fabs(m) > 3.4028234663852886e38)
+            return bad(x, "%g is out of float range", m);
+        im->mean[i] = (float)m;
         kp_pop(&x->kp, m2);
     }
     kp_pop(&x->kp, mark);
@@ -875,13 +1125,24 @@ int load_sections(struct ctx *x, const cJSON *root, struct config *c,
                   const struct path_origin *po)
 {
     const cJSON *item;
-    if (check_keys(x, root, top_keys) || load_format(x, root, c) ||
-        require(x, root, "input", &item))
+    if (check_keys(x, root, top_keys) || load_format(x, root, c))
         return -1;
-    size_t mark = kp_key(&x->kp, "input");
-    if (as_size(x, item, 1, CONFIG_MAX_UNITS, &c->input))
-        return -1;
-    kp_pop(&x->kp, mark);
+    /* With categorical columns the width comes from the data (SPEC
+     * section 5a): input may be left out. */
+    const cJSON *data = member(root, "data");
+    const cJSON *categorical = data ? member(data, "categorical") : NULL;
+    size_t mark;
+    if (!member(root, "input") && cJSON_IsArray(categorical) &&
+        categorical->child) {
+        c->input = 0;
+    } else {
+        if (require(x, root, "input", &item))
+            return -1;
+        mark = kp_key(&x->kp, "input");
+        if (as_size(x, item, 1, CONFIG_MAX_UNITS, &c->input))
+            return -1;
+        kp_pop(&x->kp, mark);
+    }
 
     if (require(x, root, "layers", &item))
         return -1;
@@ -896,7 +1157,8 @@ int load_sections(struct ctx *x, const cJSON *root, struct config *c,
         load_training(x, root, c) || load_data(x, root, c, po) ||
         opt_path(x, root, "output", po->output_cli ? "." : c->dir,
                  &c->output) ||
-        load_normalization(x, root, c) || load_state(x, root, c) ||
+        load_normalization(x, root, c) || load_imputation(x, root, c) ||
+        load_state(x, root, c) ||
         load_metrics(x, root, c))
         return -1;
     return 0;

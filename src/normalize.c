@@ -70,9 +70,9 @@ static int minmax_stats(struct normalization *nz, const struct dataset *ds,
     return 0;
 }
 
-int normalization_compute(struct normalization *nz, enum normalize_kind kind,
-                          double scale, const struct dataset *ds,
-                          struct bp_error *err)
+static int compute(struct normalization *nz, enum normalize_kind kind,
+                   double scale, const struct dataset *ds,
+                   struct bp_error *err)
 {
     size_t nf = ds->n_features;
     memset(nz, 0, sizeof *nz);
@@ -108,6 +108,108 @@ int normalization_compute(struct normalization *nz, enum normalize_kind kind,
     }
     return bp_error_set(err, BP_EINTERNAL, "data.normalize: unknown kind %d",
                         (int)kind);
+}
+
+/* One-hot inputs are left as they are (SPEC section 5a): x' = (x - 0) / 1
+ * is x exactly. */
+static void skip_onehot(struct normalization *nz, const struct dataset *ds)
+{
+    for (size_t j = 0; ds->onehot && j < nz->n; j++)
+        if (ds->onehot[j]) {
+            nz->mean[j] = 0.0f;
+            nz->std[j] = 1.0f;
+        }
+}
+
+int normalization_compute(struct normalization *nz, enum normalize_kind kind,
+                          double scale, const struct dataset *ds,
+                          struct bp_error *err)
+{
+    if (compute(nz, kind, scale, ds, err) != 0)
+        return -1;
+    skip_onehot(nz, ds);
+    return 0;
+}
+
+int imputation_compute(struct imputation *im, const struct dataset *ds,
+                       struct bp_error *err)
+{
+    size_t n = ds->n_rows, nf = ds->n_features;
+    im->n = nf;
+    im->mean = malloc((nf ? nf : 1) * sizeof *im->mean);
+    if (!im->mean) {
+        im->n = 0;
+        return bp_error_set(err, BP_ENOMEM, "data.missing: out of memory");
+    }
+    for (size_t j = 0; j < nf; j++) {
+        if (ds->onehot && ds->onehot[j]) {
+            im->mean[j] = NAN;
+            continue;
+        }
+        double sum = 0;
+        size_t count = 0;
+        for (size_t r = 0; r < n; r++) {
+            float v = ds->x[r * nf + j];
+            if (!isnan(v)) {
+                sum += v;
+                count++;
+            }
+        }
+        if (count == 0) {
+            imputation_free(im);
+            return bp_error_set(err, BP_EINPUT, "data.missing: input %zu has "
+                                "no value in the training rows to take the "
+                                "mean of", j);
+        }
+        im->mean[j] = (float)(sum / (double)count);
+    }
+    return 0;
+}
+
+void imputation_apply(const struct imputation *im, float *x, size_t rows)
+{
+    size_t nf = im->n;
+    if (nf == 0)
+        return;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < nf; j++)
+            if (isnan(x[r * nf + j]))
+                x[r * nf + j] = im->mean[j];
+}
+
+int imputation_copy(struct imputation *dst, const struct imputation *src,
+                    struct bp_error *err)
+{
+    memset(dst, 0, sizeof *dst);
+    if (src->n == 0)
+        return 0;
+    dst->mean = malloc(src->n * sizeof *dst->mean);
+    if (!dst->mean)
+        return bp_error_set(err, BP_ENOMEM, "data.missing: out of memory");
+    dst->n = src->n;
+    memcpy(dst->mean, src->mean, src->n * sizeof *dst->mean);
+    return 0;
+}
+
+void imputation_free(struct imputation *im)
+{
+    if (!im)
+        return;
+    free(im->mean);
+    memset(im, 0, sizeof *im);
+}
+
+void normalization_rows(const struct normalization *nz, float *x,
+                        size_t rows)
+{
+    if (nz->n == 0)
+        return;
+    size_t nf = nz->n;
+    for (size_t r = 0; r < rows; r++) {
+        float *v = x + r * nf;
+        for (size_t j = 0; j < nf; j++)
+            v[j] = (v[j] - nz->mean[j]) / nz->std[j];
+    }
 }
 
 void normalization_apply(const struct normalization *nz, struct dataset *ds)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decimal.h"
 #include "table_reader.h"
@@ -40,11 +41,12 @@ static int feed_start(struct reader *r, struct csv_parser *p, FILE *f,
     return reader_feed(r, p, head + skip, n - skip);
 }
 
-int table_read_chunked(struct table *t, FILE *f, const char *name,
-                       bool header, size_t expected_cols, size_t chunk_size,
-                       struct bp_error *err)
+int table_read_chunked_with(struct table *t, FILE *f,
+                            const struct table_options *o, size_t chunk_size,
+                            struct bp_error *err)
 {
-    struct reader r = reader_start(name, header, expected_cols, err);
+    struct reader r = reader_start(o->name, o->header, o->expected_cols,
+                                   o->layout, err);
     struct csv_parser p;
     bool parser_ready = false;
     unsigned char *buf = NULL;
@@ -95,11 +97,147 @@ fail:
     return -1;
 }
 
+int table_read_chunked(struct table *t, FILE *f, const char *name,
+                       bool header, size_t expected_cols, size_t chunk_size,
+                       struct bp_error *err)
+{
+    struct table_options o = {.name = name, .header = header,
+                              .expected_cols = expected_cols};
+    return table_read_chunked_with(t, f, &o, chunk_size, err);
+}
+
 int table_read(struct table *t, FILE *f, const char *name, bool header,
                size_t expected_cols, int threads, struct bp_error *err)
 {
-    return table_read_parts(t, f, name, header, expected_cols, 0, threads,
-                            NULL, err);
+    struct table_options o = {.name = name, .header = header,
+                              .expected_cols = expected_cols,
+                              .threads = threads};
+    return table_read_parts_with(t, f, &o, 0, NULL, err);
+}
+
+int table_read_with(struct table *t, FILE *f, const struct table_options *o,
+                    struct bp_error *err)
+{
+    return table_read_parts_with(t, f, o, 0, NULL, err);
+}
+
+/* Reads what the descriptor has, up to n bytes: as soon as any has
+ * arrived, not when n have (fread would wait for a pipe to fill the
+ * buffer, holding back rows that are already there). */
+static ssize_t read_some(int fd, unsigned char *buf, size_t n)
+{
+    for (;;) {
+        ssize_t got = read(fd, buf, n);
+        if (got >= 0 || errno != EINTR)
+            return got;
+    }
+}
+
+/* Hands the whole rows read so far to on_block and forgets them. */
+static int flush_rows(struct reader *r,
+                      int (*on_block)(void *ctx, const struct table *block),
+                      void *ctx)
+{
+    if (r->n_rows == 0)
+        return 0;
+    struct table view;
+    reader_view(r, &view);
+    if (on_block(ctx, &view) != 0) {
+        r->failed = true;
+        return -1;
+    }
+    reader_drop_rows(r);
+    return 0;
+}
+
+int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
+                 int (*on_block)(void *ctx, const struct table *block),
+                 void *ctx, struct bp_error *err)
+{
+    struct reader r = reader_start(o->name, o->header, o->expected_cols,
+                                   o->layout, err);
+    struct csv_parser p;
+    bool parser_ready = false, head_done = false, any = false, rows = false;
+    unsigned char *buf = NULL;
+    unsigned char head[3];
+    size_t n_head = 0;
+    int fd = fileno(f);
+    int rc = -1;
+
+    if (block_rows == 0)
+        block_rows = 1;
+    if (csv_init(&p, TABLE_CSV_OPTIONS) != 0) {
+        reader_nomem(&r);
+        goto out;
+    }
+    parser_ready = true;
+    buf = malloc(TABLE_CHUNK_SIZE);
+    if (!buf) {
+        reader_nomem(&r);
+        goto out;
+    }
+    for (;;) {
+        ssize_t got = read_some(fd, buf, TABLE_CHUNK_SIZE);
+        if (got < 0) {
+            read_error(&r);
+            goto out;
+        }
+        size_t n = (size_t)got, at = 0;
+        any = any || n > 0;
+        /* The first three bytes decide BOM, UTF-16 or gzip, however
+         * slowly they arrive. */
+        while (!head_done && at < n && n_head < sizeof head)
+            head[n_head++] = buf[at++];
+        if (!head_done && (n_head == sizeof head || n == 0)) {
+            size_t skip;
+            head_done = true;
+            if (reader_check_head(&r, head, n_head, &skip) != 0 ||
+                reader_feed(&r, &p, head + skip, n_head - skip) != 0)
+                goto out;
+        }
+        if (n == 0)
+            break;
+        /* A block at a time, so memory stays bounded whatever the
+         * chunk holds. */
+        while (at < n) {
+            size_t k = n - at < 4096 ? n - at : 4096;
+            if (reader_feed(&r, &p, buf + at, k) != 0)
+                goto out;
+            at += k;
+            if (r.n_rows >= block_rows) {
+                rows = true;
+                if (flush_rows(&r, on_block, ctx) != 0)
+                    goto out;
+            }
+        }
+        rows = rows || r.n_rows > 0;
+        if (flush_rows(&r, on_block, ctx) != 0)
+            goto out;
+    }
+    if (reader_end_text(&r, &p) != 0)
+        goto out;
+    rows = rows || r.n_rows > 0;
+    if (!rows) {
+        bp_error_set(err, BP_EINPUT, "%s: no data rows%s", r.name,
+                     any ? "" : " (the file is empty)");
+        goto out;
+    }
+    if (flush_rows(&r, on_block, ctx) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (parser_ready)
+        csv_free(&p);
+    free(buf);
+    reader_free(&r);
+    return rc;
+}
+
+const char *table_text(const struct table *t, size_t row, size_t col)
+{
+    uint32_t id;
+    memcpy(&id, &t->cells[row * t->n_cols + col], sizeof id);
+    return id == TABLE_NO_TEXT || id >= t->n_text ? NULL : t->text[id];
 }
 
 long table_column(const struct table *t, const char *name)
@@ -133,5 +271,9 @@ void table_free(struct table *t)
     free(t->header);
     free(t->cells);
     free(t->row_line);
+    free(t->kind);
+    for (size_t i = 0; i < t->n_text; i++)
+        free(t->text[i]);
+    free(t->text);
     memset(t, 0, sizeof *t);
 }

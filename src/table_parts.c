@@ -206,6 +206,11 @@ static int start_part(struct part *pt, const struct reader *first,
         .row_line = first->row_line + pt->row0,
         .rows_cap = pt->bound,
         .fixed = true,
+        .layout = first->layout,
+        .kind = first->kind,
+        .na_numeric = first->na_numeric,
+        .header = first->header,
+        .n_header = first->n_header,
     };
     pt->r = &pt->own_r;
     pt->p = &pt->own_p;
@@ -245,7 +250,7 @@ static int make_room(struct reader *first, size_t rows)
 /* Appends the parts' rows to part 0's, in order: closes the gaps their
  * bounds left (blank lines, the last line end) and makes their line
  * numbers absolute. */
-static void join_parts(struct reader *first, struct part *parts, size_t n)
+static int join_parts(struct reader *first, struct part *parts, size_t n)
 {
     size_t nc = first->n_cols, rows = first->n_rows, line = first->line;
     for (size_t i = 1; i < n; i++) {
@@ -257,6 +262,8 @@ static void join_parts(struct reader *first, struct part *parts, size_t n)
             memmove(first->row_line + rows, q->row_line,
                     q->n_rows * sizeof *q->row_line);
         }
+        if (reader_adopt_texts(first, q, rows, q->n_rows) != 0)
+            return -1;
         for (size_t k = 0; k < q->n_rows; k++)
             first->row_line[rows + k] += line - 1;
         rows += q->n_rows;
@@ -265,6 +272,7 @@ static void join_parts(struct reader *first, struct part *parts, size_t n)
     first->n_rows = rows;
     first->n_cells = rows * nc;
     first->line = line;
+    return 0;
 }
 
 /* The error of the earliest failed part, as the serial reader words it:
@@ -278,6 +286,7 @@ static void report_part(struct part *parts, size_t failed,
     for (size_t i = 1; i < failed; i++)
         line += parts[i].r->line - 1;
     struct part *pt = &parts[failed];
+    text_pool_free(&pt->own_r.pool);
     if (start_part(pt, first, line, err) == 0 && parse_part(pt) == 0 && err)
         *err = pt->err; /* only memory can make the second run differ */
 }
@@ -354,24 +363,29 @@ static int read_parts(struct reader *first, struct csv_parser *p,
             report_part(parts, i, first, first->err);
             goto out;
         }
-    join_parts(first, parts, count);
+    if (join_parts(first, parts, count) != 0) {
+        reader_nomem(first);
+        goto out;
+    }
     rc = 0;
 
 out:
-    for (size_t i = 1; i < count; i++)
+    for (size_t i = 1; i < count; i++) {
         if (parts[i].own_p_ready)
             csv_free(&parts[i].own_p);
+        text_pool_free(&parts[i].own_r.pool);
+    }
     free(parts);
     return rc;
 }
 
 /* s[0..n), n > 0: the rest of a regular file. */
 static int read_text(struct table *t, const unsigned char *s, size_t n,
-                     const char *name, bool header, size_t expected_cols,
-                     size_t parts, int threads, size_t *pieces,
-                     struct bp_error *err)
+                     const struct table_options *o, size_t parts,
+                     int threads, size_t *pieces, struct bp_error *err)
 {
-    struct reader r = reader_start(name, header, expected_cols, err);
+    struct reader r = reader_start(o->name, o->header, o->expected_cols,
+                                   o->layout, err);
     struct csv_parser p;
     bool parser_ready = false;
     size_t pos;
@@ -423,10 +437,12 @@ static bool map_rest(FILE *f, size_t min, void **map, size_t *map_len,
     return true;
 }
 
-int table_read_parts(struct table *t, FILE *f, const char *name,
-                     bool header, size_t expected_cols, size_t parts,
-                     int threads, size_t *pieces, struct bp_error *err)
+/* table_read_parts with every option (table.c's front doors call it). */
+int table_read_parts_with(struct table *t, FILE *f,
+                          const struct table_options *o, size_t parts,
+                          size_t *pieces, struct bp_error *err)
 {
+    int threads = o->threads;
     size_t ignored;
     if (!pieces)
         pieces = &ignored;
@@ -436,8 +452,7 @@ int table_read_parts(struct table *t, FILE *f, const char *name,
     size_t min = 1;
     if (parts == 0) {
         if (threads == 1)
-            return table_read_chunked(t, f, name, header, expected_cols, 0,
-                                      err);
+            return table_read_chunked_with(t, f, o, 0, err);
         parts = (size_t)threads;
         min = TABLE_PARALLEL_MIN;
     }
@@ -445,11 +460,20 @@ int table_read_parts(struct table *t, FILE *f, const char *name,
     size_t map_len, n;
     const unsigned char *s;
     if (!map_rest(f, min, &map, &map_len, &s, &n))
-        return table_read_chunked(t, f, name, header, expected_cols, 0, err);
-    int rc = read_text(t, s, n, name, header, expected_cols, parts, threads,
-                       pieces, err);
+        return table_read_chunked_with(t, f, o, 0, err);
+    int rc = read_text(t, s, n, o, parts, threads, pieces, err);
     munmap(map, map_len);
     /* All of f is read, as the streaming reader leaves it. */
     fseeko(f, 0, SEEK_END);
     return rc;
+}
+
+int table_read_parts(struct table *t, FILE *f, const char *name,
+                     bool header, size_t expected_cols, size_t parts,
+                     int threads, size_t *pieces, struct bp_error *err)
+{
+    struct table_options o = {.name = name, .header = header,
+                              .expected_cols = expected_cols,
+                              .threads = threads};
+    return table_read_parts_with(t, f, &o, parts, pieces, err);
 }

@@ -60,6 +60,90 @@ static int grow(void **arr, size_t *cap, size_t used, size_t size,
     return 0;
 }
 
+/* ---- the texts of TABLE_TEXT cells ---- */
+
+static uint64_t text_hash(const char *s, size_t len)
+{
+    uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h ^ (h >> 29);
+}
+
+static int pool_rehash(struct text_pool *p, size_t n_slots)
+{
+    uint32_t *slot = malloc(n_slots * sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < n_slots; i++)
+        slot[i] = UINT32_MAX;
+    for (size_t id = 0; id < p->n; id++) {
+        size_t i = text_hash(p->str[id], strlen(p->str[id])) & (n_slots - 1);
+        while (slot[i] != UINT32_MAX)
+            i = (i + 1) & (n_slots - 1);
+        slot[i] = (uint32_t)id;
+    }
+    free(p->slot);
+    p->slot = slot;
+    p->n_slots = n_slots;
+    return 0;
+}
+
+int text_pool_intern(struct text_pool *p, const char *s, size_t len,
+                     uint32_t *id)
+{
+    if (p->n_slots == 0 && pool_rehash(p, 64) != 0)
+        return -1;
+    size_t mask = p->n_slots - 1;
+    size_t i = text_hash(s, len) & mask;
+    for (; p->slot[i] != UINT32_MAX; i = (i + 1) & mask) {
+        const char *t = p->str[p->slot[i]];
+        if (strncmp(t, s, len) == 0 && t[len] == '\0' &&
+            memchr(s, '\0', len) == NULL) {
+            *id = p->slot[i];
+            return 0;
+        }
+    }
+    if (p->n >= UINT32_MAX - 1 ||
+        grow((void **)&p->str, &p->cap, p->n, sizeof *p->str, 64) != 0)
+        return -1;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    *id = (uint32_t)p->n;
+    p->str[p->n++] = copy;
+    p->slot[i] = *id;
+    if (2 * p->n > p->n_slots && pool_rehash(p, 2 * p->n_slots) != 0)
+        return -1;
+    return 0;
+}
+
+void text_pool_free(struct text_pool *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->str[i]);
+    free(p->str);
+    free(p->slot);
+    memset(p, 0, sizeof *p);
+}
+
+/* Whether a trimmed cell is one of the layout's missing-value marks. */
+static bool is_na(const struct reader *r, const char *s, size_t len)
+{
+    const struct table_layout *l = r->layout;
+    if (!l)
+        return false;
+    for (size_t i = 0; i < l->n_na_values; i++)
+        if (strlen(l->na_values[i]) == len &&
+            memcmp(l->na_values[i], s, len) == 0)
+            return true;
+    return false;
+}
+
 /* ---- messages ---- */
 
 /* Writes `s` as a C-ish quoted string into dst: printable ASCII and UTF-8
@@ -214,6 +298,53 @@ static void add_header_name(struct reader *r, const char *s, size_t len)
     r->header[r->n_header++] = name;
 }
 
+/* A missing cell where the layout refuses them: sets the error, 1. */
+static int missing_error(struct reader *r, size_t line, size_t col)
+{
+    if (!r->layout->missing_is_error)
+        return 0;
+    r->failed = true;
+    if (r->header && col <= r->n_header) {
+        char q[4 * TABLE_QUOTE_MAX + 16];
+        const char *name = r->header[col - 1];
+        quote_cell(q, sizeof q, name, strlen(name));
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: missing value in "
+                     "column %s", r->name, line, col, q);
+    } else {
+        bp_error_set(r->err, BP_EINPUT, "%s:%zu:%zu: missing value in "
+                     "column %zu", r->name, line, col, col);
+    }
+    return 1;
+}
+
+/* Keeps a field of the first record of a file without a header until the
+ * layout has decided the kinds (end_record). */
+static void keep_first_field(struct reader *r, const char *s, size_t len,
+                             size_t line)
+{
+    if (grow((void **)&r->first_line, &r->first_cap, r->n_first,
+             sizeof *r->first_line, 16) != 0) {
+        reader_nomem(r);
+        return;
+    }
+    /* first grows with first_line, to first_cap. */
+    char **names = realloc(r->first, r->first_cap * sizeof *names);
+    if (!names) {
+        reader_nomem(r);
+        return;
+    }
+    r->first = names;
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        reader_nomem(r);
+        return;
+    }
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    r->first[r->n_first] = copy;
+    r->first_line[r->n_first++] = line;
+}
+
 static void add_cell(struct reader *r, const char *s, size_t len,
                      size_t line, size_t col)
 {
@@ -224,11 +355,36 @@ static void add_cell(struct reader *r, const char *s, size_t len,
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
 
-    float v;
+    float v = 0.0f;
+    enum table_kind kind = r->kind ? (enum table_kind)r->kind[col - 1]
+                                   : TABLE_NUMBER;
     enum decimal_error why;
-    if (decimal_to_float(s, len, &v, &why) != 0) {
-        cell_error(r, line, col, s, len, why);
-        return;
+    if (kind == TABLE_SKIP) {
+        v = 0.0f;
+    } else if ((kind == TABLE_TEXT || r->na_numeric) && is_na(r, s, len)) {
+        if (missing_error(r, line, col))
+            return;
+        if (kind == TABLE_TEXT) {
+            uint32_t none = TABLE_NO_TEXT;
+            memcpy(&v, &none, sizeof v);
+        } else {
+            v = TABLE_MISSING;
+        }
+    } else if (kind == TABLE_TEXT) {
+        uint32_t id;
+        if (text_pool_intern(&r->pool, s, len, &id) != 0) {
+            reader_nomem(r);
+            return;
+        }
+        memcpy(&v, &id, sizeof v);
+    } else if (decimal_to_float(s, len, &v, &why) != 0) {
+        if (!is_na(r, s, len)) {
+            cell_error(r, line, col, s, len, why);
+            return;
+        }
+        if (missing_error(r, line, col))
+            return;
+        v = TABLE_MISSING;
     }
     if (room(r, (void **)&r->cells, &r->cells_cap, r->n_cells,
              sizeof *r->cells, 1024) != 0)
@@ -255,6 +411,8 @@ static __attribute__((noinline)) void on_other_field(struct reader *r,
 
     if (r->want_header && !r->header_done)
         add_header_name(r, data, len);
+    else if (r->layout && r->n_cols == 0)
+        keep_first_field(r, data, len, line);
     else if (r->n_cols == 0 || col <= r->n_cols)
         add_cell(r, data, len, line, col);
     /* else: a long row; counted here, reported when the record ends */
@@ -268,7 +426,8 @@ static void on_field(void *data, size_t len, void *ctx)
      * line counting nor the general parser. */
     float whole = decimal_small_whole(data, len);
     if (whole >= 0.0f && r->field < r->n_cols && r->n_cells < r->cells_cap &&
-        !r->failed) {
+        !r->failed && (!r->kind || r->kind[r->field] == TABLE_NUMBER) &&
+        !r->na_numeric) {
         r->prev_was_cr_end = false;
         if (r->field == 0)
             r->record_line = r->line;
@@ -293,6 +452,47 @@ static void record_count_error(struct reader *r, size_t expected)
                  mismatch_col(r->field, expected), expected, r->field);
 }
 
+/* Asks the layout for the kinds of the n_cols columns. 0 or -1. */
+static int decide_kinds(struct reader *r)
+{
+    const struct table_layout *l = r->layout;
+    if (!l)
+        return 0;
+    r->kind = calloc(r->n_cols ? r->n_cols : 1, sizeof *r->kind);
+    if (!r->kind) {
+        reader_nomem(r);
+        return -1;
+    }
+    r->own_kind = true;
+    if (l->decide &&
+        l->decide(l->ctx, r->want_header ? r->header : NULL, r->n_cols,
+                  r->record_line, r->kind, r->err) != 0) {
+        r->failed = true;
+        return -1;
+    }
+    /* An NA mark that reads as a number ("-999") must be tested before
+     * the number is parsed, which the fast path of on_field skips. */
+    for (size_t i = 0; i < l->n_na_values; i++) {
+        float v;
+        const char *na = l->na_values[i];
+        if (decimal_to_float(na, strlen(na), &v, NULL) == 0)
+            r->na_numeric = true;
+    }
+    return 0;
+}
+
+/* The first record of a file without a header, kept until the kinds were
+ * known, now read as the first row. */
+static void replay_first(struct reader *r)
+{
+    for (size_t i = 0; i < r->n_first && !r->failed; i++)
+        add_cell(r, r->first[i], strlen(r->first[i]), r->first_line[i],
+                 i + 1);
+    for (size_t i = 0; i < r->n_first; i++)
+        free(r->first[i]);
+    r->n_first = 0;
+}
+
 static void end_record(struct reader *r)
 {
     if (r->want_header && !r->header_done) {
@@ -301,6 +501,8 @@ static void end_record(struct reader *r)
         r->n_cols = r->field;
         if (r->expected_cols && r->n_cols != r->expected_cols)
             record_count_error(r, r->expected_cols);
+        else
+            decide_kinds(r);
         return;
     }
     if (r->n_cols == 0) {
@@ -308,6 +510,13 @@ static void end_record(struct reader *r)
         if (r->expected_cols && r->n_cols != r->expected_cols) {
             record_count_error(r, r->expected_cols);
             return;
+        }
+        if (r->layout) {
+            if (decide_kinds(r) != 0)
+                return;
+            replay_first(r);
+            if (r->failed)
+                return;
         }
     } else if (r->field != r->n_cols) {
         record_count_error(r, r->n_cols);
@@ -422,6 +631,17 @@ int reader_check_head(struct reader *r, const unsigned char *head,
 
 void reader_free(struct reader *r)
 {
+    if (r->own_kind)
+        free(r->kind);
+    r->kind = NULL;
+    text_pool_free(&r->pool);
+    for (size_t i = 0; i < r->n_first; i++)
+        free(r->first[i]);
+    free(r->first);
+    free(r->first_line);
+    r->first = NULL;
+    r->first_line = NULL;
+    r->n_first = 0;
     for (size_t i = 0; i < r->n_header; i++)
         free(r->header[i]);
     free(r->header);
@@ -493,6 +713,14 @@ int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
     t->row_line = r->row_line;
     t->header = r->header;
     t->header_line = r->header_line;
+    t->kind = r->kind;
+    t->text = r->pool.str;
+    t->n_text = r->pool.n;
+    r->kind = NULL;
+    r->own_kind = false;
+    r->pool.str = NULL;
+    r->pool.n = 0;
+    text_pool_free(&r->pool);
     r->cells = NULL;
     r->row_line = NULL;
     r->header = NULL;
@@ -500,13 +728,75 @@ int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
     return 0;
 }
 
+void reader_view(const struct reader *r, struct table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->n_rows = r->n_rows;
+    t->n_cols = r->n_cols;
+    t->cells = r->cells;
+    t->row_line = r->row_line;
+    t->header = r->header;
+    t->header_line = r->header_line;
+    t->kind = r->kind;
+    t->text = r->pool.str;
+    t->n_text = r->pool.n;
+}
+
+void reader_drop_rows(struct reader *r)
+{
+    size_t done = r->n_rows * r->n_cols;
+    assert(done <= r->n_cells);
+    memmove(r->cells, r->cells + done, (r->n_cells - done) * sizeof *r->cells);
+    r->n_cells -= done;
+    r->n_rows = 0;
+    /* The record in progress may hold text ids: keep the pool while it
+     * does (a block's texts are then a superset of its own). */
+    if (r->n_cells == 0)
+        text_pool_free(&r->pool);
+}
+
+int reader_adopt_texts(struct reader *first, const struct reader *part,
+                       size_t row0, size_t n)
+{
+    if (!first->kind || part->pool.n == 0)
+        return 0;
+    uint32_t *map = malloc(part->pool.n * sizeof *map);
+    if (!map)
+        return -1;
+    for (size_t i = 0; i < part->pool.n; i++)
+        if (text_pool_intern(&first->pool, part->pool.str[i],
+                             strlen(part->pool.str[i]), &map[i]) != 0) {
+            free(map);
+            return -1;
+        }
+    size_t nc = first->n_cols;
+    for (size_t c = 0; c < nc; c++) {
+        if (first->kind[c] != TABLE_TEXT)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            float *cell = first->cells + (row0 + k) * nc + c;
+            uint32_t id;
+            memcpy(&id, cell, sizeof id);
+            if (id != TABLE_NO_TEXT) {
+                id = map[id];
+                memcpy(cell, &id, sizeof id);
+            }
+        }
+    }
+    free(map);
+    return 0;
+}
+
 struct reader reader_start(const char *name, bool header,
-                           size_t expected_cols, struct bp_error *err)
+                           size_t expected_cols,
+                           const struct table_layout *layout,
+                           struct bp_error *err)
 {
     struct reader r = {
         .name = name ? name : "<input>",
         .want_header = header,
         .expected_cols = expected_cols,
+        .layout = layout,
         .err = err,
         .line = 1,
     };

@@ -36,6 +36,22 @@
 #define TABLE_CSV_OPTIONS \
     (CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL)
 
+/* The distinct texts of TABLE_TEXT cells, each with its id (its index in
+ * str), found again by hash. */
+struct text_pool {
+    char **str;             /* [n] NUL-terminated copies */
+    size_t n, cap;
+    uint32_t *slot;         /* [n_slots] ids, UINT32_MAX empty; a power
+                             * of two, at most half full */
+    size_t n_slots;
+};
+
+/* Sets *id to the id of s[0..len), adding it when new. 0, or -1 when out
+ * of memory (or past 2^32 - 2 texts). */
+int text_pool_intern(struct text_pool *p, const char *s, size_t len,
+                     uint32_t *id);
+void text_pool_free(struct text_pool *p);
+
 /* The callback context: what has been read so far and where we are. */
 struct reader {
     const char *name;
@@ -64,12 +80,27 @@ struct reader {
      * shared matrix, sized to fit (count_part), which must never move. */
     bool fixed;
     size_t lf_ends;         /* unquoted LFs reported so far */
+
+    /* With a layout (table.h): the columns' kinds, decided when the
+     * column count is known (owned by the first reader, borrowed by the
+     * parts), and the texts of TABLE_TEXT cells. Without a header, the
+     * first record's fields wait in `first` until the kinds are known. */
+    const struct table_layout *layout;
+    unsigned char *kind;    /* [n_cols], or NULL: every column a number */
+    bool own_kind;
+    bool na_numeric;        /* an NA value reads as a number: test first */
+    struct text_pool pool;
+    char **first;           /* [n_first] the first record, no header */
+    size_t n_first, first_cap;
+    size_t *first_line;     /* [n_first] the line each field starts on */
 };
 
 /* A reader at the start of a text: line 1, nothing read yet. `name`
  * (NULL: "<input>") and `err` are borrowed for the reader's life. */
 struct reader reader_start(const char *name, bool header,
-                           size_t expected_cols, struct bp_error *err);
+                           size_t expected_cols,
+                           const struct table_layout *layout,
+                           struct bp_error *err);
 
 /* Frees what the reader owns. Not for a fixed reader (table_parts.c),
  * whose cells and row_line are borrowed. */
@@ -104,5 +135,27 @@ int reader_end_text(struct reader *r, struct csv_parser *p);
  * lines and header over to *t (the reader keeps nothing). 0 or -1. */
 int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
                   struct table *t);
+
+/* Hands the rows read so far to *t as a view (nothing is copied or given
+ * away: valid until the next feed), for table_stream. */
+void reader_view(const struct reader *r, struct table *t);
+
+/* Forgets the whole rows read so far, keeping the record in progress
+ * (moved to the front) and the header, kinds and line count; the texts
+ * are forgotten too. After reader_view's block has been used. */
+void reader_drop_rows(struct reader *r);
+
+/* Renumbers the text ids of rows [row0, row0 + n) read by `part` into
+ * first's pool (a part of a read in parts has its own pool). 0 or -1. */
+int reader_adopt_texts(struct reader *first, const struct reader *part,
+                       size_t row0, size_t n);
+
+/* The readers behind table.h's front doors, with every option. */
+int table_read_chunked_with(struct table *t, FILE *f,
+                            const struct table_options *o, size_t chunk_size,
+                            struct bp_error *err);
+int table_read_parts_with(struct table *t, FILE *f,
+                          const struct table_options *o, size_t parts,
+                          size_t *pieces, struct bp_error *err);
 
 #endif

@@ -218,6 +218,69 @@ static void write_column(struct json_writer *w, const struct column_ref *c)
         json_size(w, c->index);
 }
 
+static void write_columns(struct json_writer *w, const char *key,
+                          const struct column_ref *refs, size_t n)
+{
+    if (!n)
+        return;
+    json_key(w, key);
+    json_begin_array(w, false);
+    for (size_t i = 0; i < n; i++)
+        write_column(w, &refs[i]);
+    json_end_array(w);
+}
+
+/* Whether na_values is SPEC's default list, which is then not written. */
+static bool default_na_values(const struct data_config *d)
+{
+    static const char *const def[] = {"",     "NA",   "N/A",  "NaN",
+                                      "nan",  "null", "NULL", "?"};
+    if (d->n_na_values != sizeof def / sizeof def[0])
+        return false;
+    for (size_t i = 0; i < d->n_na_values; i++)
+        if (strcmp(d->na_values[i], def[i]) != 0)
+            return false;
+    return true;
+}
+
+/* SPEC section 5a's keys, each only when it says more than the default. */
+static void write_table_keys(struct json_writer *w,
+                             const struct data_config *d)
+{
+    write_columns(w, "features", d->features, d->n_features);
+    write_columns(w, "ignore", d->ignore, d->n_ignore);
+    write_columns(w, "categorical", d->categorical, d->n_categorical);
+    if (d->missing != MISSING_ERROR) {
+        json_key(w, "missing");
+        json_string(w, missing_policy_name(d->missing));
+    }
+    /* (A config built in code, with no list at all, has the default.) */
+    if (d->na_values && !default_na_values(d)) {
+        json_key(w, "na_values");
+        json_begin_array(w, false);
+        for (size_t i = 0; i < d->n_na_values; i++)
+            json_string(w, d->na_values[i]);
+        json_end_array(w);
+    }
+    if (d->max_categories != 1000 && d->max_categories != 0) {
+        json_key(w, "max_categories");
+        json_size(w, d->max_categories);
+    }
+    if (d->n_category_sets) {
+        json_key(w, "categories");
+        json_begin_object(w);
+        for (size_t i = 0; i < d->n_category_sets; i++) {
+            const struct category_set *set = &d->categories[i];
+            json_key(w, set->column);
+            json_begin_array(w, false);
+            for (size_t k = 0; k < set->n; k++)
+                json_string(w, set->values[k]);
+            json_end_array(w);
+        }
+        json_end_object(w);
+    }
+}
+
 static void write_data(struct json_writer *w, const struct data_config *d,
                        const char *out_dir, bool *nomem)
 {
@@ -258,6 +321,7 @@ static void write_data(struct json_writer *w, const struct data_config *d,
             json_string(w, d->classes[i]);
         json_end_array(w);
     }
+    write_table_keys(w, d);
     json_end_object(w);
 }
 
@@ -379,6 +443,14 @@ char *weights_to_json(const struct config *cfg, const struct network *net,
     json_key(&w, "std");
     json_float_array(&w, nz->std, nz->n);
     json_end_object(&w);
+
+    if (cfg->imputation.n) {
+        json_key(&w, "imputation");
+        json_begin_object(&w);
+        json_key(&w, "mean");
+        json_float_array(&w, cfg->imputation.mean, cfg->imputation.n);
+        json_end_object(&w);
+    }
 
     write_state(&w, net, state);
 

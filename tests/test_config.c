@@ -564,7 +564,7 @@ START_TEST(unknown_key_far_from_all_lists_the_allowed_keys)
     ASSERT_INPUT_ERROR("{" NET ", \"optimizer\": \"sgd\"}",
                        ": optimizer: unknown key (expected one of: format, "
                        "input, layers, loss, init, training, data, output, "
-                       "normalization, state, metrics)");
+                       "normalization, imputation, state, metrics)");
     ASSERT_INPUT_ERROR("{" NET ", \"init\": {\"kind\": \"he\"}}",
                        ": init.kind: unknown key (expected one of: method, "
                        "seed)");

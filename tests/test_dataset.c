@@ -231,8 +231,8 @@ START_TEST(missing_named_column_lists_the_columns)
     classifier(&cfg, 2, 3);
     set_label_name(&cfg, "x");
     expect_error("a,b,c\n1,2,0\n", &cfg, false,
-                 "cfg.json: data.label: no column named \"x\" in %s "
-                 "(columns: a, b, c)");
+                 "%s:1:1: no column named \"x\" (data.label of cfg.json); "
+                 "its columns: \"a\", \"b\", \"c\"");
     config_free(&cfg);
 
     regressor(&cfg, 2, 1);
@@ -240,8 +240,9 @@ START_TEST(missing_named_column_lists_the_columns)
     cfg.data.targets = calloc(1, sizeof *cfg.data.targets);
     cfg.data.targets[0].name = strdup("price");
     expect_error("a,b,cost\n1,2,0\n", &cfg, false,
-                 "cfg.json: data.targets[0]: no column named \"price\" in %s "
-                 "(columns: a, b, cost)");
+                 "%s:1:1: no column named \"price\" (data.targets[0] of "
+                 "cfg.json); its columns: \"a\", "
+                 "\"b\", \"cost\"");
     config_free(&cfg);
 }
 END_TEST
@@ -255,8 +256,8 @@ START_TEST(column_names_in_messages_show_control_characters_escaped)
     classifier(&cfg, 2, 3);
     set_label_name(&cfg, "x\ny");
     expect_error("\"a\nb\",\"c\rd\",e\n1,2,0\n", &cfg, false,
-                 "cfg.json: data.label: no column named \"x\\x0ay\" in %s "
-                 "(columns: a\\x0ab, c\\x0dd, e)");
+                 "%s:1:1: no column named \"x\\x0ay\" (data.label of "
+                 "cfg.json); its columns: \"a\\x0ab\", \"c\\x0dd\", \"e\"");
     config_free(&cfg);
 
     classifier(&cfg, 4, 3);
@@ -275,8 +276,8 @@ START_TEST(label_name_needs_a_header)
     cfg.data.header = false;
     set_label_name(&cfg, "species");
     expect_error("1,2,0\n", &cfg, false,
-                 "cfg.json: data.label: a column name needs data.header "
-                 "true; give a 0-based index");
+                 "cfg.json: data.label: a column name (\"species\") needs "
+                 "data.header true; give a 0-based index");
     config_free(&cfg);
 }
 END_TEST
@@ -355,8 +356,8 @@ START_TEST(features_only_file_is_prediction_input)
 
     /* Without targets_optional the label column is required. */
     expect_error("a,b,c\n1,2,3\n", &cfg, false,
-                 "cfg.json: data.label: no column named \"species\" in %s "
-                 "(columns: a, b, c)");
+                 "%s:1:1: no column named \"species\" (data.label of "
+                 "cfg.json); its columns: \"a\", \"b\", \"c\"");
     config_free(&cfg);
 
     regressor(&cfg, 2, 1);

@@ -379,7 +379,7 @@ t_predict_and_eval_refuse_misuse() {
     expect_error_line '^backprop: configs/iris.json: layers\[0\]: no weights'
     run "$BP" eval configs/seed-example.json datasets/iris.csv
     expect_status 2
-    expect_error_line 'data.targets\[0\]: no column named "T" in datasets/iris.csv'
+    expect_error_line 'datasets/iris.csv:1:1: no column named "T" [(]data.targets\[0\] of configs/seed-example.json[)]'
 }
 
 t_every_command_has_help() {
@@ -701,15 +701,16 @@ R='5.1,3.5,1.4,0.2,0\n'
 t_bad_csv_exits_2_naming_line_and_column() {
     bad_csv ragged "$H$R${R}5.1,3.5,1.4,0\n" '4:5: expected 5 fields, found 4'
     bad_csv long-row "$H${R}5.1,3.5,1.4,0.2,0,9\n" '3:6: expected 5 fields, found 6'
-    bad_csv empty-cell "$H${R}5.1,,1.4,0.2,0\n" '3:2: empty cell'
+    bad_csv empty-cell "$H${R}5.1,,1.4,0.2,0\n" '3:2: missing value in column "sepal_width"'
     bad_csv not-a-number "$H$R$R${R}5.1,abc,1.4,0.2,0\n" '5:2: expected a number, got "abc"'
-    bad_csv nan "$H${R}5.1,nan,1.4,0.2,0\n" '3:2: .*(finite|number)'
+    bad_csv nan "$H${R}5.1,nan,1.4,0.2,0\n" '3:2: missing value in column "sepal_width"'
+    bad_csv na "$H${R}5.1,3.5,NA,0.2,0\n" '3:3: missing value in column "petal_length"'
     bad_csv inf "$H${R}5.1,3.5,inf,0.2,0\n" '3:3: .*(finite|number)'
     bad_csv out-of-range "$H${R}5.1,3.5,1e39,0.2,0\n" '3:3: .*out of float range'
     bad_csv label-range "$H${R}5.1,3.5,1.4,0.2,3\n" '3:5: label 3 is out of range'
     bad_csv label-fraction "$H${R}5.1,3.5,1.4,0.2,1.5\n" '3:5: label 1.5 is not a whole number'
     bad_csv quoting "$H${R}5.1,\"3.5,1.4,0.2,0\n" '3:[0-9]+: malformed quoting'
-    bad_csv columns 'a,b,species\n1,2,0\n' '1:[0-9]+: expected 5 columns'
+    bad_csv columns 'a,b,species\n1,2,0\n' '1:[0-9]+: (expected 5 columns|no column named "sepal_length")'
     bad_csv no-rows "$H" ' ?no data rows'
     bad_csv empty-file '' ' ?no data rows'
     bad_csv nul "$H${R}5.1,3\0005,1.4,0.2,0\n" '3:2: NUL byte'
