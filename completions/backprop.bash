@@ -20,7 +20,7 @@ _backprop_options() {
             "--learning-rate --seed --threads --set --log -q --quiet" \
             "--checkpoint-every --reset-state -h --help"
         ;;
-    predict) echo "--proba --threads -h --help" ;;
+    predict) echo "--proba --keep --threads -h --help" ;;
     eval) echo "--threads -h --help" ;;
     gradcheck) echo "--samples --threads -h --help" ;;
     info) echo "-h --help" ;;

@@ -21,7 +21,17 @@ struct classification_metrics {
     double *precision;  /* [classes]; NaN where nothing was predicted */
     double *recall;     /* [classes]; NaN where the class never occurs */
     double *f1;         /* [classes] */
+    size_t samples, correct;
 };
+
+/* In parts, for rows that come in blocks: init, add each block in row
+ * order, finish (which fills accuracy, precision, recall and f1). */
+int metrics_classification_init(struct classification_metrics *m,
+                                size_t classes, struct bp_error *err);
+void metrics_classification_add(struct classification_metrics *m,
+                                const float *y, size_t outputs,
+                                const uint32_t *labels, size_t n);
+void metrics_classification_finish(struct classification_metrics *m);
 
 int metrics_classify(struct classification_metrics *m, const float *y,
                      size_t outputs, const uint32_t *labels, size_t n,
@@ -36,5 +46,17 @@ struct regression_metrics {
 
 void metrics_regress(struct regression_metrics *m, const float *y,
                      const float *t, size_t n, size_t outputs);
+
+/* Regression metrics in one pass over blocks of rows (zero-initialise,
+ * add blocks in row order, finish): the errors summed in row order, the
+ * targets' spread from sums shifted by the first target. */
+struct regression_sums {
+    size_t count;
+    double se, ae, shift, t_sum, t_sq;
+};
+void metrics_regression_add(struct regression_sums *s, const float *y,
+                            const float *t, size_t n, size_t outputs);
+void metrics_regression_finish(const struct regression_sums *s,
+                               struct regression_metrics *m);
 
 #endif

@@ -118,6 +118,13 @@ int trainer_evaluate(const struct network *net, const struct dataset *ds,
                      float *outputs, struct bp_error *err);
 
 /* Outputs [n_rows][outputs] of net on ds (targets not needed). */
+/* The outputs (when not NULL) of ds's rows, and their losses added to
+ * *loss_sum one by one in row order (ds must have targets), so that a
+ * file scored in blocks sums exactly as one scored whole. */
+int trainer_add_loss(const struct network *net, const struct dataset *ds,
+                     int threads, double *loss_sum, float *outputs,
+                     struct bp_error *err);
+
 int trainer_predict(const struct network *net, const struct dataset *ds,
                     int threads, float *outputs, struct bp_error *err);
 

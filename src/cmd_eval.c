@@ -60,45 +60,75 @@ static void write_classification(struct json_writer *w, const struct model *m,
     json_end_array(w);
 }
 
+struct eval_run {
+    size_t outputs;
+    bool classes;
+    struct classification_metrics cm;
+    struct regression_sums rs;
+    size_t samples;
+};
+
+/* Each block's rows added in row order: the metrics do not depend on the
+ * block size. */
+static int add_block(void *ctx, const struct scored_block *b,
+                     struct bp_error *err)
+{
+    struct eval_run *e = ctx;
+    (void)err;
+    if (e->classes)
+        metrics_classification_add(&e->cm, b->outputs, e->outputs, b->label,
+                                   b->kept);
+    else
+        metrics_regression_add(&e->rs, b->outputs, b->y, b->kept,
+                               e->outputs);
+    e->samples += b->kept;
+    return 0;
+}
+
 static int evaluate(const char *weights, const char *data, int threads,
                     struct bp_error *err)
 {
     struct model m;
-    struct dataset ds = {0};
-    float *y = NULL;
-    char *text = NULL;
+    struct eval_run e = {0};
+    char *text = NULL, *warning = NULL;
     int rc = -1;
     if (model_load(&m, weights, true, err) < 0)
         return -1;
-    if (model_load_data(&m, data, false, threads, &ds, err) < 0)
+    e.outputs = network_outputs(&m.net);
+    size_t classes = config_class_count(&m.cfg);
+    e.classes = classes > 0;
+    if (e.classes && metrics_classification_init(&e.cm, classes, err) < 0)
         goto out;
-    size_t outputs = network_outputs(&m.net);
-    y = malloc((ds.n_rows ? ds.n_rows : 1) * outputs * sizeof *y);
-    if (!y) {
-        bp_error_set(err, BP_ENOMEM, "out of memory");
+    double loss_sum = 0.0;
+    size_t dropped;
+    if (model_score(&m, data, true, NULL, 0, threads, &loss_sum, &dropped,
+                    &warning, add_block, &e, err) < 0)
+        goto out;
+    if (warning)
+        fprintf(stderr, "backprop: warning: %s\n", warning);
+    if (dropped)
+        fprintf(stderr, "backprop: %s: dropped %zu row%s with missing cells "
+                "(%zu left)\n", strcmp(data, "-") == 0 ? "<stdin>" : data,
+                dropped, dropped == 1 ? "" : "s", e.samples);
+    if (e.samples == 0) {
+        bp_error_set(err, BP_EINPUT, "%s: no rows left to score: every row "
+                     "has a missing cell", data);
         goto out;
     }
-    double loss, accuracy;
-    if (trainer_evaluate(&m.net, &ds, threads, &loss, &accuracy, y, err) < 0)
-        goto out;
 
-    struct classification_metrics cm = {0};
-    if (ds.n_classes && metrics_classify(&cm, y, outputs, ds.label, ds.n_rows,
-                                         ds.n_classes, err) < 0)
-        goto out;
     struct json_writer w;
     json_writer_init(&w, false);
     json_begin_object(&w);
     json_key(&w, "samples");
-    json_size(&w, ds.n_rows);
+    json_size(&w, e.samples);
     json_key(&w, "loss");
-    json_double(&w, loss);
-    if (ds.n_classes) {
-        write_classification(&w, &m, &cm);
-        metrics_classification_free(&cm);
+    json_double(&w, loss_sum / (double)e.samples);
+    if (e.classes) {
+        metrics_classification_finish(&e.cm);
+        write_classification(&w, &m, &e.cm);
     } else {
         struct regression_metrics rm;
-        metrics_regress(&rm, y, ds.y, ds.n_rows, outputs);
+        metrics_regression_finish(&e.rs, &rm);
         json_key(&w, "mse");
         json_double(&w, rm.mse);
         json_key(&w, "mae");
@@ -114,9 +144,9 @@ static int evaluate(const char *weights, const char *data, int threads,
     fwrite(text, 1, len, stdout);
     rc = 0;
 out:
+    metrics_classification_free(&e.cm);
     free(text);
-    free(y);
-    dataset_free(&ds);
+    free(warning);
     model_free(&m);
     return rc;
 }

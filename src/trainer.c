@@ -492,7 +492,7 @@ int trainer_epoch(struct trainer *tr, struct epoch_report *report,
 /* Forward passes over ds in blocks; with targets, sums the losses and
  * counts the correct predictions. */
 static int run_blocks(const struct network *net, const struct dataset *ds,
-                      int threads, double *loss, double *accuracy,
+                      int threads, double *loss_sum, size_t *correct_sum,
                       float *outputs, struct bp_error *err)
 {
     struct workspace ws;
@@ -505,9 +505,11 @@ static int run_blocks(const struct network *net, const struct dataset *ds,
     size_t n_out = network_outputs(net);
     double flops, training;
     network_flops(net, &flops, &training);
-    double loss_sum = 0.0;
+    /* Added to the caller's sums sample by sample, in row order: the
+     * result is the same whatever the blocks of the caller. */
+    double sum = loss_sum ? *loss_sum : 0.0;
     size_t correct = 0;
-    bool targets = ds->has_targets && loss;
+    bool targets = ds->has_targets && loss_sum;
 
     for (size_t start = 0; start < ds->n_rows; start += capacity) {
         size_t n = ds->n_rows - start < capacity ? ds->n_rows - start
@@ -529,7 +531,7 @@ static int run_blocks(const struct network *net, const struct dataset *ds,
         }
         if (targets) {
             for (size_t k = 0; k < n; k++)
-                loss_sum += ws.loss[k];
+                sum += ws.loss[k];
             if (ds->n_classes)
                 correct += count_correct(net, &ws, ds, idx, n);
         }
@@ -539,10 +541,9 @@ static int run_blocks(const struct network *net, const struct dataset *ds,
     }
     workspace_free(&ws, net);
     if (targets) {
-        *loss = ds->n_rows ? loss_sum / (double)ds->n_rows : NAN;
-        *accuracy = ds->n_classes && ds->n_rows
-                        ? (double)correct / (double)ds->n_rows
-                        : NAN;
+        *loss_sum = sum;
+        if (correct_sum)
+            *correct_sum += correct;
     }
     return 0;
 }
@@ -551,7 +552,24 @@ int trainer_evaluate(const struct network *net, const struct dataset *ds,
                      int threads, double *loss, double *accuracy,
                      float *outputs, struct bp_error *err)
 {
-    return run_blocks(net, ds, threads, loss, accuracy, outputs, err);
+    double sum = 0.0;
+    size_t correct = 0;
+    if (run_blocks(net, ds, threads, &sum, &correct, outputs, err) < 0)
+        return -1;
+    if (ds->has_targets) {
+        *loss = ds->n_rows ? sum / (double)ds->n_rows : NAN;
+        *accuracy = ds->n_classes && ds->n_rows
+                        ? (double)correct / (double)ds->n_rows
+                        : NAN;
+    }
+    return 0;
+}
+
+int trainer_add_loss(const struct network *net, const struct dataset *ds,
+                     int threads, double *loss_sum, float *outputs,
+                     struct bp_error *err)
+{
+    return run_blocks(net, ds, threads, loss_sum, NULL, outputs, err);
 }
 
 int trainer_predict(const struct network *net, const struct dataset *ds,
