@@ -22,7 +22,9 @@ struct model {
 
 /* Loads path ("-" for stdin). With require_weights, a config whose layers
  * do not all carry weights is an error (predicting with random weights is
- * never what a user wants). */
+ * never what a user wants). A config without "input" (its width comes
+ * from its categorical data) gets no network: m->net stays zeroed until
+ * the caller has read the data and calls network_create. */
 int model_load(struct model *m, const char *path, bool require_weights,
                struct bp_error *err);
 

@@ -116,11 +116,21 @@ static int check(const char *config_path, const char *data_path,
     if (model_load(&m, config_path, false, err) < 0)
         return -1;
     const char *path = data_path ? data_path : m.cfg.data.train;
-    size_t outputs = network_outputs(&m.net);
     size_t n = samples;
     if (path) {
-        if (dataset_load(&ds, path, &m.cfg, false, threads, err) < 0)
+        /* A config learns from its data what a weights file has saved:
+         * classes, categories, the width (columns.h). */
+        if ((m.cfg.is_weights
+                 ? dataset_load(&ds, path, &m.cfg, false, threads, err)
+                 : dataset_load_training(&ds, path, &m.cfg, threads, err)) <
+            0)
             goto out;
+        if (m.cfg.data.missing == MISSING_MEAN && !m.cfg.imputation.n &&
+            imputation_compute(&m.cfg.imputation, &ds, err) < 0) {
+            cli_in_config(m.cfg.name, err);
+            goto out;
+        }
+        imputation_apply(&m.cfg.imputation, ds.x, ds.n_rows);
         int nrc = m.cfg.normalization.n
                       ? normalization_copy(&nz, &m.cfg.normalization, err)
                       : normalization_compute(&nz, m.cfg.data.normalize,
@@ -133,6 +143,15 @@ static int check(const char *config_path, const char *data_path,
         normalization_apply(&nz, &ds);
         n = ds.n_rows < samples ? ds.n_rows : samples;
     }
+    if (m.cfg.input == 0) {
+        bp_error_set(err, BP_EINPUT, "%s: input: needed to check without "
+                     "data (or give the data, whose categories set it)",
+                     m.cfg.name);
+        goto out;
+    }
+    if (!m.net.n_layers && network_create(&m.net, &m.cfg, err) < 0)
+        goto out;
+    size_t outputs = network_outputs(&m.net);
     x = malloc(n * m.net.input * sizeof *x);
     t = malloc(n * outputs * sizeof *t);
     idx = malloc(n * sizeof *idx);

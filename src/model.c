@@ -25,6 +25,10 @@ int model_load(struct model *m, const char *path, bool require_weights,
                 goto fail;
             }
     }
+    /* A config whose width comes from its data (categorical columns,
+     * no input) has no network until the data is read. */
+    if (m->cfg.input == 0)
+        return 0;
     if (network_create(&m->net, &m->cfg, err) < 0)
         goto fail;
     return 0;
