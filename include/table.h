@@ -122,6 +122,11 @@ struct table_options {
     size_t expected_cols;   /* 0: any */
     int threads;            /* as table_read's; < 1 means 1 */
     const struct table_layout *layout; /* NULL: all numbers */
+    /* For tests, which prove results never depend on them: a streaming
+     * read fed chunk_size bytes at a time (table_read_chunked), or a
+     * read in `parts` pieces (table_read_parts); 0: table_read's way. */
+    size_t chunk_size;
+    size_t parts;
 };
 
 /* table_read with a layout: the same reader, both ways (streaming or in

@@ -118,7 +118,9 @@ int table_read(struct table *t, FILE *f, const char *name, bool header,
 int table_read_with(struct table *t, FILE *f, const struct table_options *o,
                     struct bp_error *err)
 {
-    return table_read_parts_with(t, f, o, 0, NULL, err);
+    if (o->chunk_size)
+        return table_read_chunked_with(t, f, o, o->chunk_size, err);
+    return table_read_parts_with(t, f, o, o->parts, NULL, err);
 }
 
 /* Reads what the descriptor has, up to n bytes: as soon as any has
