@@ -209,6 +209,7 @@ static int start_part(struct part *pt, const struct reader *first,
         .layout = first->layout,
         .kind = first->kind,
         .na_numeric = first->na_numeric,
+        .fast = first->fast,
         .header = first->header,
         .n_header = first->n_header,
     };

@@ -426,8 +426,7 @@ static void on_field(void *data, size_t len, void *ctx)
      * line counting nor the general parser. */
     float whole = decimal_small_whole(data, len);
     if (whole >= 0.0f && r->field < r->n_cols && r->n_cells < r->cells_cap &&
-        !r->failed && (!r->kind || r->kind[r->field] == TABLE_NUMBER) &&
-        !r->na_numeric) {
+        !r->failed && r->fast[r->field]) {
         r->prev_was_cr_end = false;
         if (r->field == 0)
             r->record_line = r->line;
@@ -493,6 +492,22 @@ static void replay_first(struct reader *r)
     r->n_first = 0;
 }
 
+/* Which columns on_field's fast path may take: numbers, unless an NA
+ * mark reads as one. Known once the kinds are. 0 or -1. */
+static int mark_fast(struct reader *r)
+{
+    r->fast = malloc(r->n_cols ? r->n_cols : 1);
+    if (!r->fast) {
+        reader_nomem(r);
+        return -1;
+    }
+    r->own_fast = true;
+    for (size_t c = 0; c < r->n_cols; c++)
+        r->fast[c] = !r->na_numeric &&
+                     (!r->kind || r->kind[c] == TABLE_NUMBER);
+    return 0;
+}
+
 static void end_record(struct reader *r)
 {
     if (r->want_header && !r->header_done) {
@@ -501,8 +516,8 @@ static void end_record(struct reader *r)
         r->n_cols = r->field;
         if (r->expected_cols && r->n_cols != r->expected_cols)
             record_count_error(r, r->expected_cols);
-        else
-            decide_kinds(r);
+        else if (decide_kinds(r) == 0)
+            mark_fast(r);
         return;
     }
     if (r->n_cols == 0) {
@@ -511,9 +526,11 @@ static void end_record(struct reader *r)
             record_count_error(r, r->expected_cols);
             return;
         }
+        if (r->layout && decide_kinds(r) != 0)
+            return;
+        if (mark_fast(r) != 0)
+            return;
         if (r->layout) {
-            if (decide_kinds(r) != 0)
-                return;
             replay_first(r);
             if (r->failed)
                 return;
@@ -634,6 +651,9 @@ void reader_free(struct reader *r)
     if (r->own_kind)
         free(r->kind);
     r->kind = NULL;
+    if (r->own_fast)
+        free(r->fast);
+    r->fast = NULL;
     text_pool_free(&r->pool);
     for (size_t i = 0; i < r->n_first; i++)
         free(r->first[i]);

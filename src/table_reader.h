@@ -89,6 +89,10 @@ struct reader {
     unsigned char *kind;    /* [n_cols], or NULL: every column a number */
     bool own_kind;
     bool na_numeric;        /* an NA value reads as a number: test first */
+    unsigned char *fast;    /* [n_cols] 1: on_field's fast path may take a
+                             * small whole number (set with n_cols; owned
+                             * like kind) */
+    bool own_fast;
     struct text_pool pool;
     char **first;           /* [n_first] the first record, no header */
     size_t n_first, first_cap;

@@ -1,0 +1,3 @@
+build-cg/args.o: src/args.c include/args.h include/bp_error.h
+include/args.h:
+include/bp_error.h:

@@ -1,0 +1,2 @@
+build-cg/decimal.o: src/decimal.c include/decimal.h
+include/decimal.h:
