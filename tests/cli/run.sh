@@ -165,7 +165,7 @@ t_diabetes_beats_the_mean_predictor() {
 
 t_every_shipped_config_trains() {
     local c
-    for c in wine breast-cancer digits; do
+    for c in wine breast-cancer digits penguins; do
         run "$BP" train "configs/$c.json" -o "$T/$c.json" --quiet
         expect_status 0
         expect_at_least "$c validation accuracy" \
@@ -275,7 +275,7 @@ t_the_log_survives_bad_input_and_never_shares_the_output() {
 
 t_gradcheck_passes_on_every_config() {
     local c
-    for c in seed-example xor iris wine breast-cancer digits diabetes; do
+    for c in seed-example xor iris wine breast-cancer digits diabetes penguins; do
         run "$BP" gradcheck "configs/$c.json"
         expect_status 0
         expect_stdout '"passed":true'
