@@ -130,9 +130,14 @@ static int resolve(const struct columns_plan *p, char *const *names,
                             quoted(q, sizeof q, ref->name), p->file, hint,
                             list);
     /* A later file lacks a column the weights file reads by name. */
-    return bp_error_set(err, BP_EINPUT, "%s:%zu:1: no column named %s (%s "
-                        "of %s)%s; its columns: %s", p->file, p->line,
-                        quoted(q, sizeof q, ref->name), key, cfg, hint, list);
+    char whose[COLUMNS_LIST_MAX];
+    if (key[0] == '-')
+        snprintf(whose, sizeof whose, "%s", key); /* an option's */
+    else
+        snprintf(whose, sizeof whose, "%s of %s", key, cfg);
+    return bp_error_set(err, BP_EINPUT, "%s:%zu:1: no column named %s "
+                        "(%s)%s; its columns: %s", p->file, p->line,
+                        quoted(q, sizeof q, ref->name), whose, hint, list);
 }
 
 
@@ -426,7 +431,7 @@ static int decide(void *ctx, char *const *names, size_t n_cols,
         for (size_t i = 0; i < p->n_keep; i++) {
             struct column_ref ref = {.name = (char *)p->keep[i]};
             char key[64];
-            snprintf(key, sizeof key, "--keep %zu", i + 1);
+            snprintf(key, sizeof key, "--keep");
             if (resolve(p, names, n_cols, &ref, key, &p->keep_col[i], err))
                 return -1;
         }

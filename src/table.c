@@ -149,7 +149,7 @@ static int flush_rows(struct reader *r,
         return -1;
     }
     reader_drop_rows(r);
-    return 0;
+    return r->failed ? -1 : 0;
 }
 
 int table_stream(FILE *f, const struct table_options *o, size_t block_rows,

@@ -769,10 +769,29 @@ void reader_drop_rows(struct reader *r)
     memmove(r->cells, r->cells + done, (r->n_cells - done) * sizeof *r->cells);
     r->n_cells -= done;
     r->n_rows = 0;
-    /* The record in progress may hold text ids: keep the pool while it
-     * does (a block's texts are then a superset of its own). */
-    if (r->n_cells == 0)
-        text_pool_free(&r->pool);
+    if (!r->kind || r->pool.n == 0)
+        return;
+    /* The record in progress may hold text ids: a fresh pool keeps just
+     * its texts, so a stream of distinct ids (predict --keep id) holds a
+     * block's worth of texts at a time, not the file's. */
+    struct text_pool fresh = {0};
+    for (size_t k = 0; k < r->n_cells; k++) {
+        if (r->kind[k] != TABLE_TEXT)
+            continue;
+        uint32_t id;
+        memcpy(&id, &r->cells[k], sizeof id);
+        if (id == TABLE_NO_TEXT)
+            continue;
+        const char *text = r->pool.str[id];
+        if (text_pool_intern(&fresh, text, strlen(text), &id) != 0) {
+            text_pool_free(&fresh);
+            reader_nomem(r);
+            return;
+        }
+        memcpy(&r->cells[k], &id, sizeof id);
+    }
+    text_pool_free(&r->pool);
+    r->pool = fresh;
 }
 
 int reader_adopt_texts(struct reader *first, const struct reader *part,
