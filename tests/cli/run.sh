@@ -163,6 +163,24 @@ t_diabetes_beats_the_mean_predictor() {
     expect_at_least "diabetes R^2" "$("$JP" "$T/stdout" r2)" 0.3
 }
 
+t_weights_written_before_real_world_tables_load_and_resume() {
+    # An iris weights file written by the release before SPEC section 5a
+    # (20 epochs; no data.features, labels as numbers): it still predicts
+    # what it predicted then, and resumed to 50 epochs it is the 50-epoch
+    # run of today's binary, byte for byte (but where each was written).
+    local old=tests/data/iris-20-epochs-before-columns.weights.json
+    run "$BP" predict "$old" datasets/iris.csv --proba
+    expect_status 0
+    [ "$(md5sum <"$T/stdout" | cut -c1-32)" = 13fa0f7e9a50f81a6bff9f9351cf76c2 ] ||
+        note "predictions of the old weights file changed"
+    run "$BP" train "$old" --epochs 50 -o "$T/resumed.json" --quiet
+    expect_status 0
+    "$BP" train configs/iris.json -o "$T/whole.json" --quiet
+    diff <(grep -v '"output"' "$T/resumed.json") \
+         <(grep -v '"output"' "$T/whole.json") >/dev/null ||
+        note "old 20 epochs + 30 resumed differ from 50 in one run"
+}
+
 t_every_shipped_config_trains() {
     local c
     for c in wine breast-cancer digits penguins; do
