@@ -18,13 +18,13 @@ _backprop_options() {
     train)
         echo "-o --output --data --validation --epochs --batch-size" \
             "--learning-rate --seed --threads --set --log -q --quiet" \
-            "--checkpoint-every --reset-state -h --help"
+            "--checkpoint-every --reset-state --force -h --help"
         ;;
     predict) echo "--proba --keep --threads -h --help" ;;
     eval) echo "--threads -h --help" ;;
     gradcheck) echo "--samples --threads -h --help" ;;
     info) echo "-h --help" ;;
-    plot) echo "-o --output --title -h --help" ;;
+    plot) echo "-o --output --title --force -h --help" ;;
     esac
 }
 

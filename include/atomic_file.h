@@ -12,6 +12,7 @@
 #ifndef ATOMIC_FILE_H
 #define ATOMIC_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bp_error.h"
@@ -32,5 +33,26 @@ void atomic_file_abandon(void);
  * exists and takes new files, and path is not a folder. BP_EIO if not.
  * Does nothing for "-". */
 int atomic_check_writable(const char *path, struct bp_error *err);
+
+/* What kind of file backprop writes there, for atomic_check_owner. */
+enum atomic_owner {
+    OWNER_WEIGHTS, /* starts {"format": "backprop.weights/...  */
+    OWNER_LOG,     /* JSON lines starting {"epoch":             */
+    OWNER_SVG,     /* holds plot's marker, ATOMIC_SVG_MARKER      */
+};
+
+/* The comment `plot` writes into every SVG, so it knows its own. */
+#define ATOMIC_SVG_MARKER "<!-- written by backprop plot -->"
+
+/* The one rule for every file backprop writes (SPEC section 2), checked
+ * before any work: path may be replaced when it is "-", does not exist,
+ * is not a regular file (a character device, a FIFO: written as they
+ * are), is empty, or is a file of this kind that backprop wrote (by its
+ * first bytes); or when `force`. Otherwise BP_EUSAGE: "PATH: exists and
+ * is not a backprop weights file (-o names it); refusing to replace it:
+ * --force replaces it anyway". `what` names the option or key that chose
+ * the path ("-o", "configs/x.json's output", "--log"). */
+int atomic_check_owner(const char *path, enum atomic_owner kind, bool force,
+                       const char *what, struct bp_error *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +174,70 @@ int atomic_check_writable(const char *path, struct bp_error *err)
         return bp_error_set(err, BP_EIO, "%s: cannot write in %s: %s", path,
                             dir, strerror(errno));
     return 0;
+}
+
+/* Skips JSON white space. */
+static const char *skip_ws(const char *s, const char *end)
+{
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++;
+    return s;
+}
+
+/* Whether s[0..n) begins with the literal `word` after white space;
+ * advances *at past it. */
+static bool next_is(const char **at, const char *end, const char *word)
+{
+    const char *s = skip_ws(*at, end);
+    size_t len = strlen(word);
+    if ((size_t)(end - s) < len || memcmp(s, word, len) != 0)
+        return false;
+    *at = s + len;
+    return true;
+}
+
+/* Whether the head of a file is what backprop writes of this kind. */
+static bool looks_owned(const char *head, size_t n, enum atomic_owner kind)
+{
+    const char *at = head, *end = head + n;
+    switch (kind) {
+    case OWNER_WEIGHTS:
+        return next_is(&at, end, "{") && next_is(&at, end, "\"format\"") &&
+               next_is(&at, end, ":") &&
+               next_is(&at, end, "\"backprop.weights/");
+    case OWNER_LOG:
+        return next_is(&at, end, "{\"epoch\":");
+    case OWNER_SVG: {
+        size_t len = strlen(ATOMIC_SVG_MARKER);
+        for (size_t i = 0; i + len <= n; i++)
+            if (memcmp(head + i, ATOMIC_SVG_MARKER, len) == 0)
+                return true;
+        return false;
+    }
+    }
+    return false;
+}
+
+int atomic_check_owner(const char *path, enum atomic_owner kind, bool force,
+                       const char *what, struct bp_error *err)
+{
+    static const char *const kinds[] = {"a backprop weights file",
+                                        "a backprop log",
+                                        "an SVG that backprop plot wrote"};
+    struct stat st;
+    if (force || strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_size == 0)
+        return 0;
+    char head[512];
+    size_t n = 0;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        n = fread(head, 1, sizeof head, f);
+        fclose(f);
+    }
+    if (f && looks_owned(head, n, kind))
+        return 0;
+    return bp_error_set(err, BP_EUSAGE, "%s: exists and is not %s (%s names "
+                        "it); refusing to replace it: --force replaces it "
+                        "anyway", path, kinds[kind], what);
 }

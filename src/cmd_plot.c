@@ -22,13 +22,15 @@
 #include "jsonscan.h"
 #include "svg_plot.h"
 
-enum { OPT_OUTPUT = CLI_OPT_FIRST_OWN, OPT_TITLE };
+enum { OPT_OUTPUT = CLI_OPT_FIRST_OWN, OPT_TITLE, OPT_FORCE };
 
 static const struct option_spec plot_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
      "write the SVG to FILE, atomically (default: stdout)"},
     {OPT_TITLE, "title", 0, "TEXT",
      "the chart's title (default: \"Learning curves: LOG\")"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace -o even when it is not an SVG backprop plot wrote"},
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -220,6 +222,7 @@ static bool same_file(const char *a, const char *b)
 }
 
 static int plot(const char *log, const char *output, const char *title,
+                bool force,
                 struct bp_error *err)
 {
     const char *name = strcmp(log, "-") == 0 ? "<stdin>" : log;
@@ -233,7 +236,8 @@ static int plot(const char *log, const char *output, const char *title,
                      output);
         goto out;
     }
-    if (atomic_check_writable(output, err) < 0 ||
+    if (atomic_check_owner(output, OWNER_SVG, force, "-o", err) < 0 ||
+        atomic_check_writable(output, err) < 0 ||
         read_log(&c, log, name, err) < 0)
         goto out;
 
@@ -302,5 +306,5 @@ int cmd_plot(int argc, char **argv, struct bp_error *err)
                             "plot: missing LOG (see backprop help plot)");
     const char *output = r.given[OPT_OUTPUT] ? r.value[OPT_OUTPUT] : "-";
     const char *title = r.given[OPT_TITLE] ? r.value[OPT_TITLE] : NULL;
-    return plot(r.operand[0], output, title, err);
+    return plot(r.operand[0], output, title, r.given[OPT_FORCE], err);
 }

@@ -44,7 +44,7 @@
 enum {
     OPT_OUTPUT = 1, OPT_DATA, OPT_VALIDATION, OPT_EPOCHS, OPT_BATCH_SIZE,
     OPT_LEARNING_RATE, OPT_SEED, OPT_THREADS, OPT_SET, OPT_LOG, OPT_QUIET,
-    OPT_CHECKPOINT_EVERY, OPT_RESET_STATE, OPT_HELP
+    OPT_CHECKPOINT_EVERY, OPT_RESET_STATE, OPT_FORCE, OPT_HELP
 };
 
 static const struct option_spec train_options[] = {
@@ -71,6 +71,8 @@ static const struct option_spec train_options[] = {
     {OPT_RESET_STATE, "reset-state", 0, NULL,
      "start from a weights file's weights with no epochs done and no "
      "momentum"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace -o or --log even when it is not a file backprop wrote"},
     {OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -81,6 +83,7 @@ struct train_args {
     const char *validation;
     const char *log;
     bool quiet;
+    bool force;     /* replace files backprop did not write */
     bool reset_state;
     size_t checkpoint_every;
     size_t threads; /* 0: OpenMP's default */
@@ -176,6 +179,7 @@ static int parse_train_args(struct train_args *ta, int argc, char **argv,
         case OPT_LOG: ta->log = value; break;
         case OPT_QUIET: ta->quiet = true; break;
         case OPT_RESET_STATE: ta->reset_state = true; break;
+        case OPT_FORCE: ta->force = true; break;
         case OPT_HELP: ta->help = true; break;
         case OPT_EPOCHS:
             if (args_size("--epochs", value, 0, (size_t)1 << 40, &n, err) < 0 ||
@@ -400,6 +404,15 @@ static int check_outputs(const struct train_args *ta, const struct config *cfg,
                             "train: %s: the log is an input file; refusing "
                             "to overwrite it",
                             ta->log);
+    /* SPEC section 2: replace only what backprop wrote (a config's
+     * output key from someone else cannot reach a user's files). */
+    char whose[512];
+    snprintf(whose, sizeof whose, "%s's output", cfg->name);
+    if (atomic_check_owner(output, OWNER_WEIGHTS, ta->force,
+                           ta->output ? "-o" : whose, err) < 0 ||
+        (ta->log && atomic_check_owner(ta->log, OWNER_LOG, ta->force, "--log",
+                                       err) < 0))
+        return -1;
     return atomic_check_writable(output, err);
 }
 

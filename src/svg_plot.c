@@ -1,6 +1,8 @@
 /* svg_plot: line charts as SVG text. See svg_plot.h. */
 #include "svg_plot.h"
 
+#include "atomic_file.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -490,6 +492,7 @@ char *svg_plot_render(const struct svg_plot *p, size_t *len,
 
     sb_printf(&b,
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+              ATOMIC_SVG_MARKER "\n"
               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
               "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
               "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",

@@ -181,6 +181,54 @@ t_weights_written_before_real_world_tables_load_and_resume() {
         note "old 20 epochs + 30 resumed differ from 50 in one run"
 }
 
+t_outputs_replace_only_files_backprop_wrote() {
+    # SPEC section 2: -o, a config's output key, --log and plot -o replace
+    # a file only when backprop wrote it or it is empty; anything else is
+    # refused before any work (exit 2, the file untouched) unless --force.
+    local d="$T/own"
+    mkdir -p "$d"
+    printf 'my notes\n' >"$d/notes.txt"
+    run "$BP" train configs/xor.json -o "$d/notes.txt" --quiet
+    expect_status 2
+    expect_error_line "^backprop: $d/notes.txt: exists and is not a backprop weights file [(]-o names it[)]; refusing to replace it: --force replaces it anyway\$"
+    [ "$(cat "$d/notes.txt")" = "my notes" ] || note "-o replaced a text file"
+    # A config from someone else, whose output key names the user's file.
+    sed -e "s|\"output\": \"[^\"]*\"|\"output\": \"notes.txt\"|" \
+        -e "s|\"../datasets/|\"$PWD/datasets/|" configs/xor.json >"$d/xor.json"
+    run "$BP" train "$d/xor.json" --quiet
+    expect_status 2
+    expect_error_line "^backprop: $d/notes.txt: exists and is not a backprop weights file [(]$d/xor.json's output names it[)]"
+    [ "$(cat "$d/notes.txt")" = "my notes" ] || note "output key replaced a text file"
+    run "$BP" train configs/xor.json -o "$d/w.json" --log "$d/notes.txt" --quiet
+    expect_status 2
+    expect_error_line "^backprop: $d/notes.txt: exists and is not a backprop log [(]--log names it[)]"
+    [ ! -e "$d/w.json" ] || note "a refused run wrote its weights"
+    # Empty files, and files backprop wrote, are replaced; checkpoints too.
+    : >"$d/empty.json"
+    run "$BP" train configs/xor.json -o "$d/empty.json" --log "$d/log" \
+        --checkpoint-every 100 --quiet
+    expect_status 0
+    run "$BP" train configs/xor.json -o "$d/empty.json" --log "$d/log" --quiet
+    expect_status 0
+    run "$BP" plot "$d/log" -o "$d/notes.txt"
+    expect_status 2
+    expect_error_line "^backprop: $d/notes.txt: exists and is not an SVG that backprop plot wrote [(]-o names it[)]"
+    run "$BP" plot "$d/log" -o "$d/curves.svg"
+    expect_status 0
+    run "$BP" plot "$d/log" -o "$d/curves.svg"
+    expect_status 0
+    # --force is the way out, for each.
+    run "$BP" plot "$d/log" -o "$d/notes.txt" --force
+    expect_status 0
+    printf 'my notes\n' >"$d/notes.txt"
+    run "$BP" train configs/xor.json -o "$d/notes.txt" --force --quiet
+    expect_status 0
+    grep -q '"format": "backprop.weights/1"' "$d/notes.txt" || note "--force did not replace"
+    # Standard output and character devices are written as they are.
+    run "$BP" train configs/xor.json -o /dev/null --log /dev/stderr --quiet
+    expect_status 0
+}
+
 t_every_shipped_config_trains() {
     local c
     for c in wine breast-cancer digits penguins; do
@@ -275,13 +323,13 @@ t_log_writes_one_json_object_per_epoch() {
 }
 
 t_the_log_survives_bad_input_and_never_shares_the_output() {
-    printf 'old log\n' >"$T/keep.log"
+    printf '%s\n' "$PREV_LOG" >"$T/keep.log"
     # A mistake found after the data is read, before the first epoch.
     run "$BP" train configs/iris.json --log "$T/keep.log" -o "$T/keep.json" \
         --set training.early_stopping.patience=3 --set data.validation_split=0
     expect_status 2
     expect_error_line 'training.early_stopping.metric: '
-    [ "$(cat "$T/keep.log")" = "old log" ] || note "a bad config emptied the previous log"
+    [ "$(cat "$T/keep.log")" = "$PREV_LOG" ] || note "a bad config emptied the previous log"
     run "$BP" train configs/iris.json --epochs 2 --log "$T/same.json" -o "$T/same.json"
     expect_status 2
     expect_error_line "^backprop: train: $T/same.json: the log and the weights cannot go to the same file\$"
@@ -347,11 +395,11 @@ t_info_counts_parameters_and_flops() {
 }
 
 t_divergence_exits_1_and_keeps_the_previous_file() {
-    printf 'previous\n' >"$T/prev.json"
+    printf '%s\n' "$PREV" >"$T/prev.json"
     run "$BP" train configs/iris.json --learning-rate 1e30 -o "$T/prev.json" --quiet
     expect_status 1
     expect_error_line '^backprop: epoch 1, step [0-9]+: .*diverged.*learning rate'
-    [ "$(cat "$T/prev.json")" = previous ] || note "previous output was overwritten"
+    [ "$(cat "$T/prev.json")" = "$PREV" ] || note "previous output was overwritten"
 }
 
 t_predict_writes_classes_probabilities_and_regression_outputs() {
@@ -437,6 +485,7 @@ t_plot_draws_well_formed_svg_naming_its_series() {
     run "$BP" plot "$T/plot.log"
     expect_status 0
     [ ! -s "$T/stderr" ] || note "plot wrote to stderr: $(head -c 300 "$T/stderr")"
+    expect_stdout '^<!-- written by backprop plot -->$'
     expect_stdout '^<svg xmlns="http://www.w3.org/2000/svg"'
     expect_stdout '<title>Learning curves: plot.log</title>'
     expect_stdout '>train loss</text>'
@@ -479,11 +528,11 @@ bad_log() {
     local dir="$T/log-$RANDOM"
     mkdir -p "$dir"
     printf "$2" >"$dir/run.log"
-    printf 'previous\n' >"$dir/prev.svg"
+    printf '%s\n' "$PREV_SVG" >"$dir/prev.svg"
     run "$BP" plot "$dir/run.log" -o "$dir/prev.svg"
     expect_status 2
     expect_error_line "^backprop: $dir/run.log:$3"
-    [ "$(cat "$dir/prev.svg")" = previous ] || note "$1: previous output changed"
+    [ "$(cat "$dir/prev.svg")" = "$PREV_SVG" ] || note "$1: previous output changed"
     run "$BP" plot "$dir/run.log"
     expect_status 2
     expect_empty_stdout
@@ -559,7 +608,7 @@ t_bash_completion_completes_commands_and_options() {
         note "commands: $(sed -n 1p "$T/stdout")"
     [ "$(sed -n 2p "$T/stdout")" = "eval gradcheck info plot predict train " ] ||
         note "help COMMAND: $(sed -n 2p "$T/stdout")"
-    [ "$(sed -n 3p "$T/stdout")" = "--help --output --title " ] ||
+    [ "$(sed -n 3p "$T/stdout")" = "--force --help --output --title " ] ||
         note "plot options: $(sed -n 3p "$T/stdout")"
     [ "$(sed -n 4p "$T/stdout")" = "datasets/iris.csv " ] ||
         note "--data FILE: $(sed -n 4p "$T/stdout")"
@@ -609,11 +658,11 @@ bad_config() {
     local dir="$T/bad-$RANDOM"
     mkdir -p "$dir"
     printf '%s' "$2" >"$dir/config.json"
-    printf 'previous\n' >"$dir/prev.json"
+    printf '%s\n' "$PREV" >"$dir/prev.json"
     run "$BP" train "$dir/config.json" --data datasets/iris.csv -o "$dir/prev.json"
     expect_status 2
     expect_error_line "^backprop: $dir/config.json(:[0-9]+:[0-9]+)?: $3"
-    [ "$(cat "$dir/prev.json")" = previous ] || note "$1: previous output changed"
+    [ "$(cat "$dir/prev.json")" = "$PREV" ] || note "$1: previous output changed"
     record_error config "$1" "$2" "$dir/"
     local first
     first=$(cat "$T/stderr")
@@ -676,17 +725,24 @@ t_bad_set_override_exits_2() {
     [ ! -e "$T/x.json" ] || note "an output file appeared"
 }
 
+# Previous outputs of each kind, as backprop would have written them (it
+# replaces nothing else without --force), for the tests that check a
+# failed run leaves them as they were.
+PREV='{"format": "backprop.weights/1", "previous": true}'
+PREV_LOG='{"epoch":1,"previous":true}'
+PREV_SVG='<!-- written by backprop plot --><svg/>'
+
 # bad_csv NAME PRINTF-BYTES REGEX: training on this CSV fails with exit 2
 # and one line naming file:line:column, writing nothing.
 bad_csv() {
     local dir="$T/csv-$RANDOM"
     mkdir -p "$dir"
     printf "$2" >"$dir/data.csv"
-    printf 'previous\n' >"$dir/prev.json"
+    printf '%s\n' "$PREV" >"$dir/prev.json"
     run "$BP" train configs/iris.json --data "$dir/data.csv" -o "$dir/prev.json"
     expect_status 2
     expect_error_line "^backprop: $dir/data.csv:$3"
-    [ "$(cat "$dir/prev.json")" = previous ] || note "$1: previous output changed"
+    [ "$(cat "$dir/prev.json")" = "$PREV" ] || note "$1: previous output changed"
     [ "$(ls -A "$dir" | wc -l)" -eq 2 ] || note "$1: stray files: $(ls -A "$dir")"
     record_error csv "$1" "$2" "$dir/"
     # Prediction reads the same file the same way.
@@ -816,7 +872,7 @@ t_sigint_in_the_first_epoch_keeps_the_previous_file() {
     [ -r /proc/self/status ] || { skip "no /proc to see the handler installed"; return; }
     local w="$T/sigint0"
     mkdir -p "$w"
-    printf 'previous\n' >"$w/prev.json"
+    printf '%s\n' "$PREV" >"$w/prev.json"
     # One sample per step through a wide layer: the first epoch lasts
     # seconds, and the signal comes as soon as training has begun (the
     # handler is installed just before the first step).
@@ -835,7 +891,7 @@ t_sigint_in_the_first_epoch_keeps_the_previous_file() {
     cp "$w/err" "$T/stderr"
     expect_status 1
     expect_error_line '^backprop: interrupted by SIGINT in epoch 1, before any epoch was done: nothing saved$'
-    [ "$(cat "$w/prev.json")" = previous ] || note "the previous file was replaced"
+    [ "$(cat "$w/prev.json")" = "$PREV" ] || note "the previous file was replaced"
     [ "$(ls -A "$w" | wc -l)" -eq 2 ] || note "stray files: $(ls -A "$w")"
 }
 
@@ -980,17 +1036,17 @@ t_full_and_read_only_file_systems_keep_the_previous_file() {
         skip "needs root to mount a tmpfs"
         return
     fi
-    printf 'previous\n' >"$m/w.json"
+    printf '%s\n' "$PREV" >"$m/w.json"
     run "$BP" train configs/iris.json -o "$m/w.json" --quiet
     expect_status 1
     expect_error_line "^backprop: $m/w.json: write failed: No space left on device\$"
-    [ "$(cat "$m/w.json")" = previous ] || note "full disk: previous file changed"
+    [ "$(cat "$m/w.json")" = "$PREV" ] || note "full disk: previous file changed"
     [ "$(ls -A "$m")" = w.json ] || note "full disk: stray files: $(ls -A "$m")"
     mount -o remount,ro "$m"
     run "$BP" train configs/seed-example.json -o "$m/w.json" --quiet
     expect_status 1
     expect_error_line "^backprop: $m/w.json: cannot write in $m: Read-only file system\$"
-    [ "$(cat "$m/w.json")" = previous ] || note "read-only: previous file changed"
+    [ "$(cat "$m/w.json")" = "$PREV" ] || note "read-only: previous file changed"
     umount "$m"
 }
 
