@@ -89,7 +89,7 @@ START_TEST(weights_are_bit_identical_for_1_2_and_7_threads)
             ck_assert_mem_eq(net.params, reference,
                              net.n_params * sizeof *reference);
         }
-        free(state.velocity);
+        free(state.buffer[STATE_VELOCITY]);
         network_free(&net);
     }
     free(reference);
@@ -116,9 +116,9 @@ START_TEST(resumed_training_equals_one_uninterrupted_run)
     ck_assert_uint_eq(s1.step, s2.step);
     ck_assert_mem_eq(whole.params, split.params,
                      whole.n_params * sizeof(float));
-    ck_assert_mem_eq(s1.velocity, s2.velocity, whole.n_params * sizeof(float));
-    free(s1.velocity);
-    free(s2.velocity);
+    ck_assert_mem_eq(s1.buffer[STATE_VELOCITY], s2.buffer[STATE_VELOCITY], whole.n_params * sizeof(float));
+    free(s1.buffer[STATE_VELOCITY]);
+    free(s2.buffer[STATE_VELOCITY]);
     network_free(&whole);
     network_free(&split);
     dataset_free(&ds);
@@ -150,7 +150,7 @@ START_TEST(training_lowers_the_loss_and_counts_steps)
     ck_assert(last.train_loss < 0.5 * first.train_loss);
     ck_assert(last.validation_accuracy > 0.8);
     trainer_destroy(tr);
-    free(state.velocity);
+    free(state.buffer[STATE_VELOCITY]);
     network_free(&net);
     dataset_free(&ds);
     config_free(&cfg);
@@ -182,7 +182,7 @@ START_TEST(divergence_stops_with_a_numeric_error)
     ck_assert_ptr_nonnull(strstr(err.msg, "diverged"));
     ck_assert_ptr_nonnull(strstr(err.msg, "learning rate"));
     trainer_destroy(tr);
-    free(state.velocity);
+    free(state.buffer[STATE_VELOCITY]);
     network_free(&net);
     dataset_free(&ds);
     config_free(&cfg);
