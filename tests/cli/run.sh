@@ -211,6 +211,115 @@ t_resume_equals_one_uninterrupted_run() {
     expect_same_file "$T/resumed.json" "$T/whole.json"
 }
 
+# The optimizers of SPEC 7a with the regularisers and schedules of 7b: k
+# epochs then a resumed m give the bytes of k + m in one run, and
+# --threads 1 and 2 the same bytes.
+OPTIM_CASES=(
+    "adam|--set training.optimizer=adam --set training.amsgrad=true --set layers[0].dropout=0.5 --set training.clip_grad_norm=0.5"
+    "adamw|--set training.optimizer=adamw --set layers[0].dropout=0.3 --set training.schedule.type=plateau --set training.schedule.patience=0 --set training.schedule.threshold=0.2 --set training.label_smoothing=0.1"
+    "rmsprop|--set training.optimizer=rmsprop --set training.momentum=0.5 --set training.centered=true --set training.clip_grad_value=0.05 --set training.schedule.type=exponential --set training.schedule.gamma=0.9"
+    "adagrad|--set training.optimizer=adagrad --set training.lr_decay=0.01 --set training.initial_accumulator_value=0.1 --set training.warmup_epochs=3"
+    "sgd|--set layers[0].dropout=0.5 --set training.clip_grad_norm=1 --set training.schedule.type=step --set training.schedule.every=2 --set training.schedule.gamma=0.5 --set training.warmup_epochs=2"
+    "plateau-train|--set training.optimizer=adam --set data.validation_split=null --set training.schedule.type=plateau --set training.schedule.patience=1 --set training.schedule.threshold=0.3"
+)
+
+t_every_optimizer_resumes_byte_identical() {
+    local c name args
+    for c in "${OPTIM_CASES[@]}"; do
+        name=${c%%|*}
+        # shellcheck disable=SC2206
+        args=(${c#*|} --set training.momentum=null --quiet)
+        [ "$name" = sgd ] && args=(${c#*|} --quiet)
+        [ "$name" = rmsprop ] && args=(${c#*|} --quiet)
+        run "$BP" train configs/iris.json --epochs 3 -o "$T/$name-k.json" "${args[@]}"
+        expect_status 0
+        run "$BP" train "$T/$name-k.json" --epochs 7 -o "$T/$name-resumed.json" --quiet
+        expect_status 0
+        run "$BP" train configs/iris.json --epochs 7 -o "$T/$name-whole.json" "${args[@]}"
+        expect_status 0
+        expect_same_file "$T/$name-resumed.json" "$T/$name-whole.json"
+    done
+    # What the state holds.
+    [ "$(json "$T/adam-whole.json" state.t)" = 56 ] || note "adam's t is $(json "$T/adam-whole.json" state.t), expected 56 (7 epochs of 8 steps)"
+    json "$T/adam-whole.json" state.vmax.0.bias >/dev/null || note "adam's amsgrad state has no vmax"
+    json "$T/rmsprop-whole.json" state.a.1.bias >/dev/null || note "centered rmsprop's state has no a"
+    json "$T/rmsprop-whole.json" state.b.0.bias >/dev/null || note "rmsprop's state has no momentum buffer b"
+    json "$T/adamw-whole.json" state.plateau.learning_rate >/dev/null || note "the plateau's progress is not in the state"
+    [ "$(json "$T/adamw-whole.json" state.velocity)" = null ] || note "adamw wrote a velocity"
+}
+
+t_every_optimizer_is_byte_identical_across_threads() {
+    local c name args
+    for c in "${OPTIM_CASES[@]}"; do
+        name=${c%%|*}
+        # shellcheck disable=SC2206
+        args=(${c#*|} --quiet)
+        [ "$name" = sgd ] || [ "$name" = rmsprop ] || args+=(--set training.momentum=null)
+        run "$BP" train configs/digits.json --epochs 2 --batch-size 13 --threads 1 -o "$T/$name-t1.json" "${args[@]}"
+        expect_status 0
+        run "$BP" train configs/digits.json --epochs 2 --batch-size 13 --threads 2 -o "$T/$name-t2.json" "${args[@]}"
+        expect_status 0
+        expect_same_file "$T/$name-t1.json" "$T/$name-t2.json"
+    done
+}
+
+t_reset_state_clears_every_buffer() {
+    local a=(--set training.optimizer=adam --set training.momentum=null
+             --set training.schedule.type=plateau --quiet)
+    run "$BP" train configs/iris.json --epochs 2 -o "$T/a.json" "${a[@]}"
+    expect_status 0
+    run "$BP" train "$T/a.json" --reset-state --epochs 1 -o "$T/b.json" --quiet
+    expect_status 0
+    [ "$(json "$T/b.json" state.t)" = 8 ] || note "after --reset-state and one epoch t is $(json "$T/b.json" state.t), expected 8"
+    [ "$(json "$T/b.json" state.epoch)" = 1 ] || note "--reset-state kept the epochs"
+    # An SGD file (velocity only, as before) loads into adam: fresh buffers.
+    run "$BP" train configs/iris.json --epochs 2 -o "$T/sgd.json" --quiet
+    run "$BP" train "$T/sgd.json" --epochs 3 --set training.optimizer=adam \
+        --set training.momentum=null --set training.nesterov=null -o "$T/c.json" --quiet
+    expect_status 0
+    [ "$(json "$T/c.json" state.t)" = 8 ] || note "switching sgd to adam: t is $(json "$T/c.json" state.t), expected 8"
+    [ "$(json "$T/c.json" state.velocity)" = null ] || note "adam kept sgd's velocity"
+}
+
+t_optimizer_keys_are_checked() {
+    local d=datasets/iris.csv c=configs/iris.json
+    run "$BP" train $c --set training.betas=[0.9,0.999] -o "$T/x.json"
+    expect_status 2
+    expect_error_line '^backprop: configs/iris.json: training.betas: not used by the sgd optimizer$'
+    run "$BP" train $c --set training.optimizer=adam -o "$T/x.json"
+    expect_status 2
+    expect_error_line '^backprop: configs/iris.json: training.momentum: not used by the adam optimizer$'
+    run "$BP" train $c --set training.optimizer=adam --set training.momentum=null --set training.betas=[0.9,1] -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.betas\[1\]: must be in \[0, 1\), got 1$'
+    run "$BP" train $c --set training.optimizer=adam --set training.momentum=null --set training.eps=0 -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.eps: must be > 0, got 0$'
+    run "$BP" train $c --set training.optimizer=adagrad --set training.momentum=null --set training.lr_decay=-1 -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.lr_decay: must be >= 0, got -1$'
+    run "$BP" train $c --set training.clip_grad_norm=1 --set training.clip_grad_value=1 -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.clip_grad_value: cannot be used together with training.clip_grad_norm$'
+    run "$BP" train $c --set 'layers[1].dropout=0.5' -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'layers\[1\].dropout: only allowed on a hidden layer'
+    run "$BP" train $c --set 'layers[0].dropout=1' -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'layers\[0\].dropout: must be in \[0, 1\), got 1$'
+    run "$BP" train configs/xor.json --set training.label_smoothing=0.1 -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.label_smoothing: needs a softmax last layer with the cross_entropy loss$'
+    run "$BP" train $c --set data.validation_split=null --set training.schedule.type=plateau --set training.schedule.metric=validation_loss -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.schedule.metric: validation_loss needs validation data'
+    run "$BP" train $c --set training.schedule.type=plateau --set training.schedule.gamma=0.5 -o "$T/x.json"
+    expect_status 2
+    expect_error_line 'training.schedule.gamma: not used by a plateau schedule$'
+    [ ! -e "$T/x.json" ] || note "a rejected config wrote weights"
+    : "$d"
+}
+
 # ------------------------------------------------------------ pipelines
 
 t_train_predict_eval_pipeline() {
