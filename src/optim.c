@@ -147,8 +147,10 @@ void optim_step_init(struct optim_step *s, const struct training_config *tc,
     *s = (struct optim_step){0};
     s->kind = tc->optimizer;
     s->scale = 1.0f / (float)batch_size;
+    s->decay = 1.0f;
     s->clip_coef = 1.0f;
-    s->clip_value = (float)tc->clip_grad_value;
+    s->clip_value = tc->clip_grad_value > 0 ? (float)tc->clip_grad_value
+                                            : INFINITY;
     s->weight_decay = (float)tc->weight_decay;
     s->eps = (float)tc->eps;
     s->neg_lr = (float)-learning_rate;
@@ -212,44 +214,51 @@ void optim_clip_norm(struct optim_step *s, const struct training_config *tc,
 static inline float mean_grad(float g, const struct optim_step *s)
 {
     float x = g * s->scale;
-    if (s->clip_norm)
-        x = x * s->clip_coef;
-    if (s->clip_value > 0.0f) {
-        float c = s->clip_value;
-        x = x < -c ? -c : x > c ? c : x;
-    }
+    /* Branch-free, so the rules' loops vectorise: clip_coef is 1 when
+     * not clipping by norm (x * 1 is x exactly), clip_value +inf when not
+     * clamping (and NaN passes, as through torch.clamp). */
+    x = x * s->clip_coef;
+    float c = s->clip_value;
+    x = x < -c ? -c : x > c ? c : x;
     return x;
 }
 
 /* ---- the rules: one function each, over n parameters ---- */
 
+#define INLINE static inline __attribute__((always_inline))
+
 /* torch.optim.SGD: kmath_sgd (SPEC section 7) on the mean gradient. */
 static void rule_sgd(float *w, float *v, const float *g, size_t n,
-                     const struct optim_step *s)
+                     const struct optim_step *sp)
 {
+    /* A copy the stores below cannot alias: the loop then vectorises. */
+    const struct optim_step copy = *sp, *s = &copy;
     for (size_t i = 0; i < n; i++)
         kmath_sgd(&w[i], v ? &v[i] : NULL, mean_grad(g[i], s), &s->sgd);
 }
 
-/* torch.optim.Adam and AdamW. */
-static void rule_adam(float *restrict w, float *restrict m,
+/* torch.optim.Adam and AdamW; l2, near and amsgrad are constants in
+ * each copy the dispatch below makes (a condition left in the loop stops
+ * the vectoriser). */
+INLINE void adam_loop(float *restrict w, float *restrict m,
                       float *restrict v, float *restrict vmax,
                       const float *restrict g, size_t n,
-                      const struct optim_step *s)
+                      const struct optim_step *s, const int l2,
+                      const int near, const int amsgrad)
 {
     for (size_t i = 0; i < n; i++) {
         float grad = mean_grad(g[i], s);
-        float wi = w[i];
-        if (s->decoupled) {
-            wi = wi * s->decay;
-        } else if (s->weight_decay != 0.0f) {
+        /* AdamW: w.mul_(1 - lr * weight_decay), decay 1 for Adam (w * 1
+         * is w exactly) */
+        float wi = w[i] * s->decay;
+        if (l2) {
             float decay = s->weight_decay * wi;
             grad = grad + decay;
         }
         /* m.lerp_(grad, 1 - beta1) */
         float mi = m[i];
         float diff = grad - mi;
-        if (s->lerp_near) {
+        if (near) {
             float part = s->lerp_weight * diff;
             mi = mi + part;
         } else {
@@ -263,7 +272,7 @@ static void rule_adam(float *restrict w, float *restrict m,
         sq = sq * grad;
         vi = vi + sq;
         v[i] = vi;
-        if (s->amsgrad) {
+        if (amsgrad) {
             float vm = vmax[i];
             vm = vm > vi ? vm : vi;
             vmax[i] = vm;
@@ -279,16 +288,36 @@ static void rule_adam(float *restrict w, float *restrict m,
     }
 }
 
-/* torch.optim.RMSprop. */
-static void rule_rmsprop(float *restrict w, float *restrict sq_avg,
+static void rule_adam(float *w, float *m, float *v, float *vmax,
+                      const float *g, size_t n, const struct optim_step *sp)
+{
+    /* A copy the stores cannot alias: its fields stay in registers. */
+    const struct optim_step copy = *sp, *s = &copy;
+    int l2 = s->weight_decay != 0.0f, near = s->lerp_near;
+    switch (l2 << 2 | near << 1 | s->amsgrad) {
+    case 0: adam_loop(w, m, v, vmax, g, n, s, 0, 0, 0); break;
+    case 1: adam_loop(w, m, v, vmax, g, n, s, 0, 0, 1); break;
+    case 2: adam_loop(w, m, v, vmax, g, n, s, 0, 1, 0); break;
+    case 3: adam_loop(w, m, v, vmax, g, n, s, 0, 1, 1); break;
+    case 4: adam_loop(w, m, v, vmax, g, n, s, 1, 0, 0); break;
+    case 5: adam_loop(w, m, v, vmax, g, n, s, 1, 0, 1); break;
+    case 6: adam_loop(w, m, v, vmax, g, n, s, 1, 1, 0); break;
+    default: adam_loop(w, m, v, vmax, g, n, s, 1, 1, 1); break;
+    }
+}
+
+/* torch.optim.RMSprop; the flags are constants, as for Adam. */
+INLINE void rmsprop_loop(float *restrict w, float *restrict sq_avg,
                          float *restrict grad_avg, float *restrict buf,
                          const float *restrict g, size_t n,
-                         const struct optim_step *s)
+                         const struct optim_step *s, const int l2,
+                         const int centered, const int near,
+                         const int momentum)
 {
     for (size_t i = 0; i < n; i++) {
         float grad = mean_grad(g[i], s);
         float wi = w[i];
-        if (s->weight_decay != 0.0f) {
+        if (l2) {
             float decay = s->weight_decay * wi;
             grad = grad + decay;
         }
@@ -299,12 +328,12 @@ static void rule_rmsprop(float *restrict w, float *restrict sq_avg,
         si = si + sq;
         sq_avg[i] = si;
         float avg;
-        if (s->centered) {
+        if (centered) {
             /* grad_avg.lerp_(grad, 1 - alpha);
              * avg = square_avg.addcmul(grad_avg, grad_avg, value=-1) */
             float ai = grad_avg[i];
             float diff = grad - ai;
-            if (s->avg_lerp_near) {
+            if (near) {
                 float part = s->avg_lerp_weight * diff;
                 ai = ai + part;
             } else {
@@ -319,7 +348,7 @@ static void rule_rmsprop(float *restrict w, float *restrict sq_avg,
             avg = sqrtf(si);
         }
         avg = avg + s->eps;
-        if (s->momentum > 0.0f) {
+        if (momentum) {
             /* buf.mul_(momentum).addcdiv_(grad, avg);
              * w.add_(buf, alpha=-lr) */
             float bi = buf[i] * s->momentum;
@@ -337,15 +366,41 @@ static void rule_rmsprop(float *restrict w, float *restrict sq_avg,
     }
 }
 
-/* torch.optim.Adagrad. */
-static void rule_adagrad(float *restrict w, float *restrict sum,
+static void rule_rmsprop(float *w, float *sq, float *ga, float *b,
+                         const float *g, size_t n,
+                         const struct optim_step *sp)
+{
+    const struct optim_step copy = *sp, *s = &copy;
+    int l2 = s->weight_decay != 0.0f, momentum = s->momentum > 0.0f;
+    switch (l2 << 3 | s->centered << 2 | s->avg_lerp_near << 1 | momentum) {
+    case 0: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 0, 0, 0); break;
+    case 1: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 0, 0, 1); break;
+    case 2: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 0, 1, 0); break;
+    case 3: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 0, 1, 1); break;
+    case 4: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 1, 0, 0); break;
+    case 5: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 1, 0, 1); break;
+    case 6: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 1, 1, 0); break;
+    case 7: rmsprop_loop(w, sq, ga, b, g, n, s, 0, 1, 1, 1); break;
+    case 8: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 0, 0, 0); break;
+    case 9: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 0, 0, 1); break;
+    case 10: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 0, 1, 0); break;
+    case 11: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 0, 1, 1); break;
+    case 12: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 1, 0, 0); break;
+    case 13: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 1, 0, 1); break;
+    case 14: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 1, 1, 0); break;
+    default: rmsprop_loop(w, sq, ga, b, g, n, s, 1, 1, 1, 1); break;
+    }
+}
+
+/* torch.optim.Adagrad; l2 a constant, as for Adam. */
+INLINE void adagrad_loop(float *restrict w, float *restrict sum,
                          const float *restrict g, size_t n,
-                         const struct optim_step *s)
+                         const struct optim_step *s, const int l2)
 {
     for (size_t i = 0; i < n; i++) {
         float grad = mean_grad(g[i], s);
         float wi = w[i];
-        if (s->weight_decay != 0.0f) {
+        if (l2) {
             float decay = s->weight_decay * wi;
             grad = grad + decay;
         }
@@ -359,6 +414,16 @@ static void rule_adagrad(float *restrict w, float *restrict sum,
         change = change / std;
         w[i] = wi + change;
     }
+}
+
+static void rule_adagrad(float *w, float *sum, const float *g, size_t n,
+                         const struct optim_step *sp)
+{
+    const struct optim_step copy = *sp, *s = &copy;
+    if (s->weight_decay != 0.0f)
+        adagrad_loop(w, sum, g, n, s, 1);
+    else
+        adagrad_loop(w, sum, g, n, s, 0);
 }
 
 /* ---- dispatch ---- */
