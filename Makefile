@@ -276,6 +276,15 @@ fuzz: $(FUZZ_BIN)
 bench:
 	@bash bench/run.sh
 
+# Only the optimizers' row (Adam and dropout against SGD + momentum), on
+# the training CSV a `make bench` prepared.
+.PHONY: bench-optim
+bench-optim: $(BIN)
+	@test -s build/bench/fashion-mnist-train.csv || \
+	  { echo "run make bench first (it prepares the data)" >&2; exit 1; }
+	@bash bench/optim.sh ./$(BIN) bench/fashion-mnist.json \
+	  build/bench/fashion-mnist-train.csv build/bench/results
+
 # ---- MPI (see docs/mpi.md) ----
 # `make MPI=1` builds ./backprop with mpicc and BP_MPI for
 # `mpirun -np N backprop train ...`; started without mpirun it is the
