@@ -70,7 +70,7 @@ static const struct option_spec train_options[] = {
      "also write the weights every N epochs"},
     {OPT_RESET_STATE, "reset-state", 0, NULL,
      "start from a weights file's weights with no epochs done and no "
-     "momentum"},
+     "optimizer state (momentum, moments, step count, plateau)"},
     {OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
