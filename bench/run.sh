@@ -210,6 +210,9 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 \
     $PY bench/torch_baseline.py seed --threads 1 --steps "$TORCH_SEED_STEPS" \
     --repeat "$RUNS" > "$RES/torch-seed.json"
 
+# ---- what Adam and dropout cost against SGD + momentum (issue 12) ----
+bash bench/optim.sh "$BP" "$CONFIG" "$TRAIN" "$RES" > "$RES/optim.md"
+
 echo "{\"load_after\": \"$(loadavg)\"}" > "$RES/meta_load_after.json"
 
 # ---- the tables ----
@@ -389,4 +392,5 @@ if float(lb.split()[0]) > 1.0:
       "the 2-thread figures, including the FMA peak, are unreliable. Run again on a quiet machine.**")
 print("\n".join(out))
 PYEOF
+{ echo "### Optimizers (bench/optim.sh; same shape and data, no validation)"; echo; cat "$RES/optim.md"; } | tee -a "$OUT/results.md"
 say "tables also in $OUT/results.md; raw results in $RES/"

@@ -41,7 +41,30 @@
 enum activation { ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LINEAR, ACT_SOFTMAX };
 enum loss_kind { LOSS_MSE, LOSS_CROSS_ENTROPY };
 enum init_method { INIT_XAVIER, INIT_HE, INIT_UNIFORM };
-enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
+enum schedule_kind {
+    SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE, SCHEDULE_EXPONENTIAL,
+    SCHEDULE_PLATEAU
+};
+/* training.optimizer (SPEC sections 7 and 7a). */
+enum optimizer_kind {
+    OPTIMIZER_SGD, OPTIMIZER_ADAM, OPTIMIZER_ADAMW, OPTIMIZER_RMSPROP,
+    OPTIMIZER_ADAGRAD
+};
+/* The plateau schedule's metric; AUTO: validation_loss with validation
+ * data, else train_loss. */
+enum plateau_metric {
+    PLATEAU_AUTO, PLATEAU_VALIDATION_LOSS, PLATEAU_TRAIN_LOSS
+};
+/* The optimizer's state buffers, each [n_params] in the parameter layout
+ * (SPEC section 7a), by their names in the weights file's "state":
+ * velocity (SGD's momentum), m and v (Adam's first and second moments),
+ * vmax (AMSGrad's running maximum of v), s (RMSprop's square average,
+ * Adagrad's sum of squares), a (centered RMSprop's gradient average), b
+ * (RMSprop's momentum). */
+enum state_buffer {
+    STATE_VELOCITY, STATE_M, STATE_V, STATE_VMAX, STATE_S, STATE_A, STATE_B,
+    STATE_BUFFERS
+};
 enum stop_metric {
     STOP_VALIDATION_LOSS, STOP_VALIDATION_ACCURACY, STOP_TRAIN_LOSS
 };
@@ -59,12 +82,16 @@ const char *schedule_name(enum schedule_kind s);
 const char *normalize_name(enum normalize_kind n);
 const char *stop_metric_name(enum stop_metric m);
 const char *missing_policy_name(enum missing_policy m);
+const char *optimizer_name(enum optimizer_kind o);
+const char *plateau_metric_name(enum plateau_metric m);
+const char *state_buffer_name(enum state_buffer b);
 
 struct layer_config {
     size_t units;
     enum activation activation;
     float *weights; /* [units][fan_in] row-major, or NULL: initialise */
     float *bias;    /* [units], or NULL (always NULL iff weights is NULL) */
+    double dropout; /* [0, 1) on a hidden layer's output; 0 = none */
 };
 
 /* A CSV column named by header or by 0-based index. */
@@ -74,17 +101,36 @@ struct column_ref {
 };
 
 struct training_config {
+    enum optimizer_kind optimizer; /* default sgd */
     double learning_rate;   /* > 0; default 0.01 */
-    double momentum;        /* [0, 1); default 0 */
-    bool nesterov;          /* needs momentum > 0; default false */
-    double weight_decay;    /* >= 0; default 0 */
+    double momentum;        /* [0, 1) (sgd, rmsprop); default 0 */
+    bool nesterov;          /* sgd; needs momentum > 0; default false */
+    double weight_decay;    /* >= 0; default 0 (adamw: 0.01) */
+    double beta1, beta2;    /* adam, adamw: [0, 1); 0.9, 0.999 */
+    double eps;             /* > 0; adam(w), rmsprop 1e-8, adagrad 1e-10 */
+    bool amsgrad;           /* adam, adamw */
+    double alpha;           /* rmsprop: [0, 1]; 0.99 */
+    bool centered;          /* rmsprop */
+    double lr_decay;        /* adagrad: >= 0; 0 */
+    double initial_accumulator_value; /* adagrad: >= 0; 0 */
+    double clip_grad_norm;  /* > 0, or 0: off */
+    double clip_grad_value; /* > 0, or 0: off (never both) */
+    double label_smoothing; /* [0, 1); softmax + cross_entropy only */
+    size_t warmup_epochs;   /* 0: none */
     size_t batch_size;      /* >= 1; default 32 */
     size_t epochs;          /* total epochs, >= 0; default 10 */
     bool shuffle;           /* default true */
     uint64_t seed;          /* default 1 */
     enum schedule_kind schedule;  /* default constant */
     size_t schedule_every;        /* step: >= 1 */
-    double schedule_gamma;        /* step: > 0 */
+    double schedule_gamma;        /* step, exponential: > 0 */
+    /* plateau (PyTorch's ReduceLROnPlateau, mode min, relative threshold,
+     * no cooldown) */
+    double plateau_factor;        /* (0, 1); 0.1 */
+    size_t plateau_patience;      /* >= 0; 10 */
+    double plateau_threshold;     /* >= 0; 1e-4 */
+    double plateau_min_lr;        /* >= 0; 0 */
+    enum plateau_metric plateau_metric; /* default auto */
     /* training.early_stopping: stop after `patience` epochs without an
      * improvement of more than min_delta in the metric, and keep the best
      * epoch's weights. patience 0 = off (the default). */
@@ -149,11 +195,24 @@ struct normalization {
 
 struct stop_progress;
 
+/* The plateau schedule's progress ("state": {"plateau": ...}). */
+struct plateau_progress {
+    bool active;           /* false: not started (rate = learning_rate) */
+    double learning_rate;  /* the schedule's current rate */
+    double best;           /* the metric's best so far; +inf before any */
+    size_t bad_epochs;     /* epochs since the best */
+};
+
 /* What an exact resume needs (the weights file's "state"). */
 struct train_state {
     size_t epoch;          /* epochs done */
-    size_t step;           /* optimizer steps done */
-    float *velocity;       /* [n_params] in the parameter layout, or NULL */
+    size_t step;           /* steps done */
+    /* The optimizer's buffers ([n_params] in the parameter layout, or
+     * NULL; enum state_buffer) and its step count t (Adam's bias
+     * corrections, Adagrad's decay): the steps since they started. */
+    float *buffer[STATE_BUFFERS];
+    size_t t;
+    struct plateau_progress plateau;
     bool has_learning_rate;
     double learning_rate;  /* the rate of the last epoch run */
     /* Early stopping's progress, or NULL. A config owns its own (see

@@ -29,10 +29,10 @@ struct early_stop {
     size_t waited;             /* epochs since the best */
     size_t n_params;
     /* The best epoch's metric, value, parameters, state and metrics; owns
-     * params and a velocity buffer, which state.velocity points at when
-     * the run has momentum. */
+     * params and a copy of each optimizer buffer the run keeps, which
+     * state.buffer points at. */
     struct stop_progress best;
-    float *velocity;
+    float *buffer[STATE_BUFFERS];
 };
 
 /* Off (and allocating nothing) when training.early_stopping is absent. */
@@ -64,7 +64,7 @@ bool early_stop_update(struct early_stop *es,
                        const struct train_metrics *metrics);
 
 /* Puts the best epoch back into net, state and metrics (state keeps its
- * velocity buffer and its stopping). */
+ * own optimizer buffers, refilled, and its stopping). */
 void early_stop_restore(const struct early_stop *es, struct network *net,
                         struct train_state *state,
                         struct train_metrics *metrics);

@@ -7,10 +7,16 @@
  * differences, so the comparison measures the float32 code, not the
  * rounding of the differences.
  *
- * Error of one parameter: |analytic - numeric| / max(|analytic|, |numeric|,
- * floor), where floor is GRADCHECK_FLOOR times the largest numeric gradient
- * magnitude: gradients that small are compared on the scale of the large
- * ones, where float32 can resolve them.
+ * Each parameter is judged as numpy.allclose judges a pair:
+ *     |analytic - numeric| <= atol + rtol * |numeric|
+ * with rtol GRADCHECK_RTOL and an absolute floor atol of GRADCHECK_ATOL
+ * times the largest numeric gradient magnitude: float32 sums resolve a
+ * gradient only to a fraction of the terms they add, which are on the
+ * scale of the large gradients, so a near-zero gradient is judged on that
+ * scale (a trained network's -2.086e-06 against -2.083e-06 is noise, not
+ * a wrong derivative). The worst parameter is the one with the largest
+ * |analytic - numeric| / (atol + rtol * |numeric|); it passes at 1 or
+ * less.
  */
 #ifndef GRADCHECK_H
 #define GRADCHECK_H
@@ -23,20 +29,25 @@
 
 /* float32 has a 2^-24 (6e-8) unit roundoff; a forward and backward pass
  * through a few layers of a few hundred inputs accumulates a few hundred
- * of them in the worst case, about 1e-5. The tolerance leaves a factor of
- * 100 above that; a wrong formula (a missing factor, a wrong sign) errs
- * by 1e-1 or more. */
-#define GRADCHECK_TOLERANCE 1e-3
-#define GRADCHECK_FLOOR 1e-3
+ * of them in the worst case, about 1e-5 of the terms' scale. Both bounds
+ * leave a factor of 10 to 100 above that; a wrong formula (a missing
+ * factor, a wrong sign, a derivative taken at a kink) errs by 1e-1 of the
+ * gradient or more. */
+#define GRADCHECK_RTOL 1e-3
+#define GRADCHECK_ATOL 1e-4
 /* At most this many parameters are differenced (a seeded sample of them
  * in larger networks): each costs two forward passes. */
 #define GRADCHECK_MAX_PARAMS 4000
 
 struct gradcheck_result {
-    double worst_error;      /* largest error over the checked parameters */
+    double worst_score;      /* largest |a - n| / (atol + rtol |n|) */
+    double worst_error;      /* that parameter's relative error,
+                              * |a - n| / max(|a|, |n|) (0 when both 0) */
     size_t worst_index;      /* its index in the parameter buffer */
     double worst_analytic;
     double worst_numeric;
+    double atol;             /* the absolute floor used */
+    double rtol;
     size_t checked;          /* parameters compared */
     double largest_numeric;  /* 0 means the check was vacuous */
 };

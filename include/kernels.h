@@ -29,6 +29,11 @@
 /* Samples per tile of the sample split. */
 #define KERNEL_SAMPLE_TILE 4
 
+/* The range [*lo, *hi) of n items that this thread of the enclosing team
+ * takes in kernels split by item (equal contiguous shares; all of them
+ * outside a team), e.g. an optimizer's update of a flat buffer. */
+void kernel_share(size_t n, size_t *lo, size_t *hi);
+
 /* A barrier for the enclosing team (nothing outside one). */
 void kernel_sync(void);
 
@@ -131,5 +136,34 @@ void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
                                const float *dout, const float *in, size_t B,
                                size_t IN, size_t OUT,
                                const struct kernel_sgd *p);
+
+/* An update of parameters from complete gradient rows, which a backward
+ * kernel calls as each group of rows completes, on the thread that owns
+ * them (the optimizer's side: kernels know no rule). `offset` is the
+ * index of g[0]'s parameter in the parameter buffer; g holds n gradient
+ * SUMS over the batch. Calls for different rows may run at once. */
+struct kernel_update {
+    void (*apply)(const struct kernel_update *u, size_t offset,
+                  const float *g, size_t n);
+};
+
+/* kernel_dense_backward_weights into the scratch rows gW (OUT, IN) and gb
+ * (OUT), each group of complete rows handed to u at once (its weights'
+ * rows, then their biases) while they are in cache: the weights of this
+ * layer are at `offset` of the parameter buffer, its biases at offset +
+ * OUT * IN. Split by output row; the caller makes sure no thread still
+ * reads W while the updates run. */
+void kernel_dense_backward_update(float *gW, float *gb, const float *dout,
+                                  const float *in, size_t B, size_t IN,
+                                  size_t OUT, size_t offset,
+                                  const struct kernel_update *u);
+
+/* Inverted dropout, by sample: saved = y, then y *= mask (B, N); mask
+ * holds 0 for a dropped unit, 1 / (1 - p) for a kept one. */
+void kernel_dropout(float *y, float *saved, const float *mask, size_t B,
+                    size_t N);
+
+/* d *= mask elementwise over (B, N), by sample: back through dropout. */
+void kernel_mul(float *d, const float *mask, size_t B, size_t N);
 
 #endif

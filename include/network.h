@@ -14,6 +14,7 @@
 #define NETWORK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bp_error.h"
 #include "config.h"
@@ -28,6 +29,7 @@ struct layer {
     size_t fan_in;
     size_t units;
     enum activation activation;
+    double dropout;  /* p of the layer's output in training; 0 = none */
     size_t offset;   /* of W in the parameter buffer; bias follows W */
 };
 
@@ -72,6 +74,17 @@ static inline size_t network_outputs(const struct network *net)
 void network_flops(const struct network *net, double *forward,
                    double *training);
 
+/* Dropout in a training pass (SPEC section 7b): whether unit j of layer l
+ * is dropped for a sample is a function of (key, the sample's row, l, j)
+ * alone, so every thread count and batch split drops the same units. */
+struct dropout_batch {
+    uint64_t key;         /* from training.seed and the epoch */
+    const size_t *rows;   /* [n]: each sample's row in the training set */
+};
+
+/* The key of an epoch's dropout. */
+uint64_t network_dropout_key(uint64_t seed, size_t epoch);
+
 /* Scratch memory for blocks of up to `capacity` samples. */
 struct workspace {
     size_t capacity;
@@ -84,6 +97,13 @@ struct workspace {
     float *wt;       /* [n_params]: each layer's W transposed, (fan_in,
                       * units), at the layer's offset (kernel_dense_forward
                       * reads it) */
+    /* Dropout: per layer with dropout, [capacity][units] masks (0 or
+     * 1 / (1 - p)) and activations before dropping; NULL elsewhere. The
+     * passes drop only while `drop` is set (training; never when
+     * evaluating). */
+    float **mask;
+    float **kept;
+    const struct dropout_batch *drop;
 };
 
 int workspace_create(struct workspace *ws, const struct network *net,
@@ -120,5 +140,14 @@ void network_backward(const struct network *net, struct workspace *ws,
 void network_backward_update(struct network *net, struct workspace *ws,
                              size_t n, float *velocity,
                              const struct kernel_sgd *sgd);
+
+/* network_backward with any update rule: the same deltas, and each
+ * group of complete gradient rows (summed into grad, [n_params], as
+ * scratch) handed to u as soon as it is complete
+ * (kernel_dense_backward_update), while it is still in cache. Returns,
+ * inside a team, before the other threads' updates are done. */
+void network_backward_apply(struct network *net, struct workspace *ws,
+                            size_t n, float *grad,
+                            const struct kernel_update *u);
 
 #endif

@@ -25,6 +25,21 @@ float rng_uniform(struct rng *r);
 /* Uniform integer in [0, n), unbiased; n > 0. */
 uint64_t rng_below(struct rng *r, uint64_t n);
 
+/* Counter-based draws: a pure function of its inputs, so a value can be
+ * drawn for any position (a sample's row, a unit) in any order or on any
+ * thread with the same result. rng_key folds a value into a key
+ * (SplitMix64's finaliser of key + value's golden-ratio multiple), and
+ * rng_hash is the draw at counter c under key. */
+uint64_t rng_key(uint64_t key, uint64_t value);
+
+static inline uint64_t rng_hash(uint64_t key, uint64_t c)
+{
+    uint64_t z = key + (c + 1) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 /* Fisher-Yates shuffle of idx[0..n). */
 void rng_shuffle(struct rng *r, size_t *idx, size_t n);
 

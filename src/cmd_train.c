@@ -70,7 +70,7 @@ static const struct option_spec train_options[] = {
      "also write the weights every N epochs"},
     {OPT_RESET_STATE, "reset-state", 0, NULL,
      "start from a weights file's weights with no epochs done and no "
-     "momentum"},
+     "optimizer state (momentum, moments, step count, plateau)"},
     {OPT_FORCE, "force", 0, NULL,
      "replace -o or --log even when it is not a file backprop wrote"},
     {OPT_HELP, "help", 'h', NULL, "show this help"},
@@ -279,7 +279,8 @@ static void run_free(struct run *r)
 {
     trainer_destroy(r->trainer);
     early_stop_free(&r->stop);
-    free(r->state.velocity);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        free(r->state.buffer[b]);
     network_free(&r->net);
     normalization_free(&r->nz);
     dataset_free(&r->train);
@@ -434,6 +435,20 @@ static int check_early_stopping(const struct run *r, struct bp_error *err)
                             "%s: %s: validation_accuracy needs class labels "
                             "(this is a regression net)",
                             r->cfg.name, key);
+    return 0;
+}
+
+/* A plateau schedule told to watch validation_loss needs validation. */
+static int check_plateau(const struct run *r, struct bp_error *err)
+{
+    const struct training_config *tc = &r->cfg.training;
+    if (tc->schedule == SCHEDULE_PLATEAU &&
+        tc->plateau_metric == PLATEAU_VALIDATION_LOSS && !r->has_validation)
+        return bp_error_set(err, BP_EINPUT,
+                            "%s: training.schedule.metric: validation_loss "
+                            "needs validation data (data.validation, "
+                            "data.validation_split or --validation)",
+                            r->cfg.name);
     return 0;
 }
 
@@ -673,16 +688,13 @@ static int set_up(struct run *r, const struct train_args *ta,
         memset(&cfg->state, 0, sizeof cfg->state);
         cfg->state.stopping = recorded;
     }
-    if (r->state.velocity && !optim_uses_velocity(&cfg->training)) {
-        free(r->state.velocity);
-        r->state.velocity = NULL;
-    }
     rc = trainer_create(&r->trainer, &r->net, &cfg->training, &r->state,
                         &r->train, r->has_validation ? &r->validation : NULL,
                         threads, err) < 0 ||
                  early_stop_init(&r->stop, &cfg->training, r->net.n_params,
                                  err) < 0 ||
-                 (r->lead && check_early_stopping(r, err) < 0)
+                 (r->lead && (check_early_stopping(r, err) < 0 ||
+                              check_plateau(r, err) < 0))
              ? -1
              : 0;
     if (rc == 0)

@@ -65,7 +65,8 @@ static void free_stop_progress(struct stop_progress *p)
     if (!p)
         return;
     free(p->params);
-    free(p->state.velocity);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        free(p->state.buffer[b]);
     free(p);
 }
 
@@ -127,7 +128,8 @@ void config_free(struct config *cfg)
     free(cfg->output);
     free(cfg->normalization.mean);
     free(cfg->normalization.std);
-    free(cfg->state.velocity);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        free(cfg->state.buffer[b]);
     free_stop_progress(cfg->state.stopping);
     memset(cfg, 0, sizeof *cfg);
 }

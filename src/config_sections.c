@@ -33,7 +33,19 @@ static const struct name_value init_names[] = {
     {NULL, 0}};
 static const struct name_value schedule_names[] = {
     {"constant", SCHEDULE_CONSTANT}, {"step", SCHEDULE_STEP},
-    {"cosine", SCHEDULE_COSINE}, {NULL, 0}};
+    {"cosine", SCHEDULE_COSINE}, {"exponential", SCHEDULE_EXPONENTIAL},
+    {"plateau", SCHEDULE_PLATEAU}, {NULL, 0}};
+static const struct name_value optimizer_names[] = {
+    {"sgd", OPTIMIZER_SGD}, {"adam", OPTIMIZER_ADAM},
+    {"adamw", OPTIMIZER_ADAMW}, {"rmsprop", OPTIMIZER_RMSPROP},
+    {"adagrad", OPTIMIZER_ADAGRAD}, {NULL, 0}};
+static const struct name_value plateau_metric_names[] = {
+    {"validation_loss", PLATEAU_VALIDATION_LOSS},
+    {"train_loss", PLATEAU_TRAIN_LOSS}, {NULL, 0}};
+static const struct name_value state_buffer_names[] = {
+    {"velocity", STATE_VELOCITY}, {"m", STATE_M}, {"v", STATE_V},
+    {"vmax", STATE_VMAX}, {"s", STATE_S}, {"a", STATE_A}, {"b", STATE_B},
+    {NULL, 0}};
 static const struct name_value stop_metric_names[] = {
     {"validation_loss", STOP_VALIDATION_LOSS},
     {"validation_accuracy", STOP_VALIDATION_ACCURACY},
@@ -90,6 +102,21 @@ const char *normalize_name(enum normalize_kind n)
     return name_of(normalize_names, (int)n);
 }
 
+const char *optimizer_name(enum optimizer_kind o)
+{
+    return name_of(optimizer_names, (int)o);
+}
+
+const char *plateau_metric_name(enum plateau_metric m)
+{
+    return m == PLATEAU_AUTO ? NULL : name_of(plateau_metric_names, (int)m);
+}
+
+const char *state_buffer_name(enum state_buffer b)
+{
+    return name_of(state_buffer_names, (int)b);
+}
+
 /* ---- sizes ---- */
 
 static int add_size(size_t a, size_t b, size_t *out)
@@ -113,14 +140,18 @@ static int mul_size(size_t a, size_t b, size_t *out)
 static const char *const top_keys[] = {
     "format", "input", "layers", "loss", "init", "training", "data",
     "output", "normalization", "imputation", "state", "metrics", NULL};
-static const char *const layer_keys[] = {"units", "activation", "weights",
-                                         "bias", NULL};
+static const char *const layer_keys[] = {"units", "activation", "dropout",
+                                         "weights", "bias", NULL};
 static const char *const init_keys[] = {"method", "seed", NULL};
 static const char *const training_keys[] = {
     "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay",
-    "batch_size", "epochs", "shuffle", "seed", "schedule",
-    "early_stopping", NULL};
-static const char *const schedule_keys[] = {"type", "every", "gamma", NULL};
+    "betas", "eps", "amsgrad", "alpha", "centered", "lr_decay",
+    "initial_accumulator_value", "clip_grad_norm", "clip_grad_value",
+    "label_smoothing", "warmup_epochs", "batch_size", "epochs", "shuffle",
+    "seed", "schedule", "early_stopping", NULL};
+static const char *const schedule_keys[] = {
+    "type", "every", "gamma", "factor", "patience", "threshold", "min_lr",
+    "metric", NULL};
 static const char *const early_stopping_keys[] = {"patience", "metric",
                                                   "min_delta", NULL};
 static const char *const data_keys[] = {
@@ -130,17 +161,17 @@ static const char *const data_keys[] = {
 static const char *const imputation_keys[] = {"mean", NULL};
 static const char *const normalize_keys[] = {"scale", NULL};
 static const char *const normalization_keys[] = {"mean", "std", NULL};
-static const char *const state_keys[] = {"epoch", "step", "velocity",
-                                         "learning_rate", "early_stopping",
-                                         NULL};
+static const char *const state_keys[] = {
+    "epoch", "step", "t", "velocity", "m", "v", "vmax", "s", "a", "b",
+    "learning_rate", "plateau", "early_stopping", NULL};
+static const char *const plateau_keys[] = {"learning_rate", "best",
+                                           "bad_epochs", NULL};
 static const char *const stopping_keys[] = {"metric", "best", "best_epoch",
                                             "restore", NULL};
 static const char *const restore_keys[] = {"parameters", "state", "metrics",
                                            NULL};
 static const char *const velocity_keys[] = {"weights", "bias", NULL};
 
-/* SGD is the only optimizer (SPEC section 7). */
-static const struct name_value optimizer_names[] = {{"sgd", 0}, {NULL, 0}};
 
 static int load_format(struct ctx *x, const cJSON *root, struct config *c)
 {
@@ -196,6 +227,13 @@ static int load_layer_shapes(struct ctx *x, const cJSON *layers,
             return -1;
         kp_pop(&x->kp, m2);
         layer->activation = (enum activation)act;
+        if (opt_real(x, v, "dropout", REAL_FRACTION, &layer->dropout))
+            return -1;
+        if (layer->dropout > 0 && l + 1 == n) {
+            kp_key(&x->kp, "dropout");
+            return bad(x, "only allowed on a hidden layer, not the last "
+                          "(output) layer");
+        }
         bool has_w = member(v, "weights") != NULL;
         bool has_b = member(v, "bias") != NULL;
         if (has_w != has_b) {
@@ -348,6 +386,33 @@ static int load_schedule(struct ctx *x, const cJSON *tr,
         return -1;
     kp_pop(&x->kp, m2);
     t->schedule = (enum schedule_kind)kind;
+    /* Each type's keys; any other is a mistake (e.g. "every" on a cosine
+     * schedule: not a restart period). */
+    static const char *const step_keys[] = {"type", "every", "gamma", NULL};
+    static const char *const exponential_keys[] = {"type", "gamma", NULL};
+    static const char *const plateau_only[] = {
+        "type", "factor", "patience", "threshold", "min_lr", "metric", NULL};
+    static const char *const type_only[] = {"type", NULL};
+    const char *const *allowed = kind == SCHEDULE_STEP ? step_keys
+                                 : kind == SCHEDULE_EXPONENTIAL
+                                     ? exponential_keys
+                                 : kind == SCHEDULE_PLATEAU ? plateau_only
+                                                            : type_only;
+    for (const cJSON *k = v->child; k; k = k->next) {
+        bool ok = cJSON_IsNull(k);
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, k->string) == 0;
+        if (!ok) {
+            kp_key(&x->kp, k->string);
+            return bad(x, "not used by a %s schedule",
+                       schedule_name(t->schedule));
+        }
+    }
+    t->plateau_factor = 0.1;
+    t->plateau_patience = 10;
+    t->plateau_threshold = 1e-4;
+    t->plateau_min_lr = 0;
+    t->plateau_metric = PLATEAU_AUTO;
     if (kind == SCHEDULE_STEP) {
         const cJSON *every, *gamma;
         if (require(x, v, "every", &every) ||
@@ -355,17 +420,110 @@ static int load_schedule(struct ctx *x, const cJSON *tr,
             opt_size(x, v, "every", 1, WHOLE_MAX, &t->schedule_every) ||
             opt_real(x, v, "gamma", REAL_POSITIVE, &t->schedule_gamma))
             return -1;
-    } else {
-        /* e.g. "every" on a cosine schedule: not a restart period */
-        const char *unused = member(v, "every")   ? "every"
-                             : member(v, "gamma") ? "gamma"
-                                                  : NULL;
-        if (unused) {
-            kp_key(&x->kp, unused);
-            return bad(x, "only used by a step schedule");
+    } else if (kind == SCHEDULE_EXPONENTIAL) {
+        const cJSON *gamma;
+        if (require(x, v, "gamma", &gamma) ||
+            opt_real(x, v, "gamma", REAL_POSITIVE, &t->schedule_gamma))
+            return -1;
+    } else if (kind == SCHEDULE_PLATEAU) {
+        int metric = PLATEAU_AUTO;
+        if (opt_real(x, v, "factor", REAL_POSITIVE, &t->plateau_factor) ||
+            opt_size(x, v, "patience", 0, WHOLE_MAX, &t->plateau_patience) ||
+            opt_real(x, v, "threshold", REAL_NONNEG,
+                     &t->plateau_threshold) ||
+            opt_real(x, v, "min_lr", REAL_NONNEG, &t->plateau_min_lr) ||
+            opt_enum(x, v, "metric", "metric", plateau_metric_names,
+                     &metric))
+            return -1;
+        t->plateau_metric = (enum plateau_metric)metric;
+        if (t->plateau_factor >= 1.0) {
+            kp_key(&x->kp, "factor");
+            return bad(x, "must be < 1, got %.17g", t->plateau_factor);
         }
     }
     kp_pop(&x->kp, mark);
+    return 0;
+}
+
+/* Which optimizer takes which of training's optimizer keys (SPEC 7a). */
+struct optimizer_key {
+    const char *key;
+    unsigned takers; /* bit (1 << optimizer) for each that takes it */
+};
+#define TAKES(o) (1u << (o))
+static const struct optimizer_key optimizer_keys[] = {
+    {"momentum", TAKES(OPTIMIZER_SGD) | TAKES(OPTIMIZER_RMSPROP)},
+    {"nesterov", TAKES(OPTIMIZER_SGD)},
+    {"betas", TAKES(OPTIMIZER_ADAM) | TAKES(OPTIMIZER_ADAMW)},
+    {"amsgrad", TAKES(OPTIMIZER_ADAM) | TAKES(OPTIMIZER_ADAMW)},
+    {"eps", TAKES(OPTIMIZER_ADAM) | TAKES(OPTIMIZER_ADAMW) |
+                TAKES(OPTIMIZER_RMSPROP) | TAKES(OPTIMIZER_ADAGRAD)},
+    {"alpha", TAKES(OPTIMIZER_RMSPROP)},
+    {"centered", TAKES(OPTIMIZER_RMSPROP)},
+    {"lr_decay", TAKES(OPTIMIZER_ADAGRAD)},
+    {"initial_accumulator_value", TAKES(OPTIMIZER_ADAGRAD)},
+    {NULL, 0}};
+
+/* A key of training the chosen optimizer does not take is an error. */
+static int check_optimizer_keys(struct ctx *x, const cJSON *tr,
+                                enum optimizer_kind o)
+{
+    for (const struct optimizer_key *k = optimizer_keys; k->key; k++)
+        if (member(tr, k->key) && !(k->takers & TAKES(o))) {
+            kp_key(&x->kp, k->key);
+            return bad(x, "not used by the %s optimizer", optimizer_name(o));
+        }
+    return 0;
+}
+
+/* training.betas: [b1, b2], each in [0, 1). */
+static int load_betas(struct ctx *x, const cJSON *tr,
+                      struct training_config *t)
+{
+    char d[DESC_MAX];
+    const cJSON *v = member(tr, "betas");
+    if (!v)
+        return 0;
+    size_t mark = kp_key(&x->kp, "betas");
+    if (!cJSON_IsArray(v) || count_items(v) != 2)
+        return bad(x, "expected [beta1, beta2], got %s", describe(v, d));
+    double *out[2] = {&t->beta1, &t->beta2};
+    size_t i = 0;
+    for (const cJSON *b = v->child; b; b = b->next, i++) {
+        size_t m2 = kp_index(&x->kp, i);
+        if (as_real(x, b, REAL_FRACTION, out[i]))
+            return -1;
+        kp_pop(&x->kp, m2);
+    }
+    kp_pop(&x->kp, mark);
+    return 0;
+}
+
+/* The keys of training that need the rest of the config: label smoothing
+ * wants a softmax with cross-entropy; clipping one way at a time. */
+static int check_training(struct ctx *x, const cJSON *v, const struct config *c)
+{
+    const struct training_config *t = &c->training;
+    const struct layer_config *last = &c->layers[c->n_layers - 1];
+    if (t->label_smoothing > 0 &&
+        !(last->activation == ACT_SOFTMAX && c->loss == LOSS_CROSS_ENTROPY)) {
+        kp_key(&x->kp, "label_smoothing");
+        return bad(x, "needs a softmax last layer with the cross_entropy "
+                      "loss");
+    }
+    if (member(v, "clip_grad_norm") && member(v, "clip_grad_value")) {
+        kp_key(&x->kp, "clip_grad_value");
+        return bad(x, "cannot be used together with "
+                      "training.clip_grad_norm");
+    }
+    if (t->nesterov && t->momentum == 0) {
+        kp_key(&x->kp, "nesterov");
+        return bad(x, "needs training.momentum > 0");
+    }
+    if (t->optimizer == OPTIMIZER_RMSPROP && t->alpha > 1) {
+        kp_key(&x->kp, "alpha");
+        return bad(x, "must be in [0, 1], got %.17g", t->alpha);
+    }
     return 0;
 }
 
@@ -397,31 +555,51 @@ static int load_training(struct ctx *x, const cJSON *root, struct config *c)
 {
     struct training_config *t = &c->training;
     *t = (struct training_config){
-        .learning_rate = 0.01, .momentum = 0, .nesterov = false,
-        .weight_decay = 0, .batch_size = 32, .epochs = 10, .shuffle = true,
-        .seed = 1, .schedule = SCHEDULE_CONSTANT};
+        .optimizer = OPTIMIZER_SGD, .learning_rate = 0.01, .momentum = 0,
+        .nesterov = false, .weight_decay = 0, .beta1 = 0.9, .beta2 = 0.999,
+        .eps = 1e-8, .alpha = 0.99, .batch_size = 32, .epochs = 10,
+        .shuffle = true, .seed = 1, .schedule = SCHEDULE_CONSTANT};
     const cJSON *v = member(root, "training");
     if (!v)
         return 0;
-    int optimizer = 0;
+    int optimizer = OPTIMIZER_SGD;
     size_t mark = kp_key(&x->kp, "training");
     if (check_object(x, v, training_keys) ||
         opt_enum(x, v, "optimizer", "optimizer", optimizer_names,
                  &optimizer) ||
-        opt_real(x, v, "learning_rate", REAL_POSITIVE, &t->learning_rate) ||
+        check_optimizer_keys(x, v, (enum optimizer_kind)optimizer))
+        return -1;
+    /* PyTorch's defaults for the chosen optimizer. */
+    t->optimizer = (enum optimizer_kind)optimizer;
+    if (t->optimizer == OPTIMIZER_ADAMW)
+        t->weight_decay = 0.01;
+    if (t->optimizer == OPTIMIZER_ADAGRAD)
+        t->eps = 1e-10;
+    if (opt_real(x, v, "learning_rate", REAL_POSITIVE, &t->learning_rate) ||
         opt_real(x, v, "momentum", REAL_FRACTION, &t->momentum) ||
         opt_bool(x, v, "nesterov", &t->nesterov) ||
         opt_real(x, v, "weight_decay", REAL_NONNEG, &t->weight_decay) ||
+        load_betas(x, v, t) ||
+        opt_real(x, v, "eps", REAL_POSITIVE, &t->eps) ||
+        opt_bool(x, v, "amsgrad", &t->amsgrad) ||
+        opt_real(x, v, "alpha", REAL_NONNEG, &t->alpha) ||
+        opt_bool(x, v, "centered", &t->centered) ||
+        opt_real(x, v, "lr_decay", REAL_NONNEG, &t->lr_decay) ||
+        opt_real(x, v, "initial_accumulator_value", REAL_NONNEG,
+                 &t->initial_accumulator_value) ||
+        opt_real(x, v, "clip_grad_norm", REAL_POSITIVE,
+                 &t->clip_grad_norm) ||
+        opt_real(x, v, "clip_grad_value", REAL_POSITIVE,
+                 &t->clip_grad_value) ||
+        opt_real(x, v, "label_smoothing", REAL_FRACTION,
+                 &t->label_smoothing) ||
+        opt_size(x, v, "warmup_epochs", 0, WHOLE_MAX, &t->warmup_epochs) ||
         opt_size(x, v, "batch_size", 1, WHOLE_MAX, &t->batch_size) ||
         opt_size(x, v, "epochs", 0, WHOLE_MAX, &t->epochs) ||
         opt_bool(x, v, "shuffle", &t->shuffle) ||
         opt_seed(x, v, "seed", &t->seed) || load_schedule(x, v, t) ||
-        load_early_stopping(x, v, t))
+        load_early_stopping(x, v, t) || check_training(x, v, c))
         return -1;
-    if (t->nesterov && t->momentum == 0) {
-        kp_key(&x->kp, "nesterov");
-        return bad(x, "needs training.momentum > 0");
-    }
     kp_pop(&x->kp, mark);
     return 0;
 }
@@ -973,10 +1151,32 @@ static int read_state(struct ctx *x, const cJSON *v, const struct config *c,
         opt_size(x, v, "epoch", 0, WHOLE_MAX, &st->epoch) ||
         opt_size(x, v, "step", 0, WHOLE_MAX, &st->step))
         return -1;
-    if ((item = member(v, "velocity")) != NULL) {
-        size_t m2 = kp_key(&x->kp, "velocity");
-        if (load_param_layers(x, item, c, &st->velocity))
+    if (opt_size(x, v, "t", 0, WHOLE_MAX, &st->t))
+        return -1;
+    for (int b = 0; b < STATE_BUFFERS; b++) {
+        const char *name = state_buffer_name((enum state_buffer)b);
+        if ((item = member(v, name)) != NULL) {
+            size_t m2 = kp_key(&x->kp, name);
+            if (load_param_layers(x, item, c, &st->buffer[b]))
+                return -1;
+            kp_pop(&x->kp, m2);
+        }
+    }
+    if ((item = member(v, "plateau")) != NULL) {
+        size_t m2 = kp_key(&x->kp, "plateau");
+        struct plateau_progress *pp = &st->plateau;
+        pp->best = INFINITY;
+        if (check_object(x, item, plateau_keys) ||
+            opt_real(x, item, "learning_rate", REAL_POSITIVE,
+                     &pp->learning_rate) ||
+            opt_real(x, item, "best", REAL_ANY, &pp->best) ||
+            opt_size(x, item, "bad_epochs", 0, WHOLE_MAX, &pp->bad_epochs))
             return -1;
+        if (!member(item, "learning_rate")) {
+            const cJSON *lr;
+            return require(x, item, "learning_rate", &lr);
+        }
+        pp->active = true;
         kp_pop(&x->kp, m2);
     }
     if (member(v, "learning_rate")) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optim.h"
+
 int early_stop_init(struct early_stop *es, const struct training_config *tc,
                     size_t n_params, struct bp_error *err)
 {
@@ -18,8 +20,14 @@ int early_stop_init(struct early_stop *es, const struct training_config *tc,
     es->min_delta = tc->early_stopping_min_delta;
     es->n_params = n_params;
     es->best.params = malloc(n_params * sizeof *es->best.params);
-    es->velocity = malloc(n_params * sizeof *es->velocity);
-    if (!es->best.params || !es->velocity) {
+    bool failed = !es->best.params;
+    unsigned used = optim_buffers(tc);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        if (used & (1u << b)) {
+            es->buffer[b] = malloc(n_params * sizeof *es->buffer[b]);
+            failed = failed || !es->buffer[b];
+        }
+    if (failed) {
         early_stop_free(es);
         return bp_error_set(err, BP_ENOMEM, "out of memory for early stopping");
     }
@@ -49,20 +57,22 @@ static bool improves(const struct early_stop *es, double value)
     return value < es->best.best - es->min_delta;
 }
 
-/* The best epoch's parameters, velocity (when the run has one), state and
- * metrics become params, velocity, state and metrics. */
+/* The best epoch's parameters, optimizer buffers (those the run keeps),
+ * state and metrics become params, buffers, state and metrics. */
 static void keep(struct early_stop *es, const float *params,
-                 const float *velocity, const struct train_state *state,
+                 const struct train_state *state,
                  const struct train_metrics *metrics)
 {
     size_t bytes = es->n_params * sizeof *params;
     memcpy(es->best.params, params, bytes);
     es->best.state = *state;
-    es->best.state.velocity = NULL;
     es->best.state.stopping = NULL;
-    if (velocity) {
-        memcpy(es->velocity, velocity, bytes);
-        es->best.state.velocity = es->velocity;
+    for (int b = 0; b < STATE_BUFFERS; b++) {
+        es->best.state.buffer[b] = NULL;
+        if (state->buffer[b] && es->buffer[b]) {
+            memcpy(es->buffer[b], state->buffer[b], bytes);
+            es->best.state.buffer[b] = es->buffer[b];
+        }
     }
     es->best.metrics = *metrics;
 }
@@ -80,9 +90,9 @@ void early_stop_resume(struct early_stop *es, const struct stop_progress *p,
     es->best.best_epoch = p->best_epoch;
     es->waited = state->epoch - 1 - p->best_epoch;
     if (es->waited > 0 && p->params)
-        keep(es, p->params, p->state.velocity, &p->state, &p->metrics);
+        keep(es, p->params, &p->state, &p->metrics);
     else
-        keep(es, net->params, state->velocity, state, metrics);
+        keep(es, net->params, state, metrics);
 }
 
 struct stop_progress *early_stop_progress(struct early_stop *es)
@@ -104,7 +114,7 @@ bool early_stop_update(struct early_stop *es,
         es->best.best = value;
         es->best.best_epoch = report->epoch;
         es->waited = 0;
-        keep(es, net->params, state->velocity, state, metrics);
+        keep(es, net->params, state, metrics);
         return false;
     }
     return ++es->waited >= es->patience;
@@ -115,13 +125,17 @@ void early_stop_restore(const struct early_stop *es, struct network *net,
                         struct train_metrics *metrics)
 {
     memcpy(net->params, es->best.params, es->n_params * sizeof *net->params);
-    float *velocity = state->velocity;
-    if (velocity && es->best.state.velocity)
-        memcpy(velocity, es->best.state.velocity,
-               es->n_params * sizeof *velocity);
+    float *buffer[STATE_BUFFERS];
+    for (int b = 0; b < STATE_BUFFERS; b++) {
+        buffer[b] = state->buffer[b];
+        if (buffer[b] && es->best.state.buffer[b])
+            memcpy(buffer[b], es->best.state.buffer[b],
+                   es->n_params * sizeof *buffer[b]);
+    }
     struct stop_progress *stopping = state->stopping;
     *state = es->best.state;
-    state->velocity = velocity;
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        state->buffer[b] = buffer[b];
     state->stopping = stopping;
     *metrics = es->best.metrics;
 }
@@ -129,6 +143,7 @@ void early_stop_restore(const struct early_stop *es, struct network *net,
 void early_stop_free(struct early_stop *es)
 {
     free(es->best.params);
-    free(es->velocity);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        free(es->buffer[b]);
     memset(es, 0, sizeof *es);
 }

@@ -195,15 +195,20 @@ int gradcheck_run(const struct network *net, const float *x, const float *t,
         }
         largest = fmax(largest, fabs(numeric[k]));
     }
-    double floor = GRADCHECK_FLOOR * largest;
-    if (floor == 0.0)
-        floor = 1e-12;
+    /* All gradients 0: any difference at all fails. */
+    double atol = GRADCHECK_ATOL * largest;
+    if (atol == 0.0)
+        atol = 1e-12;
+    result->atol = atol;
+    result->rtol = GRADCHECK_RTOL;
     for (size_t c = 0; c < count; c++) {
         size_t k = idx[c];
-        double denom = fmax(fmax(fabs(analytic[k]), fabs(numeric[k])), floor);
-        double e = fabs(analytic[k] - numeric[k]) / denom;
-        if (!(e <= result->worst_error) || c == 0) {
-            result->worst_error = e;
+        double diff = fabs(analytic[k] - numeric[k]);
+        double score = diff / (atol + GRADCHECK_RTOL * fabs(numeric[k]));
+        if (!(score <= result->worst_score) || c == 0) {
+            double scale = fmax(fabs(analytic[k]), fabs(numeric[k]));
+            result->worst_score = score;
+            result->worst_error = scale > 0 ? diff / scale : 0.0;
             result->worst_index = k;
             result->worst_analytic = analytic[k];
             result->worst_numeric = numeric[k];

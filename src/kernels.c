@@ -38,6 +38,11 @@ static void thread_share(size_t n, size_t *lo, size_t *hi)
     *hi = *lo + base + (t < extra ? 1 : 0);
 }
 
+void kernel_share(size_t n, size_t *lo, size_t *hi)
+{
+    thread_share(n, lo, hi);
+}
+
 void kernel_sample_rows(size_t B, size_t *lo, size_t *hi)
 {
     size_t t0, t1;
@@ -343,12 +348,14 @@ TILE void backward_weights_rows(float *dW, float *db, float *vW, float *vb,
  * at 256 rows), then in tiles of BWD_MJ. */
 static void backward_weights(float *dW, float *db, float *vW, float *vb,
                              const struct kernel_sgd *sgd, const float *dout,
-                             const float *in, size_t B, size_t IN, size_t OUT)
+                             const float *in, size_t B, size_t IN, size_t OUT,
+                             size_t offset, const struct kernel_update *u)
 {
     size_t lo, hi;
     thread_share(OUT, &lo, &hi);
     for (size_t j0 = lo; j0 < hi; j0 += BWD_MJ) {
-        switch (hi - j0 < BWD_MJ ? hi - j0 : BWD_MJ) {
+        size_t rows = hi - j0 < BWD_MJ ? hi - j0 : BWD_MJ;
+        switch (rows) {
 #if BWD_MJ > 4
         case 6: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 6); break;
         case 5: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 5); break;
@@ -358,6 +365,10 @@ static void backward_weights(float *dW, float *db, float *vW, float *vb,
         case 2: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 2); break;
         default: backward_weights_rows(dW, db, vW, vb, sgd, dout, in, B, IN, OUT, j0, 1); break;
         }
+        if (u) {
+            u->apply(u, offset + j0 * IN, dW + j0 * IN, rows * IN);
+            u->apply(u, offset + OUT * IN + j0, db + j0, rows);
+        }
     }
 }
 
@@ -365,7 +376,8 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
                                    const float *in, size_t B, size_t IN,
                                    size_t OUT)
 {
-    backward_weights(dW, db, NULL, NULL, NULL, dout, in, B, IN, OUT);
+    backward_weights(dW, db, NULL, NULL, NULL, dout, in, B, IN, OUT, 0,
+                     NULL);
 }
 
 void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
@@ -373,7 +385,16 @@ void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
                                size_t IN, size_t OUT,
                                const struct kernel_sgd *p)
 {
-    backward_weights(W, bias, vW, vb, p, dout, in, B, IN, OUT);
+    backward_weights(W, bias, vW, vb, p, dout, in, B, IN, OUT, 0, NULL);
+}
+
+void kernel_dense_backward_update(float *gW, float *gb, const float *dout,
+                                  const float *in, size_t B, size_t IN,
+                                  size_t OUT, size_t offset,
+                                  const struct kernel_update *u)
+{
+    backward_weights(gW, gb, NULL, NULL, NULL, dout, in, B, IN, OUT, offset,
+                     u);
 }
 
 void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
@@ -445,22 +466,43 @@ static void backward_input_block(float *din, const float *dout,
     }
 }
 
+/* Row j of the weight and bias gradients. */
+static void backward_weights_row(float *dW, float *db, const float *dout,
+                                 const float *in, size_t B, size_t IN,
+                                 size_t OUT, size_t j)
+{
+    float *gw = dW + j * IN;
+    float gb = 0.0f;
+    memset(gw, 0, IN * sizeof *gw);
+    for (size_t b = 0; b < B; b++) {
+        float d = dout[b * OUT + j];
+        gb += d;
+        axpy(gw, d, in + b * IN, IN);
+    }
+    db[j] = gb;
+}
+
 void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
                                    const float *in, size_t B, size_t IN,
                                    size_t OUT)
 {
     size_t lo, hi;
     thread_share(OUT, &lo, &hi);
+    for (size_t j = lo; j < hi; j++)
+        backward_weights_row(dW, db, dout, in, B, IN, OUT, j);
+}
+
+void kernel_dense_backward_update(float *gW, float *gb, const float *dout,
+                                  const float *in, size_t B, size_t IN,
+                                  size_t OUT, size_t offset,
+                                  const struct kernel_update *u)
+{
+    size_t lo, hi;
+    thread_share(OUT, &lo, &hi);
     for (size_t j = lo; j < hi; j++) {
-        float *gw = dW + j * IN;
-        float gb = 0.0f;
-        memset(gw, 0, IN * sizeof *gw);
-        for (size_t b = 0; b < B; b++) {
-            float d = dout[b * OUT + j];
-            gb += d;
-            axpy(gw, d, in + b * IN, IN);
-        }
-        db[j] = gb;
+        backward_weights_row(gW, gb, dout, in, B, IN, OUT, j);
+        u->apply(u, offset + j * IN, gW + j * IN, IN);
+        u->apply(u, offset + OUT * IN + j, gb + j, 1);
     }
 }
 
@@ -675,4 +717,23 @@ void kernel_sigmoid_cross_entropy(float *loss, float *d, const float *z,
         loss[b] = kmath_sigmoid_cross_entropy(z[b], t[b]);
         d[b] = y[b] - t[b];
     }
+}
+
+void kernel_dropout(float *y, float *saved, const float *mask, size_t B,
+                    size_t N)
+{
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    for (size_t k = lo * N; k < hi * N; k++) {
+        saved[k] = y[k];
+        y[k] = y[k] * mask[k];
+    }
+}
+
+void kernel_mul(float *d, const float *mask, size_t B, size_t N)
+{
+    size_t lo, hi;
+    kernel_sample_rows(B, &lo, &hi);
+    for (size_t k = lo * N; k < hi * N; k++)
+        d[k] = d[k] * mask[k];
 }

@@ -15,6 +15,7 @@
 /* Separates the initialisation's random stream from the other uses of a
  * seed (rng.h). */
 #define RNG_STREAM_INIT 1
+#define RNG_STREAM_DROPOUT 0x44524F504F555400ULL
 
 #define CACHE_LINE 64
 
@@ -68,6 +69,7 @@ int network_create(struct network *net, const struct config *cfg,
         ly->fan_in = config_fan_in(cfg, l);
         ly->units = cfg->layers[l].units;
         ly->activation = cfg->layers[l].activation;
+        ly->dropout = cfg->layers[l].dropout;
         ly->offset = offset;
         offset += ly->units * (ly->fan_in + 1);
     }
@@ -133,8 +135,10 @@ int workspace_create(struct workspace *ws, const struct network *net,
     ws->out = calloc(net->n_layers, sizeof *ws->out);
     ws->delta = calloc(net->n_layers, sizeof *ws->delta);
     ws->wt = network_alloc_floats(net->n_params);
+    ws->mask = calloc(net->n_layers, sizeof *ws->mask);
+    ws->kept = calloc(net->n_layers, sizeof *ws->kept);
     if (!ws->x || !ws->t || !ws->loss || !ws->logits || !ws->out ||
-        !ws->delta || !ws->wt)
+        !ws->delta || !ws->wt || !ws->mask || !ws->kept)
         goto nomem;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t units = net->layers[l].units;
@@ -142,6 +146,12 @@ int workspace_create(struct workspace *ws, const struct network *net,
         ws->delta[l] = network_alloc_floats(capacity * units);
         if (!ws->out[l] || !ws->delta[l])
             goto nomem;
+        if (net->layers[l].dropout > 0) {
+            ws->mask[l] = network_alloc_floats(capacity * units);
+            ws->kept[l] = network_alloc_floats(capacity * units);
+            if (!ws->mask[l] || !ws->kept[l])
+                goto nomem;
+        }
     }
     return 0;
 
@@ -159,6 +169,12 @@ void workspace_free(struct workspace *ws, const struct network *net)
         free(ws->out[l]);
     for (size_t l = 0; ws->delta && l < net->n_layers; l++)
         free(ws->delta[l]);
+    for (size_t l = 0; ws->mask && l < net->n_layers; l++)
+        free(ws->mask[l]);
+    for (size_t l = 0; ws->kept && l < net->n_layers; l++)
+        free(ws->kept[l]);
+    free(ws->mask);
+    free(ws->kept);
     free(ws->out);
     free(ws->delta);
     free(ws->x);
@@ -167,6 +183,40 @@ void workspace_free(struct workspace *ws, const struct network *net)
     free(ws->logits);
     free(ws->wt);
     memset(ws, 0, sizeof *ws);
+}
+
+uint64_t network_dropout_key(uint64_t seed, size_t epoch)
+{
+    return rng_key(rng_key(seed ^ RNG_STREAM_DROPOUT, 0), (uint64_t)epoch);
+}
+
+/* The masks of layer l for this thread's samples of the block: unit j of
+ * the sample at row r is kept when 32 bits drawn at (key, r, l, j) reach
+ * p * 2^32, so with probability 1 - p (two units per 64-bit draw). */
+static void dropout_masks(float *mask, const struct dropout_batch *drop,
+                          const struct layer *ly, size_t l, size_t n)
+{
+    size_t lo, hi;
+    kernel_sample_rows(n, &lo, &hi);
+    uint64_t threshold = (uint64_t)(ly->dropout * 4294967296.0);
+    float scale = 1.0f / (float)(1.0 - ly->dropout);
+    size_t units = ly->units;
+    for (size_t b = lo; b < hi; b++) {
+        uint64_t key = rng_key(rng_key(drop->key, drop->rows[b]), l);
+        float *m = mask + b * units;
+        /* Pairs of units, then an odd last one: no condition in the loop,
+         * which vectorises (64-bit multiplies, AVX-512). */
+        size_t pairs = units / 2;
+        for (size_t q = 0; q < pairs; q++) {
+            uint64_t h = rng_hash(key, q);
+            m[2 * q] = (h & 0xFFFFFFFFu) >= threshold ? scale : 0.0f;
+            m[2 * q + 1] = (h >> 32) >= threshold ? scale : 0.0f;
+        }
+        if (units % 2)
+            m[units - 1] = (rng_hash(key, pairs) & 0xFFFFFFFFu) >= threshold
+                               ? scale
+                               : 0.0f;
+    }
 }
 
 static void activate(float *y, const float *z, enum activation a, size_t n,
@@ -240,6 +290,12 @@ void network_forward(const struct network *net, struct workspace *ws,
                                  ly->units);
         }
         activate(ws->out[l], z, ly->activation, n, ly->units);
+        if (ws->drop && ws->mask[l]) {
+            /* Each thread its own samples: no wait. */
+            dropout_masks(ws->mask[l], ws->drop, ly, l, n);
+            kernel_dropout(ws->out[l], ws->kept[l], ws->mask[l], n,
+                           ly->units);
+        }
         in = ws->out[l];
     }
 }
@@ -308,7 +364,14 @@ static void backward_deltas(const struct network *net, struct workspace *ws,
         kernel_dense_backward_input(ws->delta[l - 1], ws->delta[l],
                                     network_weights(net, l), n, ly->fan_in,
                                     ly->units);
-        activation_backward(ws->delta[l - 1], ws->out[l - 1],
+        /* Through the dropout, then the activation at its output before
+         * the dropout. */
+        const float *y = ws->out[l - 1];
+        if (ws->drop && ws->mask[l - 1]) {
+            kernel_mul(ws->delta[l - 1], ws->mask[l - 1], n, ly->fan_in);
+            y = ws->kept[l - 1];
+        }
+        activation_backward(ws->delta[l - 1], y,
                             net->layers[l - 1].activation, n, ly->fan_in);
     }
 }
@@ -354,5 +417,22 @@ void network_backward_update(struct network *net, struct workspace *ws,
                                   network_bias(net, l), vW, vb,
                                   ws->delta[l], layer_input(ws, l), n,
                                   ly->fan_in, ly->units, sgd);
+    }
+}
+
+void network_backward_apply(struct network *net, struct workspace *ws,
+                            size_t n, float *grad,
+                            const struct kernel_update *u)
+{
+    backward_deltas(net, ws, n);
+    /* As network_backward_update: past this wait no thread reads a
+     * weight. */
+    kernel_sync();
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const struct layer *ly = &net->layers[l];
+        float *gW = grad + ly->offset;
+        kernel_dense_backward_update(gW, gW + ly->units * ly->fan_in,
+                                     ws->delta[l], layer_input(ws, l), n,
+                                     ly->fan_in, ly->units, ly->offset, u);
     }
 }

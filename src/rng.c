@@ -42,3 +42,8 @@ void rng_shuffle(struct rng *r, size_t *idx, size_t n)
         idx[j] = t;
     }
 }
+
+uint64_t rng_key(uint64_t key, uint64_t value)
+{
+    return rng_hash(key ^ 0xD1B54A32D192ED03ULL, value);
+}

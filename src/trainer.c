@@ -37,7 +37,9 @@ struct trainer {
     const struct dataset *train;
     const struct dataset *validation;
     int threads;
-    bool small;            /* small_net_fits(net) */
+    bool small;            /* small_net_fits(net), and no dropout */
+    bool dropout;          /* some layer drops in training */
+    bool fused_sgd;        /* SGD without clipping: kernel_dense_backward_sgd */
     bool velocity_ready;   /* false: the next step starts the buffer */
     struct workspace ws;
     float *grad;           /* [n_params]: the start of msg */
@@ -53,8 +55,9 @@ struct trainer {
 
     /* The state at the start of the epoch, for trainer_rollback. */
     float *saved_params;   /* [n_params] */
-    float *saved_velocity; /* [n_params] */
+    float *saved_buffer[STATE_BUFFERS]; /* [n_params] each, or NULL */
     size_t saved_step;
+    size_t saved_t;
     bool saved_velocity_ready;
 
     /* Data parallelism (see trainer.h); ranks is 1 alone. */
@@ -80,6 +83,42 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The optimizer's state buffers: those a resumed state brought are
+ * taken up, missing ones start afresh (with t at 0 when none of the
+ * step-counted ones was there), and another optimizer's are dropped. */
+static int start_buffers(struct trainer *tr, size_t n_params)
+{
+    struct train_state *state = tr->state;
+    const struct training_config *tc = tr->tc;
+    unsigned used = optim_buffers(tc);
+    bool counted_fresh = false;
+    tr->velocity_ready = state->buffer[STATE_VELOCITY] != NULL;
+    for (int b = 0; b < STATE_BUFFERS; b++) {
+        if (!(used & (1u << b))) {
+            free(state->buffer[b]);
+            state->buffer[b] = NULL;
+            continue;
+        }
+        tr->saved_buffer[b] = malloc(n_params * sizeof(float));
+        if (!tr->saved_buffer[b])
+            return -1;
+        if (state->buffer[b])
+            continue;
+        counted_fresh = counted_fresh || b != STATE_VELOCITY;
+        /* The reader's buffers come from malloc; these from the same, so
+         * whoever frees the state frees either with free(). */
+        state->buffer[b] = network_alloc_floats(n_params);
+        if (!state->buffer[b])
+            return -1;
+        float start = optim_buffer_start(tc, (enum state_buffer)b);
+        for (size_t i = 0; i < n_params; i++)
+            state->buffer[b][i] = start;
+    }
+    if (counted_fresh)
+        state->t = 0;
+    return 0;
+}
+
 int trainer_create(struct trainer **out, struct network *net,
                    const struct training_config *tc, struct train_state *state,
                    const struct dataset *train,
@@ -96,7 +135,11 @@ int trainer_create(struct trainer **out, struct network *net,
     tr->train = train;
     tr->validation = validation;
     tr->threads = threads < 1 ? 1 : threads;
-    tr->small = small_net_fits(net);
+    for (size_t l = 0; l < net->n_layers; l++)
+        tr->dropout = tr->dropout || net->layers[l].dropout > 0;
+    tr->small = small_net_fits(net) && !tr->dropout;
+    tr->fused_sgd = tc->optimizer == OPTIMIZER_SGD &&
+                    tc->clip_grad_norm == 0 && tc->clip_grad_value == 0;
     tr->rank = dist_rank();
     tr->ranks = dist_size();
     double forward;
@@ -119,21 +162,11 @@ int trainer_create(struct trainer **out, struct network *net,
     tr->message_bytes = dist_allreduce_bytes(msg_len);
     tr->grad = tr->msg;
     tr->saved_params = malloc(net->n_params * sizeof *tr->saved_params);
-    tr->saved_velocity = malloc(net->n_params * sizeof *tr->saved_velocity);
     tr->order = malloc((train->n_rows ? train->n_rows : 1) * sizeof *tr->order);
-    if (!tr->grad || !tr->order || !tr->saved_params || !tr->saved_velocity)
+    if (!tr->grad || !tr->order || !tr->saved_params)
         goto nomem;
-    if (optim_uses_velocity(tc)) {
-        tr->velocity_ready = state->velocity != NULL;
-        if (!state->velocity) {
-            state->velocity = network_alloc_floats(net->n_params);
-            if (state->velocity)
-                memset(state->velocity, 0,
-                       net->n_params * sizeof *state->velocity);
-            if (!state->velocity)
-                goto nomem;
-        }
-    }
+    if (start_buffers(tr, net->n_params) < 0)
+        goto nomem;
     *out = tr;
     return 0;
 
@@ -152,7 +185,8 @@ void trainer_destroy(struct trainer *tr)
     free(tr->msg);
     free(tr->scratch);
     free(tr->saved_params);
-    free(tr->saved_velocity);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        free(tr->saved_buffer[b]);
     free(tr->order);
     free(tr);
 }
@@ -215,16 +249,118 @@ static void gather(struct workspace *ws, const struct dataset *ds,
         dataset_targets(ds, idx + lo, hi - lo, ws->t + lo * ds->n_outputs);
 }
 
+/* Label smoothing (SPEC section 7b) of the targets of rows [lo, hi):
+ * t = (1 - e) t + e / K, as CrossEntropyLoss(label_smoothing=e). */
+static void smooth_targets(struct workspace *ws, size_t K, double e,
+                           size_t lo, size_t hi)
+{
+    float keep = (float)(1.0 - e), spread = (float)(e / (double)K);
+    for (size_t k = lo * K; k < hi * K; k++) {
+        float t = ws->t[k] * keep;
+        ws->t[k] = t + spread;
+    }
+}
+
+/* Copies the batch's rows into the workspace (gather), smoothing their
+ * targets in training. */
+static void gather_batch(struct trainer *tr, const size_t *idx, size_t lo,
+                         size_t hi)
+{
+    gather(&tr->ws, tr->train, idx, lo, hi);
+    if (tr->tc->label_smoothing > 0)
+        smooth_targets(&tr->ws, network_outputs(tr->net),
+                       tr->tc->label_smoothing, lo, hi);
+}
+
+/* The forward pass, loss and gradient sums of the block of n samples into
+ * tr->grad, inside or outside a team (the block's rows are gathered by
+ * the threads that use them). */
+static void backprop_block(struct trainer *tr, const size_t *idx, size_t n)
+{
+    size_t lo, hi;
+    kernel_sample_rows(n, &lo, &hi);
+    gather_batch(tr, idx, lo, hi);
+    network_forward(tr->net, &tr->ws, n);
+    network_loss(tr->net, &tr->ws, n);
+    network_backward(tr->net, &tr->ws, n, tr->grad);
+}
+
+/* One step of any rule but the fused SGD's: the update applied to each
+ * group of gradient rows as it completes (network_backward_apply), or,
+ * when clipping by norm needs the whole gradient, after it. */
+static void rule_step(struct trainer *tr, const size_t *idx, size_t n,
+                      double learning_rate)
+{
+    struct network *net = tr->net;
+    struct workspace *ws = &tr->ws;
+    struct optim_step step;
+    optim_step_init(&step, tr->tc, learning_rate, n, tr->state->t + 1,
+                    !tr->velocity_ready);
+    struct optim_rows rows;
+    optim_rows_init(&rows, &step, net->params, tr->state->buffer);
+    bool parallel = run_parallel(tr->threads, tr->flops_per_sample * (double)n);
+
+    if (tr->tc->clip_grad_norm > 0) {
+        if (parallel) {
+#pragma omp parallel num_threads(tr->threads)
+            backprop_block(tr, idx, n);
+        } else if (tr->small) {
+            gather_batch(tr, idx, 0, n);
+            small_net_backprop(net, ws, n, tr->grad);
+        } else {
+            backprop_block(tr, idx, n);
+        }
+        optim_clip_norm(&step, tr->tc, tr->grad, net->n_params);
+        if (parallel) {
+#pragma omp parallel num_threads(tr->threads)
+            optim_apply(&rows, tr->grad, net->n_params);
+        } else {
+            optim_apply(&rows, tr->grad, net->n_params);
+        }
+    } else if (parallel) {
+#pragma omp parallel num_threads(tr->threads)
+        {
+            size_t lo, hi;
+            kernel_sample_rows(n, &lo, &hi);
+            gather_batch(tr, idx, lo, hi);
+            network_forward(net, ws, n);
+            network_loss(net, ws, n);
+            network_backward_apply(net, ws, n, tr->grad, &rows.base);
+        }
+    } else if (tr->small) {
+        /* A handful of parameters: the whole gradient, then the rule. */
+        gather_batch(tr, idx, 0, n);
+        small_net_backprop(net, ws, n, tr->grad);
+        optim_apply(&rows, tr->grad, net->n_params);
+    } else {
+        gather_batch(tr, idx, 0, n);
+        network_forward(net, ws, n);
+        network_loss(net, ws, n);
+        network_backward_apply(net, ws, n, tr->grad, &rows.base);
+    }
+}
+
 /* One optimizer step on the batch of rows idx[0..n) of the training set:
- * the SGD step fused into the backward pass (network_backward_update, or
- * for a small network small_net_step). */
+ * SGD without clipping fused into the backward pass
+ * (network_backward_update, or for a small network small_net_step), any
+ * other rule through rule_step. */
 static void train_step(struct trainer *tr, const size_t *idx, size_t n,
                        double learning_rate)
 {
     const struct dataset *ds = tr->train;
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
-    float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
+    struct dropout_batch drop = {
+        network_dropout_key(tr->tc->seed, tr->state->epoch), idx};
+    ws->drop = tr->dropout ? &drop : NULL;
+    if (!tr->fused_sgd) {
+        rule_step(tr, idx, n, learning_rate);
+        ws->drop = NULL;
+        tr->velocity_ready = true;
+        tr->state->t++;
+        return;
+    }
+    float *velocity = tr->state->buffer[STATE_VELOCITY];
     struct kernel_sgd sgd =
         optim_sgd(tr->tc, learning_rate, n, !tr->velocity_ready);
 
@@ -237,21 +373,24 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
              * sample split), in parallel and into its own cache. */
             size_t lo, hi;
             kernel_sample_rows(n, &lo, &hi);
-            gather(ws, ds, idx, lo, hi);
+            gather_batch(tr, idx, lo, hi);
             network_forward(net, ws, n);
             network_loss(net, ws, n);
             network_backward_update(net, ws, n, velocity, &sgd);
         }
     } else if (tr->small) {
-        gather(ws, ds, idx, 0, n);
+        gather_batch(tr, idx, 0, n);
         small_net_step(net, ws, n, tr->grad, velocity, &sgd);
     } else {
-        gather(ws, ds, idx, 0, n);
+        gather_batch(tr, idx, 0, n);
         network_forward(net, ws, n);
         network_loss(net, ws, n);
         network_backward_update(net, ws, n, velocity, &sgd);
     }
+    (void)ds;
+    ws->drop = NULL;
     tr->velocity_ready = true;
+    tr->state->t++;
 }
 
 /* With several ranks: this rank's share of a global batch of n samples at
@@ -272,8 +411,11 @@ static void distributed_step(struct trainer *tr, size_t start, size_t n,
     float *tail = losses + n;                 /* correct, stop */
     double t0 = now_seconds();
 
+    struct dropout_batch drop = {
+        network_dropout_key(tr->tc->seed, tr->state->epoch), idx};
+    ws->drop = tr->dropout ? &drop : NULL;
     if (m > 0) {
-        gather(ws, ds, idx, 0, m);
+        gather_batch(tr, idx, 0, m);
         if (run_parallel(tr->threads, tr->flops_per_sample * (double)m)) {
 #pragma omp parallel num_threads(tr->threads)
             {
@@ -297,17 +439,22 @@ static void distributed_step(struct trainer *tr, size_t start, size_t n,
     dist_allreduce_sum(tr->msg, net->n_params + n + 2, tr->scratch);
     double t2 = now_seconds();
 
-    float *velocity = optim_uses_velocity(tr->tc) ? tr->state->velocity : NULL;
-    bool first = !tr->velocity_ready;
+    ws->drop = NULL;
+    struct optim_step step;
+    optim_step_init(&step, tr->tc, tr->learning_rate, n, tr->state->t + 1,
+                    !tr->velocity_ready);
+    if (tr->tc->clip_grad_norm > 0)
+        optim_clip_norm(&step, tr->tc, tr->grad, net->n_params);
+    struct optim_rows rows;
+    optim_rows_init(&rows, &step, net->params, tr->state->buffer);
     if (run_parallel(tr->threads, (double)net->n_params * 8.0)) {
 #pragma omp parallel num_threads(tr->threads)
-        optim_step(tr->tc, tr->learning_rate, net->params, velocity,
-                   tr->grad, net->n_params, n, first);
+        optim_apply(&rows, tr->grad, net->n_params);
     } else {
-        optim_step(tr->tc, tr->learning_rate, net->params, velocity,
-                   tr->grad, net->n_params, n, first);
+        optim_apply(&rows, tr->grad, net->n_params);
     }
     tr->velocity_ready = true;
+    tr->state->t++;
     tr->compute_seconds += (t1 - t0) + (now_seconds() - t2);
     tr->comm_seconds += t2 - t1;
 
@@ -324,7 +471,8 @@ int trainer_epoch_begin(struct trainer *tr)
     const struct dataset *ds = tr->train;
     size_t epoch = tr->state->epoch;
     tr->epoch_started = now_seconds();
-    tr->learning_rate = optim_learning_rate(tr->tc, epoch);
+    tr->learning_rate =
+        optim_learning_rate(tr->tc, epoch, &tr->state->plateau);
     tr->next_row = 0;
     tr->loss_sum = 0.0;
     tr->correct = 0;
@@ -341,9 +489,11 @@ int trainer_epoch_begin(struct trainer *tr)
     /* What an interrupted epoch rolls back to. */
     size_t bytes = tr->net->n_params * sizeof *tr->net->params;
     memcpy(tr->saved_params, tr->net->params, bytes);
-    if (tr->state->velocity)
-        memcpy(tr->saved_velocity, tr->state->velocity, bytes);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        if (tr->state->buffer[b])
+            memcpy(tr->saved_buffer[b], tr->state->buffer[b], bytes);
     tr->saved_step = tr->state->step;
+    tr->saved_t = tr->state->t;
     tr->saved_velocity_ready = tr->velocity_ready;
     return 0;
 }
@@ -418,9 +568,11 @@ void trainer_rollback(struct trainer *tr)
 {
     size_t bytes = tr->net->n_params * sizeof *tr->net->params;
     memcpy(tr->net->params, tr->saved_params, bytes);
-    if (tr->state->velocity)
-        memcpy(tr->state->velocity, tr->saved_velocity, bytes);
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        if (tr->state->buffer[b])
+            memcpy(tr->state->buffer[b], tr->saved_buffer[b], bytes);
     tr->state->step = tr->saved_step;
+    tr->state->t = tr->saved_t;
     tr->velocity_ready = tr->saved_velocity_ready;
     tr->next_row = 0;
 }
@@ -475,6 +627,15 @@ int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
         report->compute_seconds = tr->compute_seconds;
         report->comm_seconds = tr->comm_seconds;
         report->message_bytes = tr->message_bytes;
+    }
+    if (tr->tc->schedule == SCHEDULE_PLATEAU) {
+        const struct training_config *tc = tr->tc;
+        bool on_train = tc->plateau_metric == PLATEAU_TRAIN_LOSS ||
+                        (tc->plateau_metric == PLATEAU_AUTO &&
+                         !report->has_validation);
+        optim_plateau_step(tc, &state->plateau,
+                           on_train ? report->train_loss
+                                    : report->validation_loss);
     }
     return 0;
 }

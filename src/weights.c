@@ -152,6 +152,10 @@ static void write_layers(struct json_writer *w, const struct network *net)
         json_size(w, ly->units);
         json_key(w, "activation");
         json_string(w, activation_name(ly->activation));
+        if (ly->dropout > 0) {
+            json_key(w, "dropout");
+            json_double(w, ly->dropout);
+        }
         write_weights_bias(w, ly, net->params);
         json_end_object(w);
     }
@@ -163,16 +167,63 @@ static void write_training(struct json_writer *w,
 {
     json_key(w, "training");
     json_begin_object(w);
+    enum optimizer_kind o = t->optimizer;
     json_key(w, "optimizer");
-    json_string(w, "sgd");
+    json_string(w, optimizer_name(o));
     json_key(w, "learning_rate");
     json_double(w, t->learning_rate);
-    json_key(w, "momentum");
-    json_double(w, t->momentum);
-    json_key(w, "nesterov");
-    json_bool(w, t->nesterov);
+    /* The keys the optimizer takes (SPEC section 7a), no others. */
+    if (o == OPTIMIZER_SGD || o == OPTIMIZER_RMSPROP) {
+        json_key(w, "momentum");
+        json_double(w, t->momentum);
+    }
+    if (o == OPTIMIZER_SGD) {
+        json_key(w, "nesterov");
+        json_bool(w, t->nesterov);
+    }
     json_key(w, "weight_decay");
     json_double(w, t->weight_decay);
+    if (o == OPTIMIZER_ADAM || o == OPTIMIZER_ADAMW) {
+        json_key(w, "betas");
+        json_begin_array(w, false);
+        json_double(w, t->beta1);
+        json_double(w, t->beta2);
+        json_end_array(w);
+        json_key(w, "amsgrad");
+        json_bool(w, t->amsgrad);
+    }
+    if (o == OPTIMIZER_RMSPROP) {
+        json_key(w, "alpha");
+        json_double(w, t->alpha);
+        json_key(w, "centered");
+        json_bool(w, t->centered);
+    }
+    if (o == OPTIMIZER_ADAGRAD) {
+        json_key(w, "lr_decay");
+        json_double(w, t->lr_decay);
+        json_key(w, "initial_accumulator_value");
+        json_double(w, t->initial_accumulator_value);
+    }
+    if (o != OPTIMIZER_SGD) {
+        json_key(w, "eps");
+        json_double(w, t->eps);
+    }
+    if (t->clip_grad_norm > 0) {
+        json_key(w, "clip_grad_norm");
+        json_double(w, t->clip_grad_norm);
+    }
+    if (t->clip_grad_value > 0) {
+        json_key(w, "clip_grad_value");
+        json_double(w, t->clip_grad_value);
+    }
+    if (t->label_smoothing > 0) {
+        json_key(w, "label_smoothing");
+        json_double(w, t->label_smoothing);
+    }
+    if (t->warmup_epochs > 0) {
+        json_key(w, "warmup_epochs");
+        json_size(w, t->warmup_epochs);
+    }
     json_key(w, "batch_size");
     json_size(w, t->batch_size);
     json_key(w, "epochs");
@@ -191,8 +242,25 @@ static void write_training(struct json_writer *w,
         if (t->schedule == SCHEDULE_STEP) {
             json_key(w, "every");
             json_size(w, t->schedule_every);
+        }
+        if (t->schedule == SCHEDULE_STEP ||
+            t->schedule == SCHEDULE_EXPONENTIAL) {
             json_key(w, "gamma");
             json_double(w, t->schedule_gamma);
+        }
+        if (t->schedule == SCHEDULE_PLATEAU) {
+            json_key(w, "factor");
+            json_double(w, t->plateau_factor);
+            json_key(w, "patience");
+            json_size(w, t->plateau_patience);
+            json_key(w, "threshold");
+            json_double(w, t->plateau_threshold);
+            json_key(w, "min_lr");
+            json_double(w, t->plateau_min_lr);
+            if (t->plateau_metric != PLATEAU_AUTO) {
+                json_key(w, "metric");
+                json_string(w, plateau_metric_name(t->plateau_metric));
+            }
         }
         json_end_object(w);
     }
@@ -392,15 +460,42 @@ static void write_state(struct json_writer *w, const struct network *net,
     json_key(w, "step");
     json_size(w, s->step);
     json_key(w, "velocity");
-    if (!s->velocity)
+    if (!s->buffer[STATE_VELOCITY])
         json_null(w);
     else
-        write_param_layers(w, net, s->velocity);
+        write_param_layers(w, net, s->buffer[STATE_VELOCITY]);
+    /* The other optimizers' buffers and step count, when kept. */
+    bool counted = false;
+    for (int b = STATE_VELOCITY + 1; b < STATE_BUFFERS; b++)
+        counted = counted || s->buffer[b];
+    if (counted) {
+        json_key(w, "t");
+        json_size(w, s->t);
+    }
+    for (int b = STATE_VELOCITY + 1; b < STATE_BUFFERS; b++)
+        if (s->buffer[b]) {
+            json_key(w, state_buffer_name((enum state_buffer)b));
+            write_param_layers(w, net, s->buffer[b]);
+        }
     json_key(w, "learning_rate");
     if (s->has_learning_rate)
         json_double(w, s->learning_rate);
     else
         json_null(w);
+    if (s->plateau.active) {
+        json_key(w, "plateau");
+        json_begin_object(w);
+        json_key(w, "learning_rate");
+        json_double(w, s->plateau.learning_rate);
+        json_key(w, "best");
+        if (isinf(s->plateau.best))
+            json_null(w);
+        else
+            json_double(w, s->plateau.best);
+        json_key(w, "bad_epochs");
+        json_size(w, s->plateau.bad_epochs);
+        json_end_object(w);
+    }
     if (s->stopping)
         write_stopping(w, net, s);
     json_end_object(w);

@@ -169,7 +169,7 @@ START_TEST(spec_example_parses_to_its_values)
     snprintf(expect, sizeof expect, "%s/iris.weights.json", tmp_dir());
     ck_assert_str_eq(cfg.output, expect);
     ck_assert_uint_eq(cfg.normalization.n, 0);
-    ck_assert_ptr_null(cfg.state.velocity);
+    ck_assert_ptr_null(cfg.state.buffer[STATE_VELOCITY]);
     ck_assert_uint_eq(config_param_count(&cfg), 16 * 5 + 3 * 17);
     ck_assert_uint_eq(config_class_count(&cfg), 3);
 }
@@ -281,7 +281,7 @@ START_TEST(weights_file_fills_normalization_and_state)
      * layer 1 bias */
     ck_assert_uint_eq(config_param_count(&cfg), 7);
     for (size_t i = 0; i < 7; i++)
-        ck_assert_float_eq(cfg.state.velocity[i], (float)(i + 1));
+        ck_assert_float_eq(cfg.state.buffer[STATE_VELOCITY][i], (float)(i + 1));
 }
 END_TEST
 
@@ -293,7 +293,7 @@ START_TEST(empty_normalization_and_null_state_mean_none)
                           "\"learning_rate\": null}}"), 0);
     ck_assert_uint_eq(cfg.normalization.n, 0);
     ck_assert_ptr_null(cfg.normalization.mean);
-    ck_assert_ptr_null(cfg.state.velocity);
+    ck_assert_ptr_null(cfg.state.buffer[STATE_VELOCITY]);
     ck_assert(!cfg.state.has_learning_rate);
 }
 END_TEST
@@ -690,9 +690,10 @@ START_TEST(enum_values_list_the_choices)
                        ": layers[1].activation: unknown activation \"relux\" "
                        "(expected one of: sigmoid, tanh, relu, linear, "
                        "softmax)");
-    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": \"adam\"}}",
-                       ": training.optimizer: unknown optimizer \"adam\" "
-                       "(expected one of: sgd)");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": \"adamax\"}}",
+                       ": training.optimizer: unknown optimizer \"adamax\" "
+                       "(expected one of: sgd, adam, adamw, rmsprop, "
+                       "adagrad)");
     ASSERT_INPUT_ERROR("{" NET ", \"init\": {\"method\": 1}}",
                        ": init.method: expected a string (one of: xavier, he, "
                        "uniform), got 1");
@@ -717,7 +718,7 @@ START_TEST(schedule_keys_follow_the_schedule_type)
 {
     ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": {\"type\": "
                        "\"cosine\", \"every\": 10}}}",
-                       ": training.schedule.every: only used by a step "
+                       ": training.schedule.every: not used by a cosine "
                        "schedule");
     ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": {\"type\": "
                        "\"step\", \"every\": 10, \"gamma\": 0}}}",
@@ -899,7 +900,7 @@ START_TEST(early_stopping_record_is_read_with_its_best_epoch)
     ck_assert_ptr_null(p->state.stopping);
     for (size_t i = 0; i < config_param_count(&cfg); i++) {
         ck_assert_float_eq(p->params[i], 0.5f);
-        ck_assert_float_eq(p->state.velocity[i], -1.0f);
+        ck_assert_float_eq(p->state.buffer[STATE_VELOCITY][i], -1.0f);
     }
     ck_assert(p->metrics.train_loss == 0.25);
     ck_assert(isnan(p->metrics.validation_loss));

@@ -55,8 +55,12 @@ START_TEST(seed_example_intermediate_values)
     ck_assert_double_eq_tol(grad[0], -0.000496226638, SMALL_TOLERANCE); /* dE/dw21 */
     ck_assert_double_eq_tol(grad[1], -0.00248113319, SMALL_TOLERANCE);  /* dE/dw20 */
 
-    optim_step(&cfg.training, 0.1, net.params, NULL, grad, net.n_params, 1,
-               true);
+    struct optim_step step;
+    optim_step_init(&step, &cfg.training, 0.1, 1, 1, true);
+    struct optim_rows rows;
+    float *none[STATE_BUFFERS] = {0};
+    optim_rows_init(&rows, &step, net.params, none);
+    optim_apply(&rows, grad, net.n_params);
     ck_assert_double_eq_tol(network_weights(&net, 1)[0], 0.301778372,
                             SEED_TOLERANCE);
     ck_assert_double_eq_tol(network_bias(&net, 1)[0], 0.103324414,
@@ -132,16 +136,16 @@ START_TEST(schedules_follow_their_formulas)
     tc.schedule = SCHEDULE_STEP;
     tc.schedule_every = 2;
     tc.schedule_gamma = 0.5;
-    ck_assert_double_eq(optim_learning_rate(&tc, 0), 0.1);
-    ck_assert_double_eq(optim_learning_rate(&tc, 1), 0.1);
-    ck_assert_double_eq(optim_learning_rate(&tc, 2), 0.05);
-    ck_assert_double_eq(optim_learning_rate(&tc, 5), 0.025);
+    ck_assert_double_eq(optim_learning_rate(&tc, 0, NULL), 0.1);
+    ck_assert_double_eq(optim_learning_rate(&tc, 1, NULL), 0.1);
+    ck_assert_double_eq(optim_learning_rate(&tc, 2, NULL), 0.05);
+    ck_assert_double_eq(optim_learning_rate(&tc, 5, NULL), 0.025);
     tc.schedule = SCHEDULE_COSINE;
-    ck_assert_double_eq_tol(optim_learning_rate(&tc, 0), 0.1, 1e-15);
-    ck_assert_double_eq_tol(optim_learning_rate(&tc, 5), 0.05, 1e-15);
-    ck_assert_double_eq_tol(optim_learning_rate(&tc, 10), 0.0, 1e-15);
+    ck_assert_double_eq_tol(optim_learning_rate(&tc, 0, NULL), 0.1, 1e-15);
+    ck_assert_double_eq_tol(optim_learning_rate(&tc, 5, NULL), 0.05, 1e-15);
+    ck_assert_double_eq_tol(optim_learning_rate(&tc, 10, NULL), 0.0, 1e-15);
     tc.schedule = SCHEDULE_CONSTANT;
-    ck_assert_double_eq(optim_learning_rate(&tc, 7), 0.1);
+    ck_assert_double_eq(optim_learning_rate(&tc, 7, NULL), 0.1);
 }
 END_TEST
 

@@ -89,7 +89,7 @@ START_TEST(weights_are_bit_identical_for_1_2_and_7_threads)
             ck_assert_mem_eq(net.params, reference,
                              net.n_params * sizeof *reference);
         }
-        free(state.velocity);
+        free(state.buffer[STATE_VELOCITY]);
         network_free(&net);
     }
     free(reference);
@@ -116,9 +116,9 @@ START_TEST(resumed_training_equals_one_uninterrupted_run)
     ck_assert_uint_eq(s1.step, s2.step);
     ck_assert_mem_eq(whole.params, split.params,
                      whole.n_params * sizeof(float));
-    ck_assert_mem_eq(s1.velocity, s2.velocity, whole.n_params * sizeof(float));
-    free(s1.velocity);
-    free(s2.velocity);
+    ck_assert_mem_eq(s1.buffer[STATE_VELOCITY], s2.buffer[STATE_VELOCITY], whole.n_params * sizeof(float));
+    free(s1.buffer[STATE_VELOCITY]);
+    free(s2.buffer[STATE_VELOCITY]);
     network_free(&whole);
     network_free(&split);
     dataset_free(&ds);
@@ -150,7 +150,7 @@ START_TEST(training_lowers_the_loss_and_counts_steps)
     ck_assert(last.train_loss < 0.5 * first.train_loss);
     ck_assert(last.validation_accuracy > 0.8);
     trainer_destroy(tr);
-    free(state.velocity);
+    free(state.buffer[STATE_VELOCITY]);
     network_free(&net);
     dataset_free(&ds);
     config_free(&cfg);
@@ -182,10 +182,134 @@ START_TEST(divergence_stops_with_a_numeric_error)
     ck_assert_ptr_nonnull(strstr(err.msg, "diverged"));
     ck_assert_ptr_nonnull(strstr(err.msg, "learning rate"));
     trainer_destroy(tr);
-    free(state.velocity);
+    free(state.buffer[STATE_VELOCITY]);
     network_free(&net);
     dataset_free(&ds);
     config_free(&cfg);
+}
+END_TEST
+
+/* The new rules, dropout, clipping, label smoothing and the plateau, in
+ * combinations (make_config's SGD is case 0 of the tests above). */
+static void set_variant(struct config *cfg, int v)
+{
+    struct training_config *t = &cfg->training;
+    t->momentum = 0;
+    t->nesterov = false;
+    t->weight_decay = 0;
+    t->beta1 = 0.9;
+    t->beta2 = 0.999;
+    t->eps = 1e-8;
+    t->alpha = 0.99;
+    t->learning_rate = 0.01;
+    cfg->layers[0].dropout = 0.5;
+    switch (v) {
+    case 0:
+        t->optimizer = OPTIMIZER_ADAM;
+        t->amsgrad = true;
+        t->clip_grad_norm = 0.5;
+        break;
+    case 1:
+        t->optimizer = OPTIMIZER_ADAMW;
+        t->weight_decay = 0.01;
+        t->label_smoothing = 0.1;
+        cfg->layers[1].dropout = 0.2;
+        t->schedule = SCHEDULE_PLATEAU;
+        t->plateau_factor = 0.5;
+        t->plateau_patience = 0;
+        t->plateau_threshold = 0.5;
+        break;
+    case 2:
+        t->optimizer = OPTIMIZER_RMSPROP;
+        t->centered = true;
+        t->momentum = 0.5;
+        t->clip_grad_value = 0.01;
+        break;
+    case 3:
+        t->optimizer = OPTIMIZER_ADAGRAD;
+        t->eps = 1e-10;
+        t->lr_decay = 0.01;
+        t->weight_decay = 1e-3;
+        t->warmup_epochs = 2;
+        break;
+    }
+}
+#define VARIANTS 4
+
+static void free_buffers(struct train_state *s)
+{
+    for (int b = 0; b < STATE_BUFFERS; b++)
+        free(s->buffer[b]);
+}
+
+START_TEST(every_rule_with_dropout_is_bit_identical_across_threads)
+{
+    struct dataset ds;
+    make_dataset(&ds);
+    for (int v = 0; v < VARIANTS; v++) {
+        struct config cfg;
+        make_config(&cfg);
+        set_variant(&cfg, v);
+        float *reference = NULL;
+        int counts[] = {1, 2, 7};
+        for (int c = 0; c < 3; c++) {
+            struct network net;
+            struct train_state state = {0};
+            ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+            train(&net, &state, &cfg, &ds, 4, counts[c]);
+            if (!reference) {
+                reference = malloc(net.n_params * sizeof *reference);
+                memcpy(reference, net.params,
+                       net.n_params * sizeof *reference);
+            } else {
+                ck_assert_msg(memcmp(net.params, reference,
+                                     net.n_params * sizeof *reference) == 0,
+                              "variant %d: %d threads differ from 1", v,
+                              counts[c]);
+            }
+            free_buffers(&state);
+            network_free(&net);
+        }
+        free(reference);
+        config_free(&cfg);
+    }
+    dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(every_rule_resumes_exactly)
+{
+    struct dataset ds;
+    make_dataset(&ds);
+    for (int v = 0; v < VARIANTS; v++) {
+        struct config cfg;
+        make_config(&cfg);
+        set_variant(&cfg, v);
+        struct network whole, split;
+        struct train_state s1 = {0}, s2 = {0};
+        ck_assert_int_eq(network_create(&whole, &cfg, NULL), 0);
+        ck_assert_int_eq(network_create(&split, &cfg, NULL), 0);
+        train(&whole, &s1, &cfg, &ds, 4, 2);
+        train(&split, &s2, &cfg, &ds, 2, 1);
+        train(&split, &s2, &cfg, &ds, 4, 2);
+        ck_assert_uint_eq(s1.t, s2.t);
+        ck_assert_msg(memcmp(whole.params, split.params,
+                             whole.n_params * sizeof(float)) == 0,
+                      "variant %d: the resumed run differs", v);
+        for (int b = 0; b < STATE_BUFFERS; b++) {
+            ck_assert((s1.buffer[b] == NULL) == (s2.buffer[b] == NULL));
+            if (s1.buffer[b])
+                ck_assert_mem_eq(s1.buffer[b], s2.buffer[b],
+                                 whole.n_params * sizeof(float));
+        }
+        ck_assert(s1.plateau.learning_rate == s2.plateau.learning_rate);
+        free_buffers(&s1);
+        free_buffers(&s2);
+        network_free(&whole);
+        network_free(&split);
+        config_free(&cfg);
+    }
+    dataset_free(&ds);
 }
 END_TEST
 
@@ -198,6 +322,8 @@ Suite *trainer_suite(void)
     tcase_add_test(tc, resumed_training_equals_one_uninterrupted_run);
     tcase_add_test(tc, training_lowers_the_loss_and_counts_steps);
     tcase_add_test(tc, divergence_stops_with_a_numeric_error);
+    tcase_add_test(tc, every_rule_with_dropout_is_bit_identical_across_threads);
+    tcase_add_test(tc, every_rule_resumes_exactly);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -100,7 +100,9 @@ START_TEST(weights_file_round_trips_byte_for_byte)
     struct normalization nz = {3, mean, std};
     float *velocity = calloc(net.n_params, sizeof *velocity);
     nets_random(velocity, net.n_params, 3);
-    struct train_state state = {4, 17, velocity, true, 0.01, NULL};
+    struct train_state state = {
+        .epoch = 4, .step = 17, .buffer = {[STATE_VELOCITY] = velocity},
+        .has_learning_rate = true, .learning_rate = 0.01, .stopping = NULL};
     struct train_metrics metrics = {0.25, NAN, 0.875};
 
     char path[512];
@@ -111,7 +113,7 @@ START_TEST(weights_file_round_trips_byte_for_byte)
     struct network net2;
     ck_assert_int_eq(network_create(&net2, &back, NULL), 0);
     ck_assert_mem_eq(net2.params, net.params, net.n_params * sizeof(float));
-    ck_assert_mem_eq(back.state.velocity, velocity,
+    ck_assert_mem_eq(back.state.buffer[STATE_VELOCITY], velocity,
                      net.n_params * sizeof(float));
     ck_assert_uint_eq(back.state.epoch, 4);
     ck_assert_uint_eq(back.state.step, 17);
@@ -155,10 +157,15 @@ START_TEST(early_stopping_record_round_trips_byte_for_byte)
         .best = 0.1234567890123,
         .best_epoch = 2,
         .params = best_params,
-        .state = {3, 30, best_velocity, true, 0.05, NULL},
+        .state = {.epoch = 3, .step = 30,
+                  .buffer = {[STATE_VELOCITY] = best_velocity},
+                  .has_learning_rate = true, .learning_rate = 0.05,
+                  .stopping = NULL},
         .metrics = {0.1234567890123, NAN, NAN},
     };
-    struct train_state state = {6, 60, velocity, true, 0.05, &p};
+    struct train_state state = {
+        .epoch = 6, .step = 60, .buffer = {[STATE_VELOCITY] = velocity},
+        .has_learning_rate = true, .learning_rate = 0.05, .stopping = &p};
     struct train_metrics metrics = {0.2, NAN, NAN};
     struct normalization nz = {0};
 
@@ -172,7 +179,7 @@ START_TEST(early_stopping_record_round_trips_byte_for_byte)
     ck_assert(q->best == p.best);
     ck_assert_uint_eq(q->best_epoch, 2);
     ck_assert_mem_eq(q->params, best_params, n * sizeof(float));
-    ck_assert_mem_eq(q->state.velocity, best_velocity, n * sizeof(float));
+    ck_assert_mem_eq(q->state.buffer[STATE_VELOCITY], best_velocity, n * sizeof(float));
     ck_assert_uint_eq(q->state.epoch, 3);
     ck_assert_uint_eq(q->state.step, 30);
     ck_assert(q->metrics.train_loss == p.metrics.train_loss);
