@@ -1167,6 +1167,10 @@ t_eval_from_a_pipe_equals_eval_of_the_file() {
 STREAM_MAX_RSS_KB=65536
 
 t_predict_memory_stays_bounded_on_a_large_file() {
+    if [ ! -x /usr/bin/time ]; then
+        skip "needs GNU time (/usr/bin/time) to measure the peak RSS"
+        return
+    fi
     "$BP" train configs/iris.json -o "$T/big.w.json" --quiet --epochs 2
     # 30000 copies of iris' 150 rows: 4.5 million rows, about 77 MB.
     awk 'NR == 1 { print; next } { row[NR] = $0 }
