@@ -1161,6 +1161,23 @@ t_eval_from_a_pipe_equals_eval_of_the_file() {
     expect_same_file "$T/predict-pipe" "$T/stdout"
 }
 
+t_predict_stops_quietly_when_its_reader_goes_away() {
+    # As train's case above: a reader gone before predict writes (true)
+    # means exit 1 and nothing on stderr, not a write error message.
+    penguins_weights
+    # shellcheck disable=SC2016
+    run bash -c '(sleep 1; exec "$0" predict "$1" datasets/penguins.csv --keep species) |
+        true; exit "${PIPESTATUS[0]}"' "$BP" "$T/penguins.w.json"
+    expect_status 1
+    [ ! -s "$T/stderr" ] || note "stderr: $(head -c 300 "$T/stderr")"
+    # Any other failed write is reported, once, with its cause.
+    if [ -w /dev/full ]; then
+        run sh -c "\"$BP\" predict \"$T/penguins.w.json\" datasets/penguins.csv >/dev/full"
+        expect_status 1
+        expect_error_line '^backprop: stdout: write error: No space left on device$'
+    fi
+}
+
 # predict streams: its peak memory does not grow with the input. 64 MB
 # holds the binary, libgomp and a block of rows many times over; the
 # input is larger than that, so reading it whole could not pass.
