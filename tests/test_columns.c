@@ -503,6 +503,19 @@ START_TEST(a_wrong_input_says_how_the_width_was_counted)
     struct dataset ds;
     expect_train_ok(&ds, colors);
     dataset_free(&ds);
+    config_free(&cfg);
+    /* Chosen numeric features: counted the same way. */
+    config("{\"input\": 3, \"layers\": [{\"units\": 2, \"activation\": "
+           "\"softmax\"}], \"data\": {\"label\": \"k\", \"features\": "
+           "[\"b\", 0]}}");
+    expect_train_error("a,b,c,k\n1,2,3,0\n", "cfg.json: input: 3, but %T "
+                                          "gives 2 inputs (2 numeric "
+                                          "columns)");
+    config_free(&cfg);
+    /* A plain numeric file keeps its old message. */
+    config(CLASSIFIER(2, "{\"label\": \"k\"}"));
+    expect_train_error("a,k\n1,0\n", "%T:1:3: expected 3 columns (2 "
+                                      "features + label \"k\"), found 2");
 }
 END_TEST
 
