@@ -1161,6 +1161,30 @@ t_eval_from_a_pipe_equals_eval_of_the_file() {
     expect_same_file "$T/predict-pipe" "$T/stdout"
 }
 
+t_train_counts_dropped_rows_per_file_and_checks_validation_categories() {
+    local v=(--set data.validation_split=0 --set data.missing=drop --epochs 1)
+    run "$BP" train configs/penguins.json "${v[@]}" \
+        --set data.validation=datasets/penguins.csv -o "$T/v.json"
+    expect_status 0
+    expect_stderr '^backprop: configs/\.\./datasets/penguins\.csv: dropped 11 rows with missing cells \(333 left\)$'
+    expect_stderr '^backprop: datasets/penguins\.csv: dropped 11 rows with missing cells \(333 left\)$'
+    run "$BP" train configs/penguins.json "${v[@]}" --quiet \
+        --set data.validation=datasets/penguins.csv -o "$T/v.json"
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "--quiet: stderr: $(head -c 300 "$T/stderr")"
+    # A validation file is read with the training file's categories.
+    sed '3s/Torgersen/Atlantis/' datasets/penguins.csv >"$T/val-atlantis.csv"
+    run "$BP" train configs/penguins.json "${v[@]}" --quiet \
+        --set data.validation="$T/val-atlantis.csv" -o "$T/v2.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/val-atlantis.csv:3:2: unknown value \"Atlantis\" in column \"island\" \(expected one of: \"Biscoe\", \"Dream\", \"Torgersen\"\)$"
+    [ ! -e "$T/v2.json" ] || note "weights written after a bad validation file"
+    # Before training, a config with categorical columns has no width.
+    run "$BP" info configs/penguins.json
+    expect_status 0
+    expect_stdout '^input +from the data \(categorical columns\)$'
+}
+
 t_predict_stops_quietly_when_its_reader_goes_away() {
     # As train's case above: a reader gone before predict writes (true)
     # means exit 1 and nothing on stderr, not a write error message.
