@@ -6,6 +6,7 @@
  * outputs. The input may or may not carry the label/target columns; it is
  * read and scored in blocks (model_score), so memory stays bounded.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,6 @@ static int write_block(void *ctx, const struct scored_block *b,
                        struct bp_error *err)
 {
     struct predict_run *p = ctx;
-    (void)err;
     const struct table *t = b->rows;
     const size_t *keep_col = b->keep_col;
     size_t o = 0;
@@ -160,8 +160,14 @@ static int write_block(void *ctx, const struct scored_block *b,
                   p->outputs, p->proba);
         o++;
     }
-    /* On a pipe each prediction goes out as soon as its row came in. */
-    fflush(stdout);
+    /* On a pipe each prediction goes out as soon as its row came in. A
+     * failed write stops the run: a reader that went away (`| head`) gets
+     * no message (BP_EPIPE), as main.c's finish_stdout promises. */
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return bp_error_set(err, errno == EPIPE ? BP_EPIPE : BP_EIO,
+                            "stdout: write error: %s",
+                            strerror(errno ? errno : EIO));
     return 0;
 }
 

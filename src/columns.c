@@ -269,6 +269,56 @@ static int add_feature(struct columns_plan *p, char *const *names,
     return 0;
 }
 
+/* Columns of one name, for default_feature_duplicate: sorted by name,
+ * then column. */
+struct named_col {
+    const char *name;
+    size_t col;
+};
+
+static int cmp_named_col(const void *a, const void *b)
+{
+    const struct named_col *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+/* Without data.features every column that is not a target or ignored is
+ * a feature, saved by name: one whose name another header column has is
+ * a used duplicate, an error (SPEC section 5a). 0, or -1 with err set. */
+static int default_feature_duplicate(const struct columns_plan *p,
+                                     char *const *names, size_t n_cols,
+                                     const bool *ignored,
+                                     struct bp_error *err)
+{
+    if (!names || n_cols < 2)
+        return 0;
+    struct named_col *v = malloc(n_cols * sizeof *v);
+    if (!v)
+        return bp_error_set(err, BP_ENOMEM, "%s: out of memory", p->file);
+    for (size_t c = 0; c < n_cols; c++)
+        v[c] = (struct named_col){names[c], c};
+    qsort(v, n_cols, sizeof *v, cmp_named_col);
+    for (size_t i = 0, j; i < n_cols; i = j) {
+        bool used = false;
+        for (j = i; j < n_cols && strcmp(v[j].name, v[i].name) == 0; j++)
+            used = used || (!is_target(p, v[j].col) && !ignored[v[j].col]);
+        if (j - i > 1 && used) {
+            char q[COLUMNS_LIST_MAX];
+            int rc = bp_error_set(err, BP_EINPUT, "%s: data.features: %s has "
+                                  "two columns named %s (columns %zu and "
+                                  "%zu); rename one",
+                                  config_name(p->cfg), p->file,
+                                  quoted(q, sizeof q, v[i].name),
+                                  v[i].col + 1, v[i + 1].col + 1);
+            free(v);
+            return rc;
+        }
+    }
+    free(v);
+    return 0;
+}
+
 /* The features: data.features in order, or every column that is not a
  * target or ignored. */
 static int resolve_features(struct columns_plan *p, char *const *names,
@@ -346,6 +396,8 @@ static int resolve_features(struct columns_plan *p, char *const *names,
                 goto out;
         }
     } else {
+        if (default_feature_duplicate(p, names, n_cols, ignored, err) != 0)
+            goto out;
         for (size_t c = 0; c < n_cols; c++)
             if (!is_target(p, c) && !ignored[c] &&
                 add_feature(p, names, c, err) != 0)

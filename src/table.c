@@ -135,8 +135,9 @@ static ssize_t read_some(int fd, unsigned char *buf, size_t n)
     }
 }
 
-/* Hands the whole rows read so far to on_block and forgets them. */
-static int flush_rows(struct reader *r,
+/* Hands the whole rows read so far to on_block, at most block_rows at a
+ * time (one feed may end many rows), and forgets them. */
+static int flush_rows(struct reader *r, size_t block_rows,
                       int (*on_block)(void *ctx, const struct table *block),
                       void *ctx)
 {
@@ -144,9 +145,16 @@ static int flush_rows(struct reader *r,
         return 0;
     struct table view;
     reader_view(r, &view);
-    if (on_block(ctx, &view) != 0) {
-        r->failed = true;
-        return -1;
+    for (size_t at = 0; at < view.n_rows; at += block_rows) {
+        struct table part = view;
+        part.n_rows = view.n_rows - at < block_rows ? view.n_rows - at
+                                                    : block_rows;
+        part.cells = view.cells + at * view.n_cols;
+        part.row_line = view.row_line + at;
+        if (on_block(ctx, &part) != 0) {
+            r->failed = true;
+            return -1;
+        }
     }
     reader_drop_rows(r);
     return r->failed ? -1 : 0;
@@ -208,12 +216,12 @@ int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
             at += k;
             if (r.n_rows >= block_rows) {
                 rows = true;
-                if (flush_rows(&r, on_block, ctx) != 0)
+                if (flush_rows(&r, block_rows, on_block, ctx) != 0)
                     goto out;
             }
         }
         rows = rows || r.n_rows > 0;
-        if (flush_rows(&r, on_block, ctx) != 0)
+        if (flush_rows(&r, block_rows, on_block, ctx) != 0)
             goto out;
     }
     if (reader_end_text(&r, &p) != 0)
@@ -224,7 +232,7 @@ int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
                      any ? "" : " (the file is empty)");
         goto out;
     }
-    if (flush_rows(&r, on_block, ctx) != 0)
+    if (flush_rows(&r, block_rows, on_block, ctx) != 0)
         goto out;
     rc = 0;
 out:

@@ -745,6 +745,12 @@ int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
     r->row_line = NULL;
     r->header = NULL;
     r->n_header = 0;
+    /* The first row of a file without a header, kept for the layout and
+     * replayed (its strings freed by replay_first). */
+    free(r->first);
+    free(r->first_line);
+    r->first = NULL;
+    r->first_line = NULL;
     return 0;
 }
 

@@ -10,6 +10,9 @@
 
 #include "rng.h"
 #include "table.h"
+/* table_read_parts_with, to count the pieces a layout's read was cut
+ * into (table.h's table_read_with does not say). */
+#include "../src/table_reader.h"
 #include "testutil.h"
 
 /* Chunk sizes 1..TEST_MAX_CHUNK (and the default, 0) cover every way a
@@ -823,6 +826,372 @@ START_TEST(a_large_file_is_read_in_parts_by_table_read)
 }
 END_TEST
 
+/* ---- layouts: text, skipped and missing cells ---- */
+
+/* The columns of the layout tests: an id (text), a note nobody reads, a
+ * number, a category (text), a number. */
+static const unsigned char layout_kinds[] = {TABLE_TEXT, TABLE_SKIP,
+                                             TABLE_NUMBER, TABLE_TEXT,
+                                             TABLE_NUMBER};
+#define LAYOUT_COLS (sizeof layout_kinds)
+
+static const char *const test_na[] = {"", "NA", "?", "-999"};
+
+struct layout_ctx {
+    int calls;
+    bool header_seen;
+};
+
+static int layout_decide(void *ctx, char *const *names, size_t n_cols,
+                         size_t line, unsigned char *kind,
+                         struct bp_error *err)
+{
+    struct layout_ctx *c = ctx;
+    (void)line;
+    c->calls++;
+    c->header_seen = names != NULL;
+    if (n_cols != LAYOUT_COLS)
+        return bp_error_set(err, BP_EINPUT, "layout: %zu columns", n_cols);
+    for (size_t i = 0; i < n_cols; i++)
+        ck_assert_int_eq(kind[i], TABLE_NUMBER); /* the default on entry */
+    memcpy(kind, layout_kinds, n_cols);
+    return 0;
+}
+
+static struct table_layout test_layout(struct layout_ctx *ctx,
+                                       bool missing_is_error)
+{
+    return (struct table_layout){
+        .decide = layout_decide,
+        .ctx = ctx,
+        .na_values = test_na,
+        .n_na_values = sizeof test_na / sizeof *test_na,
+        .missing_is_error = missing_is_error,
+    };
+}
+
+/* One read's cells as values a test can compare across reads: numbers
+ * bit for bit (NaN when missing), texts as strings (NULL when missing),
+ * skipped cells 0. Text ids are the table's own and may differ. */
+static void assert_layout_cells(const struct table *t, const struct table *w,
+                                const char *how, size_t n)
+{
+    ck_assert_msg(t->n_rows == w->n_rows && t->n_cols == w->n_cols,
+                  "%s %zu: %zux%zu, expected %zux%zu", how, n, t->n_rows,
+                  t->n_cols, w->n_rows, w->n_cols);
+    ck_assert_ptr_nonnull(t->kind);
+    ck_assert_mem_eq(t->kind, layout_kinds, LAYOUT_COLS);
+    for (size_t r = 0; r < w->n_rows; r++) {
+        ck_assert_msg(t->row_line[r] == w->row_line[r],
+                      "%s %zu row %zu: line %zu, expected %zu", how, n, r,
+                      t->row_line[r], w->row_line[r]);
+        for (size_t c = 0; c < w->n_cols; c++) {
+            if (layout_kinds[c] == TABLE_TEXT) {
+                const char *a = table_text(t, r, c), *b = table_text(w, r, c);
+                ck_assert_msg(a == b || (a && b && strcmp(a, b) == 0),
+                              "%s %zu cell %zu,%zu: \"%s\", expected \"%s\"",
+                              how, n, r, c, a ? a : "(missing)",
+                              b ? b : "(missing)");
+            } else {
+                float a = t->cells[r * t->n_cols + c];
+                float b = w->cells[r * w->n_cols + c];
+                ck_assert_msg(memcmp(&a, &b, sizeof a) == 0 ||
+                                  (isnan(a) && isnan(b)),
+                              "%s %zu cell %zu,%zu: %g, expected %g", how, n,
+                              r, c, (double)a, (double)b);
+            }
+        }
+    }
+}
+
+static int read_layout(struct table *t, const char *text, size_t len,
+                       bool header, size_t chunk, size_t parts, int threads,
+                       bool missing_is_error, struct bp_error *err)
+{
+    struct layout_ctx ctx = {0};
+    struct table_layout l = test_layout(&ctx, missing_is_error);
+    struct table_options o = {.name = "t.csv", .header = header,
+                              .threads = threads, .layout = &l,
+                              .chunk_size = chunk, .parts = parts};
+    FILE *f = testutil_file(text, len);
+    ck_assert_ptr_nonnull(f);
+    int rc = table_read_with(t, f, &o, err);
+    fclose(f);
+    if (rc == 0) {
+        ck_assert_int_eq(ctx.calls, 1);
+        ck_assert(ctx.header_seen == header);
+    }
+    return rc;
+}
+
+/* BOM, CRLF, a blank line, quoted fields with commas, doubled quotes and
+ * a line end, spaces around a text, NA marks, a missing final newline. */
+static const char layout_text[] =
+    "\xEF\xBB\xBFid,note,x,color,y\r\n"
+    "a1,\"free, text\",1.5,red,2\r\n"
+    "\r\n"
+    "a2,,NA,\"dark \"\"blue\"\"\",-3\r\n"
+    "a1,\"multi\nline\",4, red ,?\n"
+    "a3,x,-999,,6";
+
+START_TEST(a_layout_reads_text_skipped_and_missing_cells)
+{
+    struct table t;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_layout(&t, layout_text, strlen(layout_text), true,
+                                 0, 0, 1, false, &err), 0);
+    ck_assert_uint_eq(t.n_rows, 4);
+    ck_assert_uint_eq(t.n_cols, 5);
+    static const size_t lines[] = {2, 4, 5, 7};
+    static const char *const ids[] = {"a1", "a2", "a1", "a3"};
+    static const char *const colors[] = {"red", "dark \"blue\"", "red",
+                                         NULL};
+    static const float x[] = {1.5f, NAN, 4, NAN}, y[] = {2, -3, NAN, 6};
+    for (size_t r = 0; r < 4; r++) {
+        ck_assert_uint_eq(t.row_line[r], lines[r]);
+        ck_assert_str_eq(table_text(&t, r, 0), ids[r]);
+        ck_assert_float_eq(t.cells[r * 5 + 1], 0.0f); /* skipped */
+        if (colors[r])
+            ck_assert_str_eq(table_text(&t, r, 3), colors[r]);
+        else
+            ck_assert_ptr_null(table_text(&t, r, 3));
+        float got[2] = {t.cells[r * 5 + 2], t.cells[r * 5 + 4]};
+        float want[2] = {x[r], y[r]};
+        for (size_t k = 0; k < 2; k++)
+            ck_assert_msg(isnan(want[k]) ? isnan(got[k]) : got[k] == want[k],
+                          "row %zu: %g, expected %g", r, (double)got[k],
+                          (double)want[k]);
+    }
+    /* Equal texts share an id: "a1" twice, " red " trimmed to "red". */
+    ck_assert_uint_eq(t.n_text, 5);
+    ck_assert_str_eq(t.header[2], "x");
+    table_free(&t);
+}
+END_TEST
+
+START_TEST(a_layout_gives_the_same_cells_at_every_chunk_size)
+{
+    struct table want;
+    struct bp_error err = {0};
+    size_t len = strlen(layout_text);
+    ck_assert_int_eq(read_layout(&want, layout_text, len, true, 0, 0, 1,
+                                 false, &err), 0);
+    for (size_t chunk = 1; chunk <= TEST_MAX_CHUNK; chunk++) {
+        struct table t;
+        int rc = read_layout(&t, layout_text, len, true, chunk, 0, 1, false,
+                             &err);
+        ck_assert_msg(rc == 0, "chunk %zu: %s", chunk, err.msg);
+        assert_layout_cells(&t, &want, "chunk", chunk);
+        table_free(&t);
+    }
+    table_free(&want);
+}
+END_TEST
+
+/* A text with no quote after its header (so it can be cut), NA marks
+ * and repeated texts in every piece. */
+static char *parts_text(size_t rows, size_t *len)
+{
+    size_t cap = 64 + rows * 64, o = 0;
+    char *s = malloc(cap);
+    ck_assert_ptr_nonnull(s);
+    static const char *const colors[] = {"red", "green", "NA", "blue", ""};
+    o += (size_t)snprintf(s, cap, "\"id\",note,x,color,y\n");
+    for (size_t r = 0; r < rows; r++) {
+        char id[32] = "?";
+        if (r % 7 != 3)
+            snprintf(id, sizeof id, "id%zu", r % 5);
+        o += (size_t)snprintf(s + o, cap - o, "%s,n%zu,%s,%s,%zu.5\n%s",
+                              id, r,
+                              r % 6 == 2 ? "NA" : r % 6 == 4 ? "-999" : "1e1",
+                              colors[r % 5], r, r % 4 == 1 ? "\r\n" : "");
+    }
+    *len = o;
+    return s;
+}
+
+/* Part counts 2..8 with 2 threads, against the serial reader. */
+#define TEST_LAYOUT_MAX_PARTS 8
+
+START_TEST(a_layout_gives_the_same_cells_in_parts)
+{
+    size_t len;
+    char *text = parts_text(40, &len);
+    struct table want;
+    struct bp_error err = {0};
+    ck_assert_int_eq(read_layout(&want, text, len, true, 0, 0, 1, false,
+                                 &err), 0);
+    ck_assert_uint_eq(want.n_rows, 40);
+    for (size_t parts = 2; parts <= TEST_LAYOUT_MAX_PARTS; parts++) {
+        struct table t;
+        int rc = read_layout(&t, text, len, true, 0, parts, 2, false, &err);
+        ck_assert_msg(rc == 0, "%zu parts: %s", parts, err.msg);
+        assert_layout_cells(&t, &want, "parts", parts);
+        table_free(&t);
+    }
+    /* The reads above were really cut: the same read, counting pieces. */
+    struct layout_ctx ctx = {0};
+    struct table_layout l = test_layout(&ctx, false);
+    struct table_options o = {.name = "t.csv", .header = true, .threads = 2,
+                              .layout = &l};
+    FILE *f = testutil_file(text, len);
+    ck_assert_ptr_nonnull(f);
+    size_t pieces = 0;
+    struct table t;
+    ck_assert_int_eq(table_read_parts_with(&t, f, &o, 4, &pieces, &err), 0);
+    fclose(f);
+    ck_assert_uint_gt(pieces, 1);
+    assert_layout_cells(&t, &want, "pieces", pieces);
+    table_free(&t);
+    table_free(&want);
+
+    /* Missing cells refused: the first one's message, every way. */
+    struct bp_error serial = {0};
+    ck_assert_int_eq(read_layout(&want, text, len, true, 0, 0, 1, true,
+                                 &serial), -1);
+    ck_assert_str_eq(serial.msg, "t.csv:5:3: missing value in column "
+                                 "\"x\"");
+    for (size_t parts = 2; parts <= TEST_LAYOUT_MAX_PARTS; parts++) {
+        ck_assert_int_eq(read_layout(&t, text, len, true, 0, parts, 2, true,
+                                     &err), -1);
+        ck_assert_str_eq(err.msg, serial.msg);
+        assert_zeroed(&t);
+    }
+    free(text);
+}
+END_TEST
+
+START_TEST(missing_is_error_names_the_column)
+{
+    struct table t;
+    struct bp_error err = {0};
+    static const char *const cases[][2] = {
+        {"id,note,x,color,y\na,b,1,c,2\na,b,NA,c,2\n",
+         "t.csv:3:3: missing value in column \"x\""},
+        /* A number-looking mark, and in a text column. */
+        {"id,note,x,color,y\na,b, -999 ,c,2\n",
+         "t.csv:2:3: missing value in column \"x\""},
+        {"id,note,x,color,y\n\na,b,1,\"\",2\n",
+         "t.csv:3:4: missing value in column \"color\""},
+        {"id,note,x,color,y\n?,b,1,c,2\n",
+         "t.csv:2:1: missing value in column \"id\""},
+        /* A name that needs escaping in a one-line message. */
+        {"id,note,\"x\ny\",color,y\na,b,?,c,2\n",
+         "t.csv:3:3: missing value in column \"x\\x0ay\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (size_t chunk = 1; chunk <= TEST_MAX_CHUNK; chunk++) {
+            ck_assert_int_eq(read_layout(&t, cases[i][0],
+                                         strlen(cases[i][0]), true, chunk, 0,
+                                         1, true, &err), -1);
+            ck_assert_int_eq(err.code, BP_EINPUT);
+            ck_assert_msg(strcmp(err.msg, cases[i][1]) == 0,
+                          "case %zu chunk %zu:\n got  %s\n want %s", i, chunk,
+                          err.msg, cases[i][1]);
+            assert_zeroed(&t);
+        }
+    /* Without a header: the column's number. */
+    ck_assert_int_eq(read_layout(&t, "a,b,1,c,2\na,b,1,NA,2\n", 21, false, 0,
+                                 0, 1, true, &err), -1);
+    ck_assert_str_eq(err.msg, "t.csv:2:4: missing value in column 4");
+    /* A skipped column may hold anything, even with missing refused. */
+    ck_assert_int_eq(read_layout(&t, "a,NA,1,c,2\n", 11, false, 0, 0, 1,
+                                 true, &err), 0);
+    ck_assert_float_eq(t.cells[1], 0.0f);
+    table_free(&t);
+}
+END_TEST
+
+/* What table_stream handed over, kept as values. */
+struct streamed {
+    size_t block_rows;
+    size_t n_rows, n_blocks;
+    size_t lines[64];
+    char *ids[64], *colors[64];
+    bool color_missing[64];
+    float x[64], y[64];
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int on_stream_block(void *ctx, const struct table *b)
+{
+    struct streamed *s = ctx;
+    ck_assert_uint_ge(b->n_rows, 1);
+    ck_assert_uint_le(b->n_rows, s->block_rows);
+    ck_assert_uint_eq(b->n_cols, LAYOUT_COLS);
+    ck_assert_ptr_nonnull(b->header);
+    ck_assert_str_eq(b->header[3], "color");
+    ck_assert_mem_eq(b->kind, layout_kinds, LAYOUT_COLS);
+    for (size_t r = 0; r < b->n_rows; r++) {
+        size_t i = s->n_rows++;
+        ck_assert_uint_lt(i, 64);
+        s->lines[i] = b->row_line[r];
+        s->ids[i] = dup_or_null(table_text(b, r, 0));
+        s->colors[i] = dup_or_null(table_text(b, r, 3));
+        s->color_missing[i] = table_text(b, r, 3) == NULL;
+        s->x[i] = b->cells[r * b->n_cols + 2];
+        s->y[i] = b->cells[r * b->n_cols + 4];
+    }
+    s->n_blocks++;
+    return 0;
+}
+
+START_TEST(table_stream_hands_over_every_row_in_order)
+{
+    size_t len;
+    char *gen = parts_text(20, &len);
+    const char *texts[] = {layout_text, gen};
+    size_t lens[] = {strlen(layout_text), len};
+    static const size_t block_rows[] = {1, 2, 7};
+    for (size_t k = 0; k < 2; k++) {
+        struct table want;
+        struct bp_error err = {0};
+        ck_assert_int_eq(read_layout(&want, texts[k], lens[k], true, 0, 0, 1,
+                                     false, &err), 0);
+        for (size_t b = 0; b < 3; b++) {
+            struct streamed s = {.block_rows = block_rows[b]};
+            struct layout_ctx ctx = {0};
+            struct table_layout l = test_layout(&ctx, false);
+            struct table_options o = {.name = "t.csv", .header = true,
+                                      .layout = &l};
+            FILE *f = testutil_file(texts[k], lens[k]);
+            ck_assert_ptr_nonnull(f);
+            int rc = table_stream(f, &o, block_rows[b], on_stream_block, &s,
+                                  &err);
+            fclose(f);
+            ck_assert_msg(rc == 0, "%s", err.msg);
+            ck_assert_int_eq(ctx.calls, 1);
+            ck_assert_uint_eq(s.n_rows, want.n_rows);
+            ck_assert_uint_ge(s.n_blocks, (want.n_rows + block_rows[b] - 1) /
+                                              block_rows[b]);
+            for (size_t r = 0; r < want.n_rows; r++) {
+                ck_assert_uint_eq(s.lines[r], want.row_line[r]);
+                const char *id = table_text(&want, r, 0);
+                ck_assert(!s.ids[r] == !id);
+                if (id)
+                    ck_assert_str_eq(s.ids[r], id);
+                const char *c = table_text(&want, r, 3);
+                ck_assert(s.color_missing[r] == (c == NULL));
+                if (c)
+                    ck_assert_str_eq(s.colors[r], c);
+                float wx = want.cells[r * 5 + 2], wy = want.cells[r * 5 + 4];
+                ck_assert(memcmp(&s.x[r], &wx, sizeof wx) == 0 ||
+                          (isnan(s.x[r]) && isnan(wx)));
+                ck_assert(memcmp(&s.y[r], &wy, sizeof wy) == 0);
+                free(s.ids[r]);
+                free(s.colors[r]);
+            }
+        }
+        table_free(&want);
+    }
+    free(gen);
+}
+END_TEST
+
 /* ---- table_parse_float ---- */
 
 static float parse_ok(const char *s)
@@ -1039,6 +1408,15 @@ Suite *table_suite(void)
     tcase_add_test(parts, parts_report_the_serial_readers_first_error);
     tcase_add_test(parts, a_large_file_is_read_in_parts_by_table_read);
     suite_add_tcase(s, parts);
+
+    TCase *layout = tcase_create("layout");
+    tcase_set_timeout(layout, 60);
+    tcase_add_test(layout, a_layout_reads_text_skipped_and_missing_cells);
+    tcase_add_test(layout, a_layout_gives_the_same_cells_at_every_chunk_size);
+    tcase_add_test(layout, a_layout_gives_the_same_cells_in_parts);
+    tcase_add_test(layout, missing_is_error_names_the_column);
+    tcase_add_test(layout, table_stream_hands_over_every_row_in_order);
+    suite_add_tcase(s, layout);
 
     TCase *num = tcase_create("parse_float");
     tcase_set_timeout(num, 60);

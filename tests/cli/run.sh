@@ -1203,6 +1203,303 @@ t_full_and_read_only_file_systems_keep_the_previous_file() {
     umount "$m"
 }
 
+# ------------------------------------------------ real-world tables (5a)
+
+# Penguins: a model that predicts its own training file this well has
+# learned the species (the three are well apart; it reaches 1.0 here).
+PENGUINS_MIN_ACCURACY=0.9
+
+# The penguins weights, trained once for the cases below.
+penguins_weights() {
+    [ -s "$T/penguins.w.json" ] ||
+        "$BP" train configs/penguins.json -o "$T/penguins.w.json" --quiet
+}
+
+t_penguins_train_predict_keep_eval_and_info() {
+    # predict --keep in a pipeline: the weights come from stdin.
+    run sh -c "\"$BP\" train configs/penguins.json -o - --quiet | \"$BP\" predict - datasets/penguins.csv --keep species,island"
+    expect_status 0
+    [ "$(sed -n 1p "$T/stdout")" = species,island,class ] ||
+        note "predict header: $(sed -n 1p "$T/stdout")"
+    [ "$(wc -l <"$T/stdout")" -eq "$(wc -l <datasets/penguins.csv)" ] ||
+        note "predict wrote $(wc -l <"$T/stdout") lines for $(wc -l <datasets/penguins.csv)"
+    cut -d, -f1,2 datasets/penguins.csv | tail -n +2 >"$T/kept-want"
+    cut -d, -f1,2 "$T/stdout" | tail -n +2 >"$T/kept-got"
+    expect_same_file "$T/kept-want" "$T/kept-got"
+    expect_at_least "penguins accuracy of predict" \
+        "$(awk -F, 'NR > 1 { n++; ok += $1 == $3 } END { print ok / n }' "$T/stdout")" \
+        "$PENGUINS_MIN_ACCURACY"
+    penguins_weights
+    run "$BP" eval "$T/penguins.w.json" datasets/penguins.csv
+    expect_status 0
+    [ "$("$JP" "$T/stdout" samples)" = 344 ] || note "eval did not score 344 rows"
+    [ "$("$JP" "$T/stdout" classes)" = '["Adelie","Chinstrap","Gentoo"]' ] ||
+        note "eval classes: $("$JP" "$T/stdout" classes)"
+    expect_at_least "penguins accuracy" "$("$JP" "$T/stdout" accuracy)" "$PENGUINS_MIN_ACCURACY"
+    run "$BP" info "$T/penguins.w.json"
+    expect_status 0
+    expect_stdout '^input +11$'
+    expect_stdout '^  island: one-hot, 3 inputs \[0\.\.2\]: "Biscoe", "Dream", "Torgersen"$'
+    expect_stdout '^  bill_length_mm: numeric, input \[3\], standard: '
+    # sex has NA cells and data.missing "mean": "" is a category.
+    expect_stdout '^  sex: one-hot, 3 inputs \[7\.\.9\]: "", "female", "male"$'
+    expect_stdout '^classes +"Adelie", "Chinstrap", "Gentoo"$'
+}
+
+t_raw_penguins_table_trains_by_its_column_names() {
+    # Palmer penguins' raw table as published (CC0): quoted fields with
+    # commas, names with spaces and parentheses, NA cells, an id column,
+    # free text and dates that are simply not read.
+    cat >"$T/raw.json" <<EOF
+{"layers": [{"units": 8, "activation": "relu"},
+            {"units": 3, "activation": "softmax"}],
+ "training": {"learning_rate": 0.05, "momentum": 0.9, "batch_size": 16,
+              "epochs": 40, "seed": 1},
+ "data": {"train": "$PWD/tests/data/penguins_raw.csv", "label": "Species",
+          "features": ["Culmen Length (mm)", "Culmen Depth (mm)",
+                       "Flipper Length (mm)", "Body Mass (g)", "Island", "Sex"],
+          "categorical": ["Island", "Sex"], "missing": "mean",
+          "normalize": "standard"}}
+EOF
+    run "$BP" train "$T/raw.json" -o "$T/raw.w.json" --quiet
+    expect_status 0
+    [ "$(json "$T/raw.w.json" data.classes)" = '["Adelie Penguin (Pygoscelis adeliae)","Chinstrap penguin (Pygoscelis antarctica)","Gentoo penguin (Pygoscelis papua)"]' ] ||
+        note "classes: $(json "$T/raw.w.json" data.classes)"
+    [ "$(json "$T/raw.w.json" data.categories.Sex)" = '["","FEMALE","MALE"]' ] ||
+        note "Sex categories: $(json "$T/raw.w.json" data.categories.Sex)"
+    [ "$(json "$T/raw.w.json" input)" = 10 ] || note "input is not 4 + 3 + 3"
+    run "$BP" predict "$T/raw.w.json" tests/data/penguins_raw.csv --keep "Individual ID"
+    expect_status 0
+    [ "$(sed -n 1p "$T/stdout")" = "Individual ID,class" ] ||
+        note "predict header: $(sed -n 1p "$T/stdout")"
+    # The ids (N1A1 ...) in input order, one prediction each.
+    grep -o ',N[0-9][0-9]*A[0-9][0-9]*,' tests/data/penguins_raw.csv | tr -d , >"$T/ids-want"
+    tail -n +2 "$T/stdout" | cut -d, -f1 >"$T/ids-got"
+    [ "$(wc -l <"$T/ids-want")" -eq 344 ] || note "the raw table has not 344 ids"
+    expect_same_file "$T/ids-want" "$T/ids-got"
+    run "$BP" eval "$T/raw.w.json" tests/data/penguins_raw.csv
+    expect_status 0
+    [ "$("$JP" "$T/stdout" samples)" = 344 ] || note "eval did not score 344 rows"
+    cp "$T/stdout" "$T/raw-eval"
+    run sh -c "cat tests/data/penguins_raw.csv | \"$BP\" eval \"$T/raw.w.json\" -"
+    expect_status 0
+    expect_same_file "$T/raw-eval" "$T/stdout"
+    expect_at_least "raw penguins accuracy" "$("$JP" "$T/raw-eval" accuracy)" "$PENGUINS_MIN_ACCURACY"
+    run "$BP" info "$T/raw.w.json"
+    expect_status 0
+    expect_stdout '^  Culmen Length \(mm\): numeric, input \[0\]'
+    expect_stdout '^  Island: one-hot, 3 inputs \[4\.\.6\]: "Biscoe", "Dream", "Torgersen"$'
+    expect_stdout '^  Sex: one-hot, 3 inputs \[7\.\.9\]: "", "FEMALE", "MALE"$'
+}
+
+t_predict_finds_columns_by_name_in_any_order() {
+    penguins_weights
+    run "$BP" predict --proba "$T/penguins.w.json" datasets/penguins.csv
+    expect_status 0
+    cp "$T/stdout" "$T/order-want"
+    # Columns reordered, the label left out, an extra column added.
+    awk -F, -v OFS=, '{ print $8, $7, (NR == 1 ? "note" : "x" NR), $6, $5, $4, $3, $2 }' \
+        datasets/penguins.csv >"$T/reordered.csv"
+    run "$BP" predict --proba "$T/penguins.w.json" "$T/reordered.csv"
+    expect_status 0
+    expect_same_file "$T/order-want" "$T/stdout"
+    # A column the weights read is missing: one line naming it.
+    cut -d, -f1-3,5- datasets/penguins.csv >"$T/no-depth.csv"
+    run "$BP" predict "$T/penguins.w.json" "$T/no-depth.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/no-depth.csv:1:1: no column named \"bill_depth_mm\" \(data.features\[2\] of $T/penguins.w.json\)"
+}
+
+t_predict_keeps_one_row_per_input_row_when_dropping() {
+    run "$BP" train configs/penguins.json --set data.missing=drop -o "$T/drop.w.json"
+    expect_status 0
+    # penguins.csv has 11 rows with NA (sex, or every measurement).
+    expect_stderr 'dropped 11 rows with missing cells'
+    {
+        echo species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
+        echo Adelie,Torgersen,39.1,18.7,181,3750,male,2007
+        echo Gentoo,Biscoe,,13.2,211,4500,female,2007
+        echo Gentoo,Biscoe,46.1,13.2,211,4500,,2007
+        echo Gentoo,Biscoe,46.1,13.2,211,4500,female,
+        echo Chinstrap,Dream,46.5,17.9,192,3500,female,2007
+    } >"$T/holes.csv"
+    run "$BP" predict "$T/drop.w.json" "$T/holes.csv" --keep species
+    expect_status 0
+    printf '%s\n' species,class Adelie,Adelie Gentoo, Gentoo, Gentoo, Chinstrap,Chinstrap >"$T/holes-want"
+    expect_same_file "$T/holes-want" "$T/stdout"
+    run "$BP" predict --proba "$T/drop.w.json" "$T/holes.csv"
+    expect_status 0
+    [ "$(sed -n 3p "$T/stdout")" = ",,," ] || note "a dropped row with --proba: $(sed -n 3p "$T/stdout")"
+    run "$BP" eval "$T/drop.w.json" "$T/holes.csv"
+    expect_status 0
+    expect_error_line "^backprop: $T/holes.csv: dropped 3 rows with missing cells \(2 left\)$"
+    [ "$("$JP" "$T/stdout" samples)" = 2 ] || note "eval did not score the 2 whole rows"
+}
+
+# How long a prediction may take to come out of a pipe: far more than the
+# milliseconds it needs, far less than waiting for the end of the input.
+STREAM_WAIT_TENTHS=50
+
+t_predict_writes_each_row_as_it_arrives() {
+    penguins_weights
+    mkfifo "$T/fifo"
+    "$BP" predict "$T/penguins.w.json" "$T/fifo" --keep island >"$T/fifo.out" 2>"$T/fifo.err" &
+    local pid=$! i
+    # Read-write: never blocks, whether or not backprop has opened it yet.
+    exec 7<>"$T/fifo"
+    printf 'species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nAdelie,Dream,39.5,17.4,186,3800,female,2007\n' >&7
+    for ((i = 0; i < STREAM_WAIT_TENTHS; i++)); do
+        [ "$(wc -l <"$T/fifo.out")" -ge 2 ] && break
+        sleep 0.1
+    done
+    [ "$(wc -l <"$T/fifo.out")" -eq 2 ] ||
+        note "no prediction within $((STREAM_WAIT_TENTHS / 10)) s while the input stayed open: $(cat "$T/fifo.out" "$T/fifo.err")"
+    grep -Eq '^Dream,(Adelie|Chinstrap|Gentoo)$' "$T/fifo.out" ||
+        note "prediction line: $(sed -n 2p "$T/fifo.out")"
+    printf 'Gentoo,Biscoe,46.1,13.2,211,4500,female,2007\n' >&7
+    exec 7>&-
+    for ((i = 0; i < STREAM_WAIT_TENTHS; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        note "predict still running after its input closed"
+        kill "$pid"
+    fi
+    wait "$pid"
+    status=$?
+    expect_status 0
+    [ "$(wc -l <"$T/fifo.out")" -eq 3 ] || note "expected 3 lines: $(cat "$T/fifo.out")"
+}
+
+t_eval_from_a_pipe_equals_eval_of_the_file() {
+    penguins_weights
+    run "$BP" eval "$T/penguins.w.json" datasets/penguins.csv
+    expect_status 0
+    cp "$T/stdout" "$T/eval-file"
+    run sh -c "cat datasets/penguins.csv | \"$BP\" eval \"$T/penguins.w.json\" -"
+    expect_status 0
+    expect_same_file "$T/eval-file" "$T/stdout"
+    run sh -c "cat datasets/penguins.csv | \"$BP\" predict --proba \"$T/penguins.w.json\" -"
+    expect_status 0
+    cp "$T/stdout" "$T/predict-pipe"
+    run "$BP" predict --proba "$T/penguins.w.json" datasets/penguins.csv
+    expect_same_file "$T/predict-pipe" "$T/stdout"
+}
+
+t_train_counts_dropped_rows_per_file_and_checks_validation_categories() {
+    local v=(--set data.validation_split=0 --set data.missing=drop --epochs 1)
+    run "$BP" train configs/penguins.json "${v[@]}" \
+        --set data.validation=datasets/penguins.csv -o "$T/v.json"
+    expect_status 0
+    expect_stderr '^backprop: configs/\.\./datasets/penguins\.csv: dropped 11 rows with missing cells \(333 left\)$'
+    expect_stderr '^backprop: datasets/penguins\.csv: dropped 11 rows with missing cells \(333 left\)$'
+    run "$BP" train configs/penguins.json "${v[@]}" --quiet \
+        --set data.validation=datasets/penguins.csv -o "$T/v.json"
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "--quiet: stderr: $(head -c 300 "$T/stderr")"
+    # A validation file is read with the training file's categories.
+    sed '3s/Torgersen/Atlantis/' datasets/penguins.csv >"$T/val-atlantis.csv"
+    run "$BP" train configs/penguins.json "${v[@]}" --quiet \
+        --set data.validation="$T/val-atlantis.csv" -o "$T/v2.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/val-atlantis.csv:3:2: unknown value \"Atlantis\" in column \"island\" \(expected one of: \"Biscoe\", \"Dream\", \"Torgersen\"\)$"
+    [ ! -e "$T/v2.json" ] || note "weights written after a bad validation file"
+    # Before training, a config with categorical columns has no width.
+    run "$BP" info configs/penguins.json
+    expect_status 0
+    expect_stdout '^input +from the data \(categorical columns\)$'
+}
+
+t_predict_stops_quietly_when_its_reader_goes_away() {
+    # As train's case above: a reader gone before predict writes (true)
+    # means exit 1 and nothing on stderr, not a write error message.
+    penguins_weights
+    # shellcheck disable=SC2016
+    run bash -c '(sleep 1; exec "$0" predict "$1" datasets/penguins.csv --keep species) |
+        true; exit "${PIPESTATUS[0]}"' "$BP" "$T/penguins.w.json"
+    expect_status 1
+    [ ! -s "$T/stderr" ] || note "stderr: $(head -c 300 "$T/stderr")"
+    # Any other failed write is reported, once, with its cause.
+    if [ -w /dev/full ]; then
+        run sh -c "\"$BP\" predict \"$T/penguins.w.json\" datasets/penguins.csv >/dev/full"
+        expect_status 1
+        expect_error_line '^backprop: stdout: write error: No space left on device$'
+    fi
+}
+
+# predict streams: its peak memory does not grow with the input. 64 MB
+# holds the binary, libgomp and a block of rows many times over; the
+# input is larger than that, so reading it whole could not pass.
+STREAM_MAX_RSS_KB=65536
+
+t_predict_memory_stays_bounded_on_a_large_file() {
+    if [ ! -x /usr/bin/time ]; then
+        skip "needs GNU time (/usr/bin/time) to measure the peak RSS"
+        return
+    fi
+    # AddressSanitizer's shadow memory and quarantine are RSS too.
+    if grep -qa __asan_init "$BP"; then
+        skip "the peak RSS of a sanitizer build is not the program's"
+        return
+    fi
+    "$BP" train configs/iris.json -o "$T/big.w.json" --quiet --epochs 2
+    # 30000 copies of iris' 150 rows: 4.5 million rows, about 77 MB.
+    awk 'NR == 1 { print; next } { row[NR] = $0 }
+         END { for (k = 0; k < 30000; k++) for (i = 2; i <= NR; i++) print row[i] }' \
+        datasets/iris.csv >"$T/big.csv"
+    local size rows
+    size=$(wc -c <"$T/big.csv")
+    [ "$size" -gt 70000000 ] || note "the big file is only $size bytes"
+    run /usr/bin/time -o "$T/rss" -f %M "$BP" predict "$T/big.w.json" "$T/big.csv"
+    expect_status 0
+    rows=$(wc -l <"$T/stdout")
+    [ "$rows" -eq "$(wc -l <"$T/big.csv")" ] || note "predict wrote $rows lines for $(wc -l <"$T/big.csv")"
+    expect_below "predict's peak RSS (KB) on $size bytes" "$(tail -1 "$T/rss")" "$STREAM_MAX_RSS_KB"
+    rm -f "$T/big.csv" "$T/stdout"
+}
+
+t_bad_real_world_input_exits_2_with_one_line() {
+    penguins_weights
+    local d=configs/../datasets/penguins.csv
+    # A class name data.classes does not hold.
+    run "$BP" train configs/penguins.json -o "$T/bad.json" \
+        --set 'data.classes=["Adelie", "Chinstrap", "Gentu"]'
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $d:154:1: unknown class \"Gentoo\" \(expected one of: \"Adelie\", \"Chinstrap\", \"Gentu\"\)$"
+    # A category training never saw.
+    sed '3s/Torgersen/Atlantis/' datasets/penguins.csv >"$T/atlantis.csv"
+    run "$BP" eval "$T/penguins.w.json" "$T/atlantis.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/atlantis.csv:3:2: unknown value \"Atlantis\" in column \"island\" \(expected one of: \"Biscoe\", \"Dream\", \"Torgersen\"\)$"
+    run "$BP" predict "$T/penguins.w.json" "$T/atlantis.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/atlantis.csv:3:2: unknown value \"Atlantis\""
+    # Too many categories.
+    run "$BP" train configs/penguins.json -o "$T/bad.json" --set data.max_categories=2
+    expect_status 2
+    expect_error_line "^backprop: configs/penguins.json: data.categorical: column \"island\" of $d has 3 distinct values, more than data.max_categories \(2\); is it an id\? Put it in data.ignore$"
+    # A misspelt column.
+    run "$BP" train configs/penguins.json -o "$T/bad.json" \
+        --set 'data.features=["island", "bill_lenght_mm", "sex"]'
+    expect_status 2
+    expect_error_line "^backprop: configs/penguins.json: data.features\[1\]: no column named \"bill_lenght_mm\" in $d \(did you mean \"bill_length_mm\"\?\); its columns: \"species\", \"island\", \"bill_length_mm\","
+    # A header name used twice: in training, and in a file to predict.
+    sed '1s/year/bill_length_mm/' datasets/penguins.csv >"$T/twice.csv"
+    run "$BP" train configs/penguins.json -o "$T/bad.json" --data "$T/twice.csv"
+    expect_status 2
+    expect_error_line "^backprop: configs/penguins.json: data.features: $T/twice.csv has two columns named \"bill_length_mm\" \(columns 3 and 8\); rename one$"
+    run "$BP" predict "$T/penguins.w.json" "$T/twice.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/penguins.w.json: data.features\[1\]: $T/twice.csv has two columns named \"bill_length_mm\" \(columns 3 and 8\); rename one$"
+    [ ! -e "$T/bad.json" ] || note "a weights file was written"
+}
+
 # ----------------------------------------------------------------- run
 
 run_cases
