@@ -46,6 +46,7 @@ enum table_kind {
     TABLE_NUMBER, /* a float; a missing cell is TABLE_MISSING */
     TABLE_TEXT,   /* any text, kept as an id into the table's `text` */
     TABLE_SKIP,   /* not looked at: any bytes, stored as 0 */
+    TABLE_RAW,    /* text as written, no missing marks (predict --keep) */
 };
 
 /* A missing number: the only NaN a table holds (NaN text is refused). */

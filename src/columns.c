@@ -497,9 +497,10 @@ static int decide(void *ctx, char *const *names, size_t n_cols,
                                                        : TABLE_NUMBER;
     for (size_t k = 0; p->has_targets && k < p->n_target_cols; k++)
         kind[p->target_col[k]] = p->classes ? TABLE_TEXT : TABLE_NUMBER;
+    /* --keep copies cells as they are written, "NA" as "NA": as raw
+     * text, even a feature's (encode_row reads those itself). */
     for (size_t i = 0; i < p->n_keep; i++)
-        if (kind[p->keep_col[i]] == TABLE_SKIP)
-            kind[p->keep_col[i]] = TABLE_TEXT; /* copied as it is */
+        kind[p->keep_col[i]] = TABLE_RAW;
     p->decided = true;
     return 0;
 }
@@ -550,9 +551,21 @@ void columns_plan_free(struct columns_plan *p)
 
 /* ---- reading cells ---- */
 
-static bool cell_missing(const struct table *t, size_t r, size_t c)
+/* Whether s is one of the layout's missing marks. */
+static bool is_na(const struct columns_plan *p, const char *s)
+{
+    for (size_t i = 0; i < p->layout.n_na_values; i++)
+        if (strcmp(p->layout.na_values[i], s) == 0)
+            return true;
+    return false;
+}
+
+static bool cell_missing(const struct columns_plan *p, const struct table *t,
+                         size_t r, size_t c)
 {
     const float *v = &t->cells[r * t->n_cols + c];
+    if (t->kind && t->kind[c] == TABLE_RAW)
+        return is_na(p, table_text(t, r, c)); /* kept as written */
     if (t->kind && t->kind[c] == TABLE_TEXT) {
         uint32_t id;
         memcpy(&id, v, sizeof id);
@@ -562,16 +575,20 @@ static bool cell_missing(const struct table *t, size_t r, size_t c)
 }
 
 /* Whether row r has a missing cell in a used column (features when
- * `features`, the targets always). */
+ * `features`, the targets always); *col is the first such column. */
 static bool row_missing(const struct columns_plan *p, const struct table *t,
-                        size_t r, bool features)
+                        size_t r, bool features, size_t *col)
 {
     for (size_t k = 0; p->has_targets && k < p->n_target_cols; k++)
-        if (cell_missing(t, r, p->target_col[k]))
+        if (cell_missing(p, t, r, p->target_col[k])) {
+            *col = p->target_col[k];
             return true;
+        }
     for (size_t f = 0; features && f < p->n_feature_cols; f++)
-        if (cell_missing(t, r, p->feature_col[f]))
+        if (cell_missing(p, t, r, p->feature_col[f])) {
+            *col = p->feature_col[f];
             return true;
+        }
     return false;
 }
 
@@ -582,9 +599,37 @@ static bool row_dropped(const struct columns_plan *p, const struct table *t,
                         size_t r)
 {
     enum missing_policy m = p->cfg->data.missing;
+    size_t col;
     if (m == MISSING_ERROR)
         return false;
-    return row_missing(p, t, r, m == MISSING_DROP);
+    return row_missing(p, t, r, m == MISSING_DROP, &col);
+}
+
+/* Under data.missing "error", a missing cell the reader let through
+ * because it kept the column as written (predict --keep): the reader's
+ * message. */
+static int raw_missing_error(const struct columns_plan *p,
+                             const struct table *t, struct bp_error *err)
+{
+    bool raw = false;
+    for (size_t c = 0; t->kind && c < t->n_cols; c++)
+        raw = raw || t->kind[c] == TABLE_RAW;
+    if (!raw || p->cfg->data.missing != MISSING_ERROR)
+        return 0;
+    for (size_t r = 0; r < t->n_rows; r++) {
+        size_t c;
+        if (!row_missing(p, t, r, true, &c))
+            continue;
+        char q[COLUMNS_LIST_MAX];
+        if (t->header)
+            return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value "
+                                "in column %s", p->file, t->row_line[r],
+                                c + 1, quoted(q, sizeof q, t->header[c]));
+        return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value in "
+                            "column %zu", p->file, t->row_line[r], c + 1,
+                            c + 1);
+    }
+    return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -775,6 +820,15 @@ static size_t input_width(const struct config *cfg,
 
 /* data.features, data.label or data.targets by name (index without a
  * header), so that later files are read by name (SPEC section 5a). */
+/* Gives a column named by index its header name. 0 or -1 (memory). */
+static int name_ref(struct column_ref *ref, char *const *names, size_t n_cols)
+{
+    if (ref->name || ref->index >= n_cols)
+        return 0;
+    ref->name = strdup(names[ref->index]);
+    return ref->name ? 0 : -1;
+}
+
 static int name_columns(struct config *cfg, const struct columns_plan *p,
                         const struct table *t, struct bp_error *err)
 {
@@ -792,13 +846,20 @@ static int name_columns(struct config *cfg, const struct columns_plan *p,
                 goto nomem;
         }
     }
-    for (size_t i = 0; names && i < d->n_categorical; i++) {
-        /* Keyed by name in data.categories: named here too. */
-        struct column_ref *ref = &d->categorical[i];
-        if (!ref->name && ref->index < t->n_cols &&
-            !(ref->name = strdup(names[ref->index])))
+    /* Columns the config gave by index are named too, so that a later
+     * file in another column order is still read right (categories are
+     * keyed by name). */
+    for (size_t i = 0; names && i < d->n_features; i++)
+        if (name_ref(&d->features[i], names, t->n_cols) != 0)
             goto nomem;
-    }
+    for (size_t i = 0; names && i < d->n_categorical; i++)
+        if (name_ref(&d->categorical[i], names, t->n_cols) != 0)
+            goto nomem;
+    if (names && d->has_label && name_ref(&d->label, names, t->n_cols) != 0)
+        goto nomem;
+    for (size_t i = 0; names && i < d->n_targets; i++)
+        if (name_ref(&d->targets[i], names, t->n_cols) != 0)
+            goto nomem;
     if (p->classes && p->has_targets && !d->has_label) {
         d->has_label = true;
         d->label.index = p->target_col[0];
@@ -1050,12 +1111,38 @@ static int feature_maps_make(struct feature_maps *m,
 
 /* One row's features into out[0..input): numbers as they are (NaN when
  * missing), one-hot blocks for categories. `row` is a copy of the row. */
+/* A numeric feature's cell that the reader kept as text: the float, NaN
+ * when missing, or the reader's error for a cell that is no number. */
+static int text_number(const struct columns_plan *p, const struct table *t,
+                       size_t r, size_t c, float *out, struct bp_error *err)
+{
+    const char *s = table_text(t, r, c);
+    const char *why;
+    if (!s || is_na(p, s)) {
+        *out = NAN;
+        return 0;
+    }
+    if (table_parse_float(s, strlen(s), out, &why) == 0)
+        return 0;
+    char q[COLUMNS_LIST_MAX];
+    return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: %s, got %s", p->file,
+                        t->row_line[r], c + 1, why, quoted(q, sizeof q, s));
+}
+
 static int encode_row(const struct columns_plan *p, const struct table *t,
                       const struct feature_maps *m, size_t r,
                       const float *row, float *out, struct bp_error *err)
 {
     for (size_t f = 0; f < p->n_feature_cols; f++) {
         size_t c = p->feature_col[f];
+        bool raw = t->kind && t->kind[c] == TABLE_RAW;
+        if (!p->feature_onehot[f] && raw) {
+            /* A number read as text, to be copied as it is (predict
+             * --keep): converted here, as the reader would have. */
+            if (text_number(p, t, r, c, &out[m->offset[f]], err) != 0)
+                return -1;
+            continue;
+        }
         if (!p->feature_onehot[f]) {
             out[m->offset[f]] = row[c];
             continue;
@@ -1063,6 +1150,8 @@ static int encode_row(const struct columns_plan *p, const struct table *t,
         const struct category_set *set = m->set[f];
         uint32_t id;
         memcpy(&id, &row[c], sizeof id);
+        if (raw && is_na(p, t->text[id]))
+            id = TABLE_NO_TEXT; /* kept as written for --keep */
         size_t k = SIZE_MAX;
         if (id == TABLE_NO_TEXT)
             k = find_name(set->values, set->n, ""); /* "mean": a category */
@@ -1099,6 +1188,8 @@ int columns_encode(const struct columns_plan *p, const struct table *t,
         bp_error_set(err, BP_ENOMEM, "%s: out of memory", p->file);
         goto out;
     }
+    if (raw_missing_error(p, t, err) != 0)
+        goto out;
     size_t count = 0;
     for (size_t r = 0; r < n; r++) {
         drop[r] = row_dropped(p, t, r);
@@ -1134,7 +1225,7 @@ out:
 const char *columns_keep_text(const struct table *t, size_t r, size_t c,
                               char *buf, size_t cap)
 {
-    if (t->kind && t->kind[c] == TABLE_TEXT) {
+    if (t->kind && (t->kind[c] == TABLE_TEXT || t->kind[c] == TABLE_RAW)) {
         const char *s = table_text(t, r, c);
         return s ? s : "";
     }

@@ -361,7 +361,8 @@ static void add_cell(struct reader *r, const char *s, size_t len,
     enum decimal_error why;
     if (kind == TABLE_SKIP) {
         v = 0.0f;
-    } else if ((kind == TABLE_TEXT || r->na_numeric) && is_na(r, s, len)) {
+    } else if ((kind == TABLE_TEXT || (kind == TABLE_NUMBER && r->na_numeric)) &&
+               is_na(r, s, len)) {
         if (missing_error(r, line, col))
             return;
         if (kind == TABLE_TEXT) {
@@ -370,7 +371,7 @@ static void add_cell(struct reader *r, const char *s, size_t len,
         } else {
             v = TABLE_MISSING;
         }
-    } else if (kind == TABLE_TEXT) {
+    } else if (kind == TABLE_TEXT || kind == TABLE_RAW) {
         uint32_t id;
         if (text_pool_intern(&r->pool, s, len, &id) != 0) {
             reader_nomem(r);
@@ -782,7 +783,7 @@ void reader_drop_rows(struct reader *r)
      * block's worth of texts at a time, not the file's. */
     struct text_pool fresh = {0};
     for (size_t k = 0; k < r->n_cells; k++) {
-        if (r->kind[k] != TABLE_TEXT)
+        if (r->kind[k] != TABLE_TEXT && r->kind[k] != TABLE_RAW)
             continue;
         uint32_t id;
         memcpy(&id, &r->cells[k], sizeof id);
@@ -816,7 +817,7 @@ int reader_adopt_texts(struct reader *first, const struct reader *part,
         }
     size_t nc = first->n_cols;
     for (size_t c = 0; c < nc; c++) {
-        if (first->kind[c] != TABLE_TEXT)
+        if (first->kind[c] != TABLE_TEXT && first->kind[c] != TABLE_RAW)
             continue;
         for (size_t k = 0; k < n; k++) {
             float *cell = first->cells + (row0 + k) * nc + c;

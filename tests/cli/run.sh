@@ -1244,6 +1244,14 @@ t_penguins_train_predict_keep_eval_and_info() {
     # sex has NA cells and data.missing "mean": "" is a category.
     expect_stdout '^  sex: one-hot, 3 inputs \[7\.\.9\]: "", "female", "male"$'
     expect_stdout '^classes +"Adelie", "Chinstrap", "Gentoo"$'
+    # --keep copies cells as they are written, a feature's and NA too.
+    run "$BP" predict "$T/penguins.w.json" datasets/penguins.csv \
+        --keep bill_length_mm,sex
+    expect_status 0
+    cut -d, -f3,7 datasets/penguins.csv | tail -n +2 >"$T/kept-want"
+    cut -d, -f1,2 "$T/stdout" | tail -n +2 >"$T/kept-got"
+    expect_same_file "$T/kept-want" "$T/kept-got"
+    grep -q '^NA,NA,' "$T/stdout" || note "--keep did not copy NA as written"
 }
 
 t_raw_penguins_table_trains_by_its_column_names() {
