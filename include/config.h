@@ -143,6 +143,11 @@ struct data_config {
     char *train;             /* resolved path, "-", or NULL */
     char *validation;        /* resolved path, "-", or NULL */
     double validation_split; /* [0, 1); 0 = none */
+    /* data.cross_validation {"folds": K, "fold": i}: the validation rows
+     * are fold i of a seeded (training.seed) K-fold split of data.train,
+     * stratified by class for a classifier; 0 folds = none. */
+    size_t cv_folds;         /* >= 2, or 0 */
+    size_t cv_fold;          /* < cv_folds */
     bool header;             /* default true */
     bool has_label;          /* label given explicitly */
     struct column_ref label;

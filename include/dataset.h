@@ -66,6 +66,20 @@ int dataset_split(const struct dataset *all, double fraction, uint64_t seed,
                   struct dataset *train, struct dataset *validation,
                   struct bp_error *err);
 
+/* Fold `fold` of a seeded K-fold split of `all` as the validation part,
+ * the other rows as the training part, both in file order. With labels
+ * the split is stratified as scikit-learn's StratifiedKFold (each class's
+ * rows, shuffled by `seed`, dealt to the folds in turn, so each fold holds
+ * its share of every class); otherwise the shuffled rows are cut into K
+ * parts of near-equal size. K above the smallest class's count (or the
+ * row count) is an error. `all` is left intact. */
+int dataset_kfold(const struct dataset *all, size_t folds, size_t fold,
+                  uint64_t seed, struct dataset *train,
+                  struct dataset *validation, struct bp_error *err);
+
+/* The smallest number of rows of any class (labels), or the row count. */
+size_t dataset_smallest_class(const struct dataset *ds);
+
 void dataset_free(struct dataset *ds);
 
 #endif

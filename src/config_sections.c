@@ -155,10 +155,12 @@ static const char *const schedule_keys[] = {
 static const char *const early_stopping_keys[] = {"patience", "metric",
                                                   "min_delta", NULL};
 static const char *const data_keys[] = {
-    "train", "validation", "validation_split", "header", "label",
+    "train", "validation", "validation_split", "cross_validation",
+    "header", "label",
     "targets", "normalize", "classes", "features", "ignore", "categorical",
     "missing", "na_values", "max_categories", "categories", NULL};
 static const char *const imputation_keys[] = {"mean", NULL};
+static const char *const cross_validation_keys[] = {"folds", "fold", NULL};
 static const char *const normalize_keys[] = {"scale", NULL};
 static const char *const normalization_keys[] = {"mean", "std", NULL};
 static const char *const state_keys[] = {
@@ -973,6 +975,27 @@ static int load_data(struct ctx *x, const cJSON *root, struct config *c,
     if (dc->validation && dc->validation_split > 0) {
         kp_key(&x->kp, "validation_split");
         return bad(x, "cannot be used together with data.validation");
+    }
+    if ((item = member(v, "cross_validation")) != NULL) {
+        size_t m2 = kp_key(&x->kp, "cross_validation");
+        const cJSON *folds, *fold;
+        if (check_object(x, item, cross_validation_keys) ||
+            require(x, item, "folds", &folds) ||
+            require(x, item, "fold", &fold))
+            return -1;
+        size_t m3 = kp_key(&x->kp, "folds");
+        if (as_size(x, folds, 2, WHOLE_MAX, &dc->cv_folds))
+            return -1;
+        kp_pop(&x->kp, m3);
+        m3 = kp_key(&x->kp, "fold");
+        if (as_size(x, fold, 0, dc->cv_folds - 1, &dc->cv_fold))
+            return -1;
+        kp_pop(&x->kp, m3);
+        if (dc->validation || dc->validation_split > 0)
+            return bad(x, "cannot be used together with data.%s (the fold "
+                       "is the validation data)",
+                       dc->validation ? "validation" : "validation_split");
+        kp_pop(&x->kp, m2);
     }
     if ((item = member(v, "label")) != NULL) {
         size_t m2 = kp_key(&x->kp, "label");

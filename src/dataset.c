@@ -285,6 +285,83 @@ fail:
     return -1;
 }
 
+/* The rng stream of the K-fold split: "kfold" in ASCII. */
+#define DATASET_KFOLD_STREAM UINT64_C(0x6b666f6c64)
+
+size_t dataset_smallest_class(const struct dataset *ds)
+{
+    if (!ds->label || ds->n_classes == 0)
+        return ds->n_rows;
+    size_t *count = calloc(ds->n_classes, sizeof *count);
+    if (!count)
+        return 0;
+    for (size_t r = 0; r < ds->n_rows; r++)
+        count[ds->label[r]]++;
+    size_t least = SIZE_MAX;
+    for (size_t c = 0; c < ds->n_classes; c++)
+        if (count[c] > 0 && count[c] < least)
+            least = count[c];
+    free(count);
+    return least == SIZE_MAX ? 0 : least;
+}
+
+int dataset_kfold(const struct dataset *all, size_t folds, size_t fold,
+                  uint64_t seed, struct dataset *train,
+                  struct dataset *validation, struct bp_error *err)
+{
+    size_t n = all->n_rows;
+    size_t *idx = NULL;
+    bool *held_out = NULL;
+    memset(train, 0, sizeof *train);
+    memset(validation, 0, sizeof *validation);
+    size_t least = dataset_smallest_class(all);
+    if (folds < 2 || fold >= folds || folds > least) {
+        bp_error_set(err, BP_EINPUT, "data.cross_validation.folds: %zu folds "
+                     "need at least %zu rows of each %s, and the smallest "
+                     "has %zu", folds, folds, all->label ? "class" : "kind",
+                     least);
+        goto fail;
+    }
+    idx = malloc((n ? n : 1) * sizeof *idx);
+    held_out = calloc(n ? n : 1, sizeof *held_out);
+    if (!idx || !held_out) {
+        bp_error_set(err, BP_ENOMEM, "data.cross_validation: out of memory");
+        goto fail;
+    }
+    struct rng rng = rng_create(seed, DATASET_KFOLD_STREAM);
+    size_t n_val = 0;
+    size_t classes = all->label ? all->n_classes : 1;
+    /* Each class in turn (one group without labels): its rows in file
+     * order, shuffled, dealt round the folds; the next class starts where
+     * the last stopped, so fold sizes differ by at most one overall. */
+    size_t deal = 0;
+    for (size_t c = 0; c < classes; c++) {
+        size_t m = 0;
+        for (size_t r = 0; r < n; r++)
+            if (!all->label || all->label[r] == c)
+                idx[m++] = r;
+        rng_shuffle(&rng, idx, m);
+        for (size_t k = 0; k < m; k++, deal++)
+            if (deal % folds == fold) {
+                held_out[idx[k]] = true;
+                n_val++;
+            }
+    }
+    if (copy_rows(train, all, held_out, false, n - n_val, err) != 0 ||
+        copy_rows(validation, all, held_out, true, n_val, err) != 0)
+        goto fail;
+    free(idx);
+    free(held_out);
+    return 0;
+
+fail:
+    free(idx);
+    free(held_out);
+    dataset_free(train);
+    dataset_free(validation);
+    return -1;
+}
+
 void dataset_free(struct dataset *ds)
 {
     if (!ds)

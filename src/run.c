@@ -128,6 +128,14 @@ static int load_data(struct run *r, int threads, bool quiet,
             return -1;
         report_rows(&r->validation, cfg->data.validation, quiet);
         r->has_validation = true;
+    } else if (cfg->data.cv_folds) {
+        int rc = dataset_kfold(&all, cfg->data.cv_folds, cfg->data.cv_fold,
+                               cfg->training.seed, &r->train, &r->validation,
+                               err);
+        dataset_free(&all);
+        if (rc < 0)
+            return cli_in_config(cfg->name, err);
+        r->has_validation = true;
     } else if (cfg->data.validation_split > 0) {
         int rc = dataset_split(&all, cfg->data.validation_split,
                                cfg->training.seed, &r->train, &r->validation,
@@ -470,6 +478,7 @@ static int set_up(struct run *r, const struct run_request *rq,
         if (replace_path(&cfg->data.validation, rq->validation, err) < 0)
             return -1;
         cfg->data.validation_split = 0;
+        cfg->data.cv_folds = 0;
     }
     *output = rq->output ? rq->output : cfg->output ? cfg->output : "-";
     int threads = rq->threads ? (int)rq->threads : trainer_default_threads();

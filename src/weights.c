@@ -360,6 +360,15 @@ static void write_data(struct json_writer *w, const struct data_config *d,
         json_key(w, "validation_split");
         json_double(w, d->validation_split);
     }
+    if (d->cv_folds) {
+        json_key(w, "cross_validation");
+        json_begin_object(w);
+        json_key(w, "folds");
+        json_size(w, d->cv_folds);
+        json_key(w, "fold");
+        json_size(w, d->cv_fold);
+        json_end_object(w);
+    }
     json_key(w, "header");
     json_bool(w, d->header);
     if (d->has_label) {
