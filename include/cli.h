@@ -19,6 +19,7 @@ int cmd_eval(int argc, char **argv, struct bp_error *err);
 int cmd_gradcheck(int argc, char **argv, struct bp_error *err);
 int cmd_info(int argc, char **argv, struct bp_error *err);
 int cmd_plot(int argc, char **argv, struct bp_error *err);
+int cmd_sweep(int argc, char **argv, struct bp_error *err);
 
 /* Option ids every command shares, so the common helpers below find them;
  * a command's own options start at CLI_OPT_FIRST_OWN. */

@@ -302,6 +302,14 @@ int config_parse_buffer(struct config *cfg, const char *path,
                         const struct config_override *overrides,
                         size_t n_overrides, struct bp_error *err);
 
+/* The text of the config at path with the overrides applied, as JSON
+ * (the caller frees it): the config a run of a sweep trains with, saved
+ * in its folder; data.train, data.validation and output are made absolute
+ * so the copy opens them from anywhere. Syntax errors as config_load's. */
+char *config_overridden_text(const char *path,
+                             const struct config_override *overrides,
+                             size_t n_overrides, struct bp_error *err);
+
 /* Parameter count of the network the config describes (weights and biases
  * of every layer). */
 size_t config_param_count(const struct config *cfg);

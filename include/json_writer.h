@@ -45,6 +45,8 @@ void json_double(struct json_writer *w, double x);
 void json_size(struct json_writer *w, size_t x);
 void json_bool(struct json_writer *w, bool x);
 void json_null(struct json_writer *w);
+/* A value already written as JSON text (the caller vouches for it). */
+void json_raw(struct json_writer *w, const char *json);
 /* A row of n floats as an inline array. */
 void json_float_array(struct json_writer *w, const float *x, size_t n);
 

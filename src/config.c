@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_json.h"
 #include "config_override.h"
@@ -282,4 +283,57 @@ int config_parse_buffer(struct config *cfg, const char *path,
                        err);
     free(copy);
     return rc;
+}
+
+/* path made absolute: against the current folder when it came from the
+ * command line, else against the config's folder. */
+static int absolute_path(cJSON *obj, const char *key, bool from_cli,
+                         const char *dir)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsString(v) || v->valuestring[0] == '/' ||
+        strcmp(v->valuestring, "-") == 0)
+        return 0;
+    char base[4096];
+    if (!(from_cli ? getcwd(base, sizeof base) : realpath(dir, base)))
+        return 0; /* left as it was */
+    size_t len = strlen(base) + strlen(v->valuestring) + 2;
+    char *abs = malloc(len);
+    if (!abs)
+        return -1;
+    snprintf(abs, len, "%s/%s", base, v->valuestring);
+    cJSON *s = cJSON_CreateString(abs);
+    free(abs);
+    if (!s)
+        return -1;
+    return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, s) ? 0 : -1;
+}
+
+char *config_overridden_text(const char *path,
+                             const struct config_override *overrides,
+                             size_t n_overrides, struct bp_error *err)
+{
+    struct path_origin po = {false, false, false};
+    char *text = NULL, *out = NULL, *dir = NULL;
+    size_t len;
+    cJSON *root = NULL;
+    struct ctx x = {path, {"", 0}, err};
+    if (file_read_text(path, &text, &len, err) ||
+        parse_text(&x, text, len, &root) ||
+        apply_overrides(root, overrides, n_overrides, &po, err))
+        goto out;
+    dir = dir_of(path);
+    cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    if (!dir ||
+        (cJSON_IsObject(data) &&
+         (absolute_path(data, "train", po.train_cli, dir) ||
+          absolute_path(data, "validation", po.validation_cli, dir))) ||
+        absolute_path(root, "output", po.output_cli, dir) ||
+        !(out = cJSON_Print(root)))
+        bp_error_set(err, BP_ENOMEM, "%s: out of memory", path);
+out:
+    cJSON_Delete(root);
+    free(text);
+    free(dir);
+    return out;
 }

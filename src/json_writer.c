@@ -169,6 +169,12 @@ void json_double(struct json_writer *w, double x)
     puts_(w, buf);
 }
 
+void json_raw(struct json_writer *w, const char *json)
+{
+    before_item(w);
+    puts_(w, json);
+}
+
 void json_size(struct json_writer *w, size_t x)
 {
     before_item(w);

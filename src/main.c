@@ -27,6 +27,9 @@ static const struct command commands[] = {
      "differences"},
     {"info", cmd_info,
      "info CONFIG|WEIGHTS          layers, parameter count, FLOPs per sample"},
+    {"sweep", cmd_sweep,
+     "sweep CONFIG [--grid K=V,...] grid/random sweeps, repeats, k-fold "
+     "cross-validation"},
     {"plot", cmd_plot,
      "plot LOG|- [-o FILE.svg]     draw a --log's learning curves as SVG"},
     {NULL, NULL, NULL}};
