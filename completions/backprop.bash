@@ -6,7 +6,8 @@
 #
 # Completes the command names, each command's options, the config keys of
 # `train --set`, and file names for operands and file-valued options
-# (configs and weights: *.json, data: *.csv, plot's log: any file).
+# (configs and weights: *.json, data: *.csv, plot's log: any file, a
+# sweep's folder), and config keys for sweep's --grid and --range.
 #
 # COMPREPLY=($(compgen ...)) is the completion idiom: the words split are
 # fixed names, and file names are split at newlines only (IFS below).
@@ -25,6 +26,10 @@ _backprop_options() {
     gradcheck) echo "--samples --threads -h --help" ;;
     info) echo "-h --help" ;;
     plot) echo "-o --output --title --force -h --help" ;;
+    sweep)
+        echo "--grid --random --range --folds --repeat -j --jobs --threads" \
+            "--metric -o --output -q --quiet --force -h --help"
+        ;;
     esac
 }
 
@@ -32,7 +37,8 @@ _backprop_takes_value() {
     case $1 in
     -o | --output | --data | --validation | --epochs | --batch-size | \
         --learning-rate | --seed | --threads | --set | --log | \
-        --checkpoint-every | --samples | --title)
+        --checkpoint-every | --samples | --title | --grid | --random | \
+        --range | --folds | --repeat | -j | --jobs | --metric)
         return 0
         ;;
     esac
@@ -70,14 +76,21 @@ _backprop_value() {
     -o | --output)
         if [ "$3" = plot ]; then
             _backprop_files "$cur" '*.svg'
+        elif [ "$3" = sweep ]; then
+            COMPREPLY=($(compgen -d -- "$cur"))
+            compopt -o filenames 2>/dev/null
         else
             _backprop_files "$cur" '*.json'
         fi
         ;;
     --log) _backprop_files "$cur" ;;
-    --set)
+    --set | --grid | --range)
         COMPREPLY=($(compgen -W "$_backprop_config_keys" -S = -- "$cur"))
         compopt -o nospace 2>/dev/null
+        ;;
+    --metric)
+        COMPREPLY=($(compgen -W "validation_loss validation_accuracy
+            train_loss" -- "$cur"))
         ;;
     *) COMPREPLY=() ;; # a number or a title: nothing to offer
     esac
@@ -87,7 +100,7 @@ _backprop() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=
     [ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="train predict eval gradcheck info plot help"
+    local commands="train predict eval gradcheck info plot sweep help"
     COMPREPLY=()
 
     if [ "$COMP_CWORD" -eq 1 ]; then
@@ -149,7 +162,7 @@ _backprop() {
         return 0
     fi
     case $command:$operands in
-    train:0 | gradcheck:0 | info:0 | predict:0 | eval:0)
+    train:0 | gradcheck:0 | info:0 | predict:0 | eval:0 | sweep:0)
         _backprop_files "$cur" '*.json'
         ;;
     predict:1 | eval:1 | gradcheck:1) _backprop_files "$cur" '*.csv' ;;

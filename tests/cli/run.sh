@@ -753,13 +753,13 @@ t_bash_completion_completes_commands_and_options() {
         comp backprop predict w.json datasets/ir
         comp backprop train configs/ir
         comp backprop train x.json --set training.mom
-        for c in train predict eval gradcheck info plot; do
+        for c in train predict eval gradcheck info plot sweep; do
             echo "$c: $(comp backprop "$c" --)"
         done'
     expect_status 0
-    [ "$(sed -n 1p "$T/stdout")" = "eval gradcheck help info plot predict train " ] ||
+    [ "$(sed -n 1p "$T/stdout")" = "eval gradcheck help info plot predict sweep train " ] ||
         note "commands: $(sed -n 1p "$T/stdout")"
-    [ "$(sed -n 2p "$T/stdout")" = "eval gradcheck info plot predict train " ] ||
+    [ "$(sed -n 2p "$T/stdout")" = "eval gradcheck info plot predict sweep train " ] ||
         note "help COMMAND: $(sed -n 2p "$T/stdout")"
     [ "$(sed -n 3p "$T/stdout")" = "--force --help --output --title " ] ||
         note "plot options: $(sed -n 3p "$T/stdout")"
@@ -772,7 +772,7 @@ t_bash_completion_completes_commands_and_options() {
     [ "$(sed -n 7p "$T/stdout")" = "training.momentum= " ] ||
         note "--set KEY: $(sed -n 7p "$T/stdout")"
     local c o
-    for c in train predict eval gradcheck info plot; do
+    for c in train predict eval gradcheck info plot sweep; do
         for o in $(help_options "$c"); do
             grep -q -- "^$c: .*$o " "$T/stdout" || note "completion lacks $c $o"
         done
