@@ -25,7 +25,7 @@ _backprop_options() {
     eval) echo "--threads -h --help" ;;
     gradcheck) echo "--samples --threads -h --help" ;;
     info) echo "-h --help" ;;
-    plot) echo "-o --output --title --force -h --help" ;;
+    plot) echo "-o --output --title --metric --force -h --help" ;;
     sweep)
         echo "--grid --random --range --folds --repeat -j --jobs --threads" \
             "--metric -o --output -q --quiet --force -h --help"
@@ -166,7 +166,7 @@ _backprop() {
         _backprop_files "$cur" '*.json'
         ;;
     predict:1 | eval:1 | gradcheck:1) _backprop_files "$cur" '*.csv' ;;
-    plot:0) _backprop_files "$cur" ;;
+    plot:*) _backprop_files "$cur" ;;
     esac
     return 0
 }

@@ -5,6 +5,8 @@
  * right axis from 0 to 1 when the log has it. The drawing itself is
  * svg_plot's; this file reads and checks the log.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,7 +24,7 @@
 #include "jsonscan.h"
 #include "svg_plot.h"
 
-enum { OPT_OUTPUT = CLI_OPT_FIRST_OWN, OPT_TITLE, OPT_FORCE };
+enum { OPT_OUTPUT = CLI_OPT_FIRST_OWN, OPT_TITLE, OPT_FORCE, OPT_METRIC };
 
 static const struct option_spec plot_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
@@ -31,6 +33,9 @@ static const struct option_spec plot_options[] = {
      "the chart's title (default: \"Learning curves: LOG\")"},
     {OPT_FORCE, "force", 0, NULL,
      "replace -o even when it is not an SVG backprop plot wrote"},
+    {OPT_METRIC, "metric", 0, "NAME",
+     "with several logs: the curve drawn for each (train_loss, "
+     "validation_loss, validation_accuracy)"},
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -287,24 +292,326 @@ out:
     return rc;
 }
 
+/* ---- several logs: one curve each, overlaid ---- */
+
+struct overlay {
+    char **path;    /* [n] logs */
+    char **name;    /* [n] legend entries */
+    size_t n, cap;
+};
+
+static void overlay_free(struct overlay *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->path[i]);
+        free(o->name[i]);
+    }
+    free(o->path);
+    free(o->name);
+}
+
+static int overlay_add(struct overlay *o, const char *path, const char *name,
+                       struct bp_error *err)
+{
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 16;
+        char **p = realloc(o->path, cap * sizeof *p);
+        if (p)
+            o->path = p;
+        char **q = realloc(o->name, cap * sizeof *q);
+        if (q)
+            o->name = q;
+        if (!p || !q)
+            return bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+        o->cap = cap;
+    }
+    o->path[o->n] = strdup(path);
+    o->name[o->n] = strdup(name);
+    if (!o->path[o->n] || !o->name[o->n]) {
+        free(o->path[o->n]);
+        free(o->name[o->n]);
+        return bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+    }
+    o->n++;
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sweep's folder (it holds sweep.json): the log of every run that has
+ * one, in run order (the runs' folder names sort that way). */
+static int add_sweep(struct overlay *o, const char *dir, struct bp_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s", dir,
+                            strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 16;
+        char *log = malloc(len);
+        if (!log) {
+            rc = bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+            break;
+        }
+        snprintf(log, len, "%s/%s/log.jsonl", dir, e->d_name);
+        struct stat st;
+        bool has_log = stat(log, &st) == 0 && S_ISREG(st.st_mode);
+        free(log);
+        if (!has_log)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **p = realloc(names, cap * sizeof *p);
+            if (!p) {
+                rc = bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+                break;
+            }
+            names = p;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0 && n == 0)
+        rc = bp_error_set(err, BP_EINPUT, "%s: a sweep's folder with no run's "
+                          "log in it yet", dir);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            size_t len = strlen(dir) + strlen(names[i]) + 16;
+            char *log = malloc(len);
+            if (!log)
+                rc = bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+            else {
+                snprintf(log, len, "%s/%s/log.jsonl", dir, names[i]);
+                rc = overlay_add(o, log, names[i], err);
+                free(log);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* A log's legend entry: its file name, or its folder's for a sweep run's
+ * log.jsonl. */
+static void legend_name(const char *path, char *dst, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strcmp(base, "log.jsonl") == 0 && base > path + 1) {
+        const char *end = base - 1, *start = end;
+        while (start > path && start[-1] != '/')
+            start--;
+        snprintf(dst, cap, "%.*s", (int)(end - start), start);
+        return;
+    }
+    snprintf(dst, cap, "%s", base);
+}
+
+static int plot_overlay(const struct overlay *o, const char *output,
+                        const char *title, const char *metric, bool force,
+                        struct bp_error *err)
+{
+    struct curves *c = calloc(o->n, sizeof *c);
+    struct svg_series *series = calloc(o->n, sizeof *series);
+    double **y = calloc(o->n, sizeof *y);
+    double *x = NULL;
+    char *svg = NULL, default_title[256];
+    int rc = -1;
+    if (!c || !series || !y) {
+        bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+        goto out;
+    }
+    if (atomic_check_owner(output, OWNER_SVG, force, "-o", err) < 0 ||
+        atomic_check_writable(output, err) < 0)
+        goto out;
+    for (size_t i = 0; i < o->n; i++) {
+        if (same_file(o->path[i], output)) {
+            bp_error_set(err, BP_EUSAGE, "plot: %s: the output is a log; "
+                         "refusing to replace it", output);
+            goto out;
+        }
+        if (read_log(&c[i], o->path[i], o->path[i], err) < 0)
+            goto out;
+    }
+    /* The curve each run draws: --metric, else validation loss when some
+     * log has it, else train loss. */
+    size_t col = COL_TRAIN_LOSS;
+    if (metric) {
+        col = N_COLS;
+        for (size_t k = 0; k < N_COLS; k++)
+            if (strcmp(metric, columns[k].key) == 0)
+                col = k;
+        if (col == N_COLS) {
+            bp_error_set(err, BP_EUSAGE, "--metric: unknown metric \"%s\" "
+                         "(expected one of: train_loss, validation_loss, "
+                         "validation_accuracy)", metric);
+            goto out;
+        }
+    } else {
+        for (size_t i = 0; i < o->n; i++)
+            if (any_finite(c[i].col[COL_VALIDATION_LOSS], c[i].n))
+                col = COL_VALIDATION_LOSS;
+    }
+    /* One x for all: every epoch any log has, in order. */
+    double last = 0;
+    for (size_t i = 0; i < o->n; i++)
+        last = fmax(last, c[i].epoch[c[i].n - 1]);
+    double first = last;
+    for (size_t i = 0; i < o->n; i++)
+        first = fmin(first, c[i].epoch[0]);
+    size_t n = (size_t)(last - first) + 1;
+    if (n > ((size_t)1 << 24)) {
+        bp_error_set(err, BP_EINPUT, "plot: the logs span %zu epochs; at most "
+                     "%zu overlay", n, (size_t)1 << 24);
+        goto out;
+    }
+    x = malloc(n * sizeof *x);
+    if (!x) {
+        bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++)
+        x[k] = first + (double)k;
+    for (size_t i = 0; i < o->n; i++) {
+        y[i] = malloc(n * sizeof **y);
+        if (!y[i]) {
+            bp_error_set(err, BP_ENOMEM, "plot: out of memory");
+            goto out;
+        }
+        for (size_t k = 0; k < n; k++)
+            y[i][k] = NAN;
+        for (size_t k = 0; k < c[i].n; k++)
+            y[i][(size_t)(c[i].epoch[k] - first)] = c[i].col[col][k];
+        series[i] = (struct svg_series){o->name[i], y[i], SVG_AXIS_LEFT};
+    }
+    if (!title) {
+        snprintf(default_title, sizeof default_title, "%s of %zu runs",
+                 columns[col].legend, o->n);
+        default_title[0] = (char)toupper((unsigned char)default_title[0]);
+        title = default_title;
+    }
+    struct svg_plot p = {
+        .title = title,
+        .x_label = "epoch",
+        .left_label = columns[col].key,
+        .right_label = "",
+        .right_min = 0,
+        .right_max = 1,
+        .x = x,
+        .n = n,
+        .integer_x = true,
+        .series = series,
+        .n_series = o->n,
+    };
+    size_t len;
+    svg = svg_plot_render(&p, &len, err);
+    if (!svg || atomic_write_file(output, svg, len, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    for (size_t i = 0; c && i < o->n; i++)
+        curves_free(&c[i]);
+    for (size_t i = 0; y && i < o->n; i++)
+        free(y[i]);
+    free(c);
+    free(y);
+    free(series);
+    free(x);
+    free(svg);
+    return rc;
+}
+
+static void print_plot_help(void)
+{
+    printf("usage: backprop plot LOG|- [options]\n"
+           "       backprop plot LOG LOG... | SWEEP-DIR [options]\n\n"
+           "Draws the learning curves of a `train --log` file (one JSON "
+           "object per\nepoch) as a standalone SVG: train and validation "
+           "loss against epoch, and\nvalidation accuracy (right axis, 0 to "
+           "1) when the log has it. Given several\nlogs, or a sweep's "
+           "folder, overlays one curve per run (its validation\nloss, or "
+           "--metric), one colour and legend entry each.\n\noptions:\n");
+    args_print_options(plot_options, stdout);
+}
+
 int cmd_plot(int argc, char **argv, struct bp_error *err)
 {
-    struct args_result r;
-    if (args_collect("plot", argc, argv, plot_options, 1, &r, err) < 0)
-        return -1;
-    if (r.given[CLI_OPT_HELP]) {
-        printf("usage: backprop plot LOG|- [options]\n\n"
-               "Draws the learning curves of a `train --log` file (one JSON "
-               "object per\nepoch) as a standalone SVG: train and validation "
-               "loss against epoch, and\nvalidation accuracy (right axis, 0 to "
-               "1) when the log has it.\n\noptions:\n");
-        args_print_options(plot_options, stdout);
-        return 0;
+    struct args a = {argc, argv, 0, false};
+    struct overlay o = {0};
+    const char *value, *output = "-", *title = NULL, *metric = NULL;
+    const char *single = NULL;
+    bool force = false, help = false;
+    size_t operands = 0;
+    int rc = -1;
+    for (int id; (id = args_next(&a, plot_options, &value, err)) != ARGS_END;) {
+        if (id == ARGS_ERROR) {
+            bp_error_prefix(err, "plot");
+            goto out;
+        }
+        if (id == OPT_OUTPUT)
+            output = value;
+        else if (id == OPT_TITLE)
+            title = value;
+        else if (id == OPT_METRIC)
+            metric = value;
+        else if (id == OPT_FORCE)
+            force = true;
+        else if (id == CLI_OPT_HELP)
+            help = true;
+        else if (id == ARGS_OPERAND) {
+            operands++;
+            single = value;
+            struct stat st;
+            char name[256];
+            if (strcmp(value, "-") != 0 && stat(value, &st) == 0 &&
+                S_ISDIR(st.st_mode)) {
+                if (add_sweep(&o, value, err) < 0)
+                    goto out;
+                operands++; /* a folder is always an overlay */
+            } else {
+                legend_name(value, name, sizeof name);
+                if (overlay_add(&o, value, name, err) < 0)
+                    goto out;
+            }
+        }
     }
-    if (r.n_operands < 1)
-        return bp_error_set(err, BP_EUSAGE,
-                            "plot: missing LOG (see backprop help plot)");
-    const char *output = r.given[OPT_OUTPUT] ? r.value[OPT_OUTPUT] : "-";
-    const char *title = r.given[OPT_TITLE] ? r.value[OPT_TITLE] : NULL;
-    return plot(r.operand[0], output, title, r.given[OPT_FORCE], err);
+    if (help) {
+        print_plot_help();
+        rc = 0;
+        goto out;
+    }
+    if (operands == 0) {
+        bp_error_set(err, BP_EUSAGE,
+                     "plot: missing LOG (see backprop help plot)");
+        goto out;
+    }
+    if (operands == 1 && !metric) {
+        rc = plot(single, output, title, force, err);
+        goto out;
+    }
+    for (size_t i = 0; i < o.n; i++)
+        if (strcmp(o.path[i], "-") == 0) {
+            bp_error_set(err, BP_EUSAGE, "plot: stdin (-) is one log; give "
+                         "several logs as files");
+            goto out;
+        }
+    rc = plot_overlay(&o, output, title, metric, force, err);
+out:
+    overlay_free(&o);
+    return rc;
 }

@@ -236,6 +236,55 @@ static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c",
                                      "#ff7f0e", "#9467bd", "#8c564b",
                                      "#e377c2", "#17becf"};
 #define N_COLORS (sizeof colors / sizeof colors[0])
+#define LEGEND_ROW 18   /* px between two legend rows */
+
+/* Series s's colour: the palette first, then hues a golden angle apart
+ * (a sweep overlays more runs than any palette has colours), so no two
+ * series share one. */
+static const char *series_color(size_t s, char buf[16])
+{
+    if (s < N_COLORS)
+        return colors[s];
+    double h = fmod((double)(s - N_COLORS) * 137.50776 + 15.0, 360.0);
+    /* HSL(h, 65%, 42%) to RGB. */
+    double c = (1 - fabs(2 * 0.42 - 1)) * 0.65;
+    double hp = h / 60.0, x = c * (1 - fabs(fmod(hp, 2.0) - 1));
+    double r = 0, g = 0, b = 0;
+    if (hp < 1) r = c, g = x;
+    else if (hp < 2) r = x, g = c;
+    else if (hp < 3) g = c, b = x;
+    else if (hp < 4) g = x, b = c;
+    else if (hp < 5) r = x, b = c;
+    else r = c, b = x;
+    double m = 0.42 - c / 2;
+    snprintf(buf, 16, "#%02x%02x%02x", (int)lround((r + m) * 255),
+             (int)lround((g + m) * 255), (int)lround((b + m) * 255));
+    return buf;
+}
+
+/* The legend's rows: its entries laid out left to right, wrapped to the
+ * drawing's width. *row_of[s] (when not NULL) gets each entry's row. */
+static size_t legend_rows(const struct svg_plot *p, size_t *row_of,
+                          double *row_width)
+{
+    const double swatch = 26, gap = 6, spacing = 22, usable = SVG_PLOT_WIDTH - 16;
+    size_t rows = 1;
+    double x = 0;
+    for (size_t s = 0; s < p->n_series; s++) {
+        double w = swatch + gap +
+                   LEGEND_CHAR_WIDTH * (double)text_chars(p->series[s].name);
+        if (x > 0 && x + spacing + w > usable) {
+            rows++;
+            x = 0;
+        }
+        x += (x > 0 ? spacing : 0) + w;
+        if (row_of)
+            row_of[s] = rows - 1;
+        if (row_width)
+            row_width[rows - 1] = x;
+    }
+    return rows;
+}
 
 /* The plot area and the scales that map data into it. */
 struct frame {
@@ -287,7 +336,7 @@ static void layout(const struct svg_plot *p, struct frame *f)
     f->left = LEFT_MARGIN;
     f->right = SVG_PLOT_WIDTH -
                (f->has_right ? RIGHT_MARGIN_AXIS : RIGHT_MARGIN_NONE);
-    f->top = PLOT_TOP;
+    f->top = PLOT_TOP + (double)(legend_rows(p, NULL, NULL) - 1) * LEGEND_ROW;
     f->bottom = SVG_PLOT_HEIGHT - PLOT_BOTTOM_MARGIN;
     svg_nice_ticks(p->x[0], p->x[p->n - 1], SVG_PLOT_TICKS + 2, p->integer_x,
                    &f->x);
@@ -399,7 +448,8 @@ static void draw_series(struct sbuf *b, const struct svg_plot *p,
 {
     const struct svg_series *se = &p->series[s];
     const struct svg_ticks *t = se->axis == SVG_AXIS_RIGHT ? &f->y2 : &f->y;
-    const char *color = colors[s % N_COLORS];
+    char buf[16];
+    const char *color = series_color(s, buf);
     const double *y = se->y;
 
     sb_printf(b, "<g clip-path=\"url(#plot-area)\" class=\"series\" "
@@ -434,32 +484,46 @@ static void draw_series(struct sbuf *b, const struct svg_plot *p,
     sb_puts(b, "</g>\n");
 }
 
-/* One row under the title: a line sample and the name of each series,
- * centred. */
+/* Rows under the title: a line sample and the name of each series,
+ * each row centred. */
 static void draw_legend(struct sbuf *b, const struct svg_plot *p)
 {
     const double swatch = 26, gap = 6, spacing = 22;
-    double total = 0;
-    for (size_t s = 0; s < p->n_series; s++)
-        total += (s ? spacing : 0) + swatch + gap +
-                 LEGEND_CHAR_WIDTH * (double)text_chars(p->series[s].name);
-    double x = (SVG_PLOT_WIDTH - total) / 2;
-    if (x < 8)
-        x = 8;
+    size_t n = p->n_series ? p->n_series : 1;
+    size_t *row_of = calloc(n, sizeof *row_of);
+    double *row_width = calloc(n, sizeof *row_width);
+    if (!row_of || !row_width) {
+        free(row_of);
+        free(row_width);
+        b->failed = true;
+        return;
+    }
+    legend_rows(p, row_of, row_width);
     sb_puts(b, "<g class=\"legend\" font-size=\"13\" fill=\"#222\">\n");
+    double x = 0;
     for (size_t s = 0; s < p->n_series; s++) {
         const struct svg_series *se = &p->series[s];
+        size_t row = row_of[s];
+        if (s == 0 || row != row_of[s - 1]) {
+            x = (SVG_PLOT_WIDTH - row_width[row]) / 2;
+            if (x < 8)
+                x = 8;
+        }
+        int y = LEGEND_Y + (int)row * LEGEND_ROW;
+        char buf[16];
         sb_printf(b, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" "
                      "stroke=\"%s\" stroke-width=\"2.5\"%s/>\n",
-                  x, LEGEND_Y - 4, x + swatch, LEGEND_Y - 4,
-                  colors[s % N_COLORS], dash(se));
+                  x, y - 4, x + swatch, y - 4, series_color(s, buf),
+                  dash(se));
         x += swatch + gap;
-        sb_printf(b, "<text x=\"%.2f\" y=\"%d\">", x, LEGEND_Y);
+        sb_printf(b, "<text x=\"%.2f\" y=\"%d\">", x, y);
         sb_escape(b, se->name);
         sb_puts(b, "</text>\n");
         x += LEGEND_CHAR_WIDTH * (double)text_chars(se->name) + spacing;
     }
     sb_puts(b, "</g>\n");
+    free(row_of);
+    free(row_width);
 }
 
 static bool valid(const struct svg_plot *p)

@@ -761,7 +761,7 @@ t_bash_completion_completes_commands_and_options() {
         note "commands: $(sed -n 1p "$T/stdout")"
     [ "$(sed -n 2p "$T/stdout")" = "eval gradcheck info plot predict sweep train " ] ||
         note "help COMMAND: $(sed -n 2p "$T/stdout")"
-    [ "$(sed -n 3p "$T/stdout")" = "--force --help --output --title " ] ||
+    [ "$(sed -n 3p "$T/stdout")" = "--force --help --metric --output --title " ] ||
         note "plot options: $(sed -n 3p "$T/stdout")"
     [ "$(sed -n 4p "$T/stdout")" = "datasets/iris.csv " ] ||
         note "--data FILE: $(sed -n 4p "$T/stdout")"
