@@ -1508,6 +1508,185 @@ t_bad_real_world_input_exits_2_with_one_line() {
     [ ! -e "$T/bad.json" ] || note "a weights file was written"
 }
 
+# ----------------------------------------------------------------- sweep
+
+SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
+
+t_sweep_grid_with_folds_writes_runs_results_and_a_ranked_table() {
+    run "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 --jobs 2 \
+        -o "$T/sw" --quiet
+    expect_status 0
+    local r n
+    n=$(find "$T/sw" -mindepth 1 -maxdepth 1 -type d | wc -l)
+    [ "$n" -eq 12 ] || note "expected 12 run folders (4 points x 3 folds), found $n"
+    for r in p000-f0 p001-f2 p003-f1; do
+        for f in config.json weights.json log.jsonl result.json; do
+            [ -s "$T/sw/$r/$f" ] || note "$r lacks $f"
+        done
+    done
+    [ "$(wc -l <"$T/sw/results.csv")" -eq 13 ] || note "results.csv: $(wc -l <"$T/sw/results.csv") lines"
+    [ "$(wc -l <"$T/sw/results.jsonl")" -eq 12 ] || note "results.jsonl: $(wc -l <"$T/sw/results.jsonl") lines"
+    expect_stdout '^rank  point  training.learning_rate  layers.0.units  validation_loss'
+    [ "$(wc -l <"$T/stdout")" -eq 5 ] || note "the table: $(cat "$T/stdout")"
+    # Best first: the means in column 5 do not decrease.
+    awk 'NR > 1 { if (NR > 2 && $5 < prev) exit 1; prev = $5 }' "$T/stdout" ||
+        note "the table is not sorted best first: $(cat "$T/stdout")"
+    # Each run's config is the base config with the run's overrides.
+    grep -q '"cross_validation":[[:space:]]*{' "$T/sw/p001-f2/config.json" ||
+        note "config.json lacks the fold"
+    grep -q '"units":[[:space:]]*16' "$T/sw/p001-f2/config.json" || note "config.json lacks the units"
+}
+
+t_sweep_runs_are_the_train_they_stand_for() {
+    [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
+    # Written next to the run's own weights, so relative paths match too.
+    run "$BP" train configs/iris.json --set training.learning_rate=0.01 \
+        --set layers.0.units=16 --set data.validation=null \
+        --set data.validation_split=0 \
+        --set 'data.cross_validation={"folds": 3, "fold": 2}' \
+        -o "$T/sw/p001-f2/train.json" --quiet
+    expect_status 0
+    cmp -s "$T/sw/p001-f2/train.json" "$T/sw/p001-f2/weights.json" ||
+        note "sweep run p001-f2 differs from the train it stands for"
+    rm -f "$T/sw/p001-f2/train.json"
+}
+
+t_sweep_results_do_not_depend_on_jobs() {
+    run "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --repeat 2 --jobs 1 \
+        --threads 1 -o "$T/j1" --quiet
+    expect_status 0
+    cp "$T/stdout" "$T/j1.table"
+    run "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --repeat 2 --jobs 2 \
+        --threads 2 -o "$T/j2" --quiet
+    expect_status 0
+    expect_same_file "$T/j1.table" "$T/stdout"
+    local r
+    for r in $(cd "$T/j1" && ls -d p*); do
+        cmp -s "$T/j1/$r/weights.json" "$T/j2/$r/weights.json" ||
+            note "$r: weights differ between --jobs 1 and --jobs 2"
+    done
+    [ -d "$T/j1/p003-r1" ] || note "no run for the second repeat"
+    # Repeat 1 moves both seeds by one.
+    grep -q '"seed":[[:space:]]*3' "$T/j1/p000-r1/config.json" || note "repeat 1's seeds"
+}
+
+t_sweep_resumes_after_ctrl_c_exactly() {
+    local g=(--grid training.learning_rate=0.01,0.02,0.03 --grid training.epochs=300
+             --grid layers.0.units=200)
+    "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/whole" --quiet >/dev/null ||
+        note "the uninterrupted sweep failed"
+    "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/cut" \
+        >/dev/null 2>"$T/cut.err" &
+    local pid=$! i=0
+    while [ $i -lt 600 ] && ! [ "$(cat "$T/cut/p000/log.jsonl" 2>/dev/null | wc -l)" -ge 3 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    cp "$T/cut.err" "$T/stderr"
+    expect_status 1
+    expect_stderr 'sweep: interrupted: [0-9]+ of 3 runs done'
+    [ -s "$T/cut/p000/weights.json" ] || note "Ctrl-C saved no weights for p000"
+    run "$BP" sweep configs/digits.json "${g[@]}" --jobs 1 -o "$T/cut" --quiet
+    expect_status 0
+    local r
+    for r in p000 p001 p002; do
+        cmp -s "$T/whole/$r/weights.json" "$T/cut/$r/weights.json" ||
+            note "$r: resumed weights differ from the uninterrupted sweep's"
+        [ "$(wc -l <"$T/cut/$r/log.jsonl")" -eq 300 ] ||
+            note "$r: the resumed log has $(wc -l <"$T/cut/$r/log.jsonl") epochs"
+    done
+    # Run again: nothing left to do, the same table.
+    run "$BP" sweep configs/digits.json "${g[@]}" -o "$T/cut" --quiet
+    expect_status 0
+}
+
+t_sweep_refuses_bad_input_writing_nothing() {
+    [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
+    cp "$T/sw/results.csv" "$T/sw.before"
+    run "$BP" sweep configs/iris.json --grid training.learning_rate=0.01,0.02 -o "$T/sw"
+    expect_status 2
+    expect_error_line "^backprop: $T/sw: holds another sweep"
+    expect_same_file "$T/sw.before" "$T/sw/results.csv"
+    run "$BP" sweep configs/iris.json --grid training.learning_rat=0.1 -o "$T/bad"
+    expect_status 2
+    expect_error_line 'training.learning_rat: unknown key \(did you mean "learning_rate"\?\)'
+    run "$BP" sweep configs/iris.json --grid layers.0.units=abc -o "$T/bad"
+    expect_status 2
+    expect_error_line 'layers\[0\]\.units: expected a whole number, got "abc"'
+    run "$BP" sweep configs/iris.json --folds 1 -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --folds: 1 is out of range'
+    run "$BP" sweep configs/iris.json --folds 51 -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --folds 51: the smallest class of .* has 50 rows; at most 50 folds$'
+    run "$BP" sweep configs/iris.json --jobs 0 -o "$T/bad"
+    expect_status 2
+    run "$BP" sweep configs/iris.json --random 3 -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --random 3: no --range to draw from$'
+    run "$BP" sweep configs/iris.json --range training.learning_rate=normal:0:1 --random 2 -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --range training.learning_rate: expected uniform:A:B'
+    run "$BP" sweep configs/xor.json --metric validation_loss -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --metric validation_loss: the runs have no validation data'
+    [ ! -e "$T/bad" ] || note "a refused sweep wrote $T/bad"
+    mkdir -p "$T/notes"
+    printf 'mine\n' >"$T/notes/a.txt"
+    run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/notes"
+    expect_status 2
+    expect_error_line "^backprop: $T/notes: exists and is not a sweep's folder"
+    [ "$(ls "$T/notes")" = a.txt ] || note "wrote into someone's folder"
+    run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/notes" --force --quiet
+    expect_status 0
+    if [ "$(id -u)" != 0 ]; then
+        mkdir -p "$T/ro"
+        chmod a-w "$T/ro"
+        run "$BP" sweep configs/iris.json -o "$T/ro/sw"
+        expect_status 2
+    fi
+}
+
+t_sweep_random_points_are_seeded() {
+    local g=(--random 4 --range training.learning_rate=loguniform:0.001:0.1
+             --range layers.0.units=int:4:32 --range training.momentum=choice:0,0.9
+             --grid training.epochs=5)
+    run "$BP" sweep configs/iris.json "${g[@]}" -o "$T/rand1" --quiet
+    expect_status 0
+    run "$BP" sweep configs/iris.json "${g[@]}" -o "$T/rand2" --quiet
+    expect_status 0
+    diff <(cut -d, -f5-7 "$T/rand1/results.csv") <(cut -d, -f5-7 "$T/rand2/results.csv") >/dev/null ||
+        note "the same seed drew different points"
+    awk -F, 'NR > 1 && ($6 < 4 || $6 > 32 || $6 != int($6)) { exit 1 }' "$T/rand1/results.csv" ||
+        note "int:4:32 drew outside 4..32"
+    [ "$(wc -l <"$T/rand1/results.csv")" -eq 5 ] || note "expected 4 runs"
+}
+
+t_plot_overlays_a_sweep_one_colour_per_run() {
+    [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
+    run "$BP" plot "$T/sw" -o "$T/sweep.svg"
+    expect_status 0
+    [ "$(grep -c 'class="series"' "$T/sweep.svg")" -eq 12 ] ||
+        note "expected 12 series: $(grep -c 'class="series"' "$T/sweep.svg")"
+    grep -q '>p000-f0</text>' "$T/sweep.svg" || note "legend lacks p000-f0"
+    grep -q '>p003-f2</text>' "$T/sweep.svg" || note "legend lacks p003-f2"
+    grep -q '<title>Validation loss of 12 runs</title>' "$T/sweep.svg" || note "title"
+    [ "$(grep -o 'stroke="#[0-9a-f]*" stroke-width="2"' "$T/sweep.svg" | sort -u | wc -l)" -eq 12 ] ||
+        note "the runs do not each have a colour of their own"
+    if command -v xmllint >/dev/null; then
+        xmllint --noout "$T/sweep.svg" 2>"$T/xmllint" ||
+            note "the SVG is not well-formed XML: $(head -c 300 "$T/xmllint")"
+    fi
+    # Two logs given by name, the curve chosen.
+    run "$BP" plot "$T/sw/p000-f0/log.jsonl" "$T/sw/p001-f0/log.jsonl" \
+        --metric train_loss -o "$T/two.svg"
+    expect_status 0
+    grep -q '<title>Train loss of 2 runs</title>' "$T/two.svg" || note "two logs: title"
+}
+
 # ----------------------------------------------------------------- run
 
 run_cases
