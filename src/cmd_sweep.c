@@ -16,10 +16,11 @@
  *
  * The folder: sweep.json (the definition; another definition against the
  * same folder is an error), one folder per run with config.json (the
- * base config with its overrides), weights.json, log.jsonl and, once
- * finished, result.json; then results.csv and results.jsonl, rebuilt from
- * the runs' results after every run. A rerun skips finished runs and
- * resumes the others from their weights.
+ * base config with its overrides), weights.json and log.jsonl (and
+ * error.txt for a run that failed); then results.csv and results.jsonl,
+ * rebuilt from the runs' logs as runs finish (at most once a second, and
+ * at the end). A rerun skips the runs results.jsonl lists and resumes the
+ * others from their weights.
  */
 #define _DEFAULT_SOURCE /* setpgid, kill, mkdir's friends */
 
@@ -512,20 +513,6 @@ static void write_row(struct json_writer *w, const struct sweep *s, size_t r)
     json_end_object(w);
 }
 
-static int write_result(const struct sweep *s, size_t r, struct bp_error *err)
-{
-    struct json_writer w;
-    size_t len;
-    json_writer_init(&w, false);
-    write_row(&w, s, r);
-    char *text = json_writer_finish(&w, &len, err);
-    char *path = run_path(s, r, "result.json");
-    int rc = text && path ? atomic_write_file(path, text, len, err) : -1;
-    free(text);
-    free(path);
-    return rc;
-}
-
 /* A CSV field: quoted when it needs it. */
 static void csv_field(FILE *f, const char *v)
 {
@@ -656,6 +643,8 @@ static void catch_sweep_signals(bool on)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+static int prepare_run(const struct sweep *s, size_t r, struct bp_error *err);
+
 /* The child: one run, as `train` runs it, then _exit with train's
  * status. A fresh run trains the base config with its overrides; a run
  * whose folder holds weights resumes from them, appending to its log. */
@@ -677,6 +666,8 @@ static void child_run(const struct sweep *s, size_t r)
         bp_error_set(&err, BP_ENOMEM, "out of memory");
         goto out;
     }
+    if (prepare_run(s, r, &err) < 0)
+        goto out;
     bool resume = exists(weights);
     if (!resume && sweep_run_overrides(&s->sa->def, &s->points, r, &s->base,
                                        &ov, &n, &err) < 0)
@@ -742,7 +733,23 @@ static int prepare_run(const struct sweep *s, size_t r, struct bp_error *err)
                             err) < 0 ||
         !(text = config_overridden_text(s->sa->config, ov, n, err)))
         goto out;
-    rc = atomic_write_file(cfg_path, text, strlen(text), err);
+    /* A plain write, not a replacement: the file is new, in a new folder,
+     * and only for reading (a cut-off copy is rewritten by no one, but
+     * trains nothing either). */
+    FILE *f = fopen(cfg_path, "w");
+    if (!f || fputs(text, f) == EOF || fputc('\n', f) == EOF) {
+        bp_error_set(err, BP_EIO, "%s: cannot write: %s", cfg_path,
+                     strerror(errno));
+        if (f)
+            fclose(f);
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        bp_error_set(err, BP_EIO, "%s: cannot write: %s", cfg_path,
+                     strerror(errno));
+        goto out;
+    }
+    rc = 0;
 out:
     free(text);
     sweep_overrides_free(ov, n);
@@ -811,6 +818,7 @@ static int run_all(struct sweep *s, struct bp_error *err)
     catch_sweep_signals(true);
     size_t next = 0;
     bool stopping = false;
+    double written = now_seconds();
     for (;;) {
         /* Fill the free slots. */
         while (!stopping && p.running < jobs) {
@@ -818,8 +826,6 @@ static int run_all(struct sweep *s, struct bp_error *err)
                 next++;
             if (next >= s->n_runs)
                 break;
-            if (prepare_run(s, next, err) < 0)
-                goto stop;
             size_t slot = 0;
             while (pid[slot])
                 slot++;
@@ -873,8 +879,13 @@ static int run_all(struct sweep *s, struct bp_error *err)
         res->done = true;
         p.done++;
         p.failed += code != 0;
-        if (write_result(s, r, err) < 0 || write_results(s, err) < 0)
-            goto stop;
+        /* The results files follow the runs, but at most once a second:
+         * small runs finish faster than a file can be synced. */
+        if (now_seconds() - written >= 1.0) {
+            if (write_results(s, err) < 0)
+                goto stop;
+            written = now_seconds();
+        }
         if (!s->sa->quiet && !p.tty) {
             char name[64];
             sweep_run_name(&s->sa->def, r, name, sizeof name);
@@ -884,6 +895,8 @@ static int run_all(struct sweep *s, struct bp_error *err)
         draw_progress(&p);
     }
     erase_progress(&p);
+    if (write_results(s, err) < 0)
+        goto out;
     if (stopping || atomic_load(&sweep_signal)) {
         bp_error_set(err, BP_EINTERRUPTED, "sweep: interrupted: %zu of %zu "
                      "runs done, the others saved at their last complete "
@@ -909,30 +922,64 @@ out:
     return rc;
 }
 
-/* Finished runs left by an earlier sweep into the same folder. */
+/* Finished runs left by an earlier sweep into the same folder: the rows
+ * of its results.jsonl (a run finished since the file was last written
+ * is resumed from its weights, which holds every epoch: nothing is lost
+ * but the time to read them). */
 static void read_finished(struct sweep *s)
 {
-    for (size_t r = 0; r < s->n_runs; r++) {
-        char *path = run_path(s, r, "result.json"), *text = NULL;
-        size_t len;
-        struct bp_error ignore = {0};
-        if (path && exists(path) &&
-            file_read_text(path, &text, &len, &ignore) == 0) {
-            cJSON *o = cJSON_Parse(text);
-            const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+    char *path = path_join(s->dir, "results.jsonl", NULL), *text = NULL;
+    size_t len;
+    struct bp_error ignore = {0};
+    if (!path || !exists(path) ||
+        file_read_text(path, &text, &len, &ignore) < 0) {
+        free(path);
+        return;
+    }
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+        for (size_t r = 0; cJSON_IsString(run) && r < s->n_runs; r++) {
+            char name[64];
+            sweep_run_name(&s->sa->def, r, name, sizeof name);
+            if (strcmp(name, run->valuestring) != 0)
+                continue;
             read_log(s, r, &s->results[r]);
             s->results[r].done = true;
             s->results[r].status =
                 cJSON_IsString(st) && strcmp(st->valuestring, "ok") == 0 ? 0
                                                                           : 1;
-            cJSON_Delete(o);
         }
-        free(text);
-        free(path);
+        cJSON_Delete(o);
     }
+    free(text);
+    free(path);
 }
 
 /* ---- the table ---- */
+
+/* The mean of a metric at the best epochs of a point's finished runs. */
+static double point_mean(const struct sweep *s, size_t point,
+                         enum sweep_metric m)
+{
+    double sum = 0;
+    size_t n = 0;
+    for (size_t r = 0; r < s->n_runs; r++) {
+        size_t pt, repeat, fold;
+        sweep_run_position(&s->sa->def, r, &pt, &repeat, &fold);
+        const struct sweep_result *res = &s->results[r];
+        if (pt == point && res->done && res->status == 0 &&
+            !isnan(res->best[m])) {
+            sum += res->best[m];
+            n++;
+        }
+    }
+    return n ? sum / (double)n : NAN;
+}
 
 static void print_table(const struct sweep *s, struct bp_error *err)
 {
@@ -955,10 +1002,16 @@ static void print_table(const struct sweep *s, struct bp_error *err)
         }
     }
     const char *metric = sweep_metric_name(s->metric);
+    /* Ranked by a loss, a classifier's accuracy at the same epochs too. */
+    bool accuracy = s->metric == SWEEP_VALIDATION_LOSS;
+    for (size_t r = 0; accuracy && r < s->n_runs; r++)
+        if (s->results[r].done && isnan(s->results[r].best[SWEEP_VALIDATION_ACCURACY]))
+            accuracy = false;
     printf("%-5s %-5s", "rank", "point");
     for (size_t i = 0; i < d->n_axes; i++)
         printf("  %-*s", (int)width[i], d->axes[i].key);
-    printf("  %s (best epoch): mean +- std    final mean  runs\n", metric);
+    printf("  %s (best epoch): mean +- std    final mean  runs%s\n", metric,
+           accuracy ? "  validation_accuracy" : "");
     for (size_t k = 0; k < n; k++) {
         const struct sweep_summary *e = &sum[k];
         printf("%-5zu p%03zu ", k + 1, e->point);
@@ -966,10 +1019,14 @@ static void print_table(const struct sweep *s, struct bp_error *err)
             printf("  %-*s", (int)width[i],
                    s->points.value[e->point * d->n_axes + i]);
         if (e->runs)
-            printf("  %12.6g +- %-12.6g  %10.6g  %4zu\n", e->mean, e->std,
+            printf("  %12.6g +- %-12.6g  %10.6g  %4zu", e->mean, e->std,
                    e->final_mean, e->runs);
         else
-            printf("  %12s    %-12s  %10s  %4zu\n", "-", "", "-", e->runs);
+            printf("  %12s    %-12s  %10s  %4zu", "-", "", "-", e->runs);
+        if (accuracy)
+            printf("  %19.4f", point_mean(s, e->point,
+                                          SWEEP_VALIDATION_ACCURACY));
+        putchar('\n');
     }
     free(width);
     free(sum);
@@ -1043,8 +1100,6 @@ static int sweep(const struct sweep_args *sa, struct bp_error *err)
                 sa->def.folds ? sa->def.folds : 1,
                 sa->def.folds > 1 ? "s" : "", s.jobs, s.threads,
                 s.threads == 1 ? "" : "s");
-    if (write_results(&s, err) < 0)
-        goto out;
     int ran = run_all(&s, err);
     print_table(&s, err);
     if (ran < 0)
