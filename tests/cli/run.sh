@@ -1520,7 +1520,7 @@ t_sweep_grid_with_folds_writes_runs_results_and_a_ranked_table() {
     n=$(find "$T/sw" -mindepth 1 -maxdepth 1 -type d | wc -l)
     [ "$n" -eq 12 ] || note "expected 12 run folders (4 points x 3 folds), found $n"
     for r in p000-f0 p001-f2 p003-f1; do
-        for f in config.json weights.json log.jsonl result.json; do
+        for f in config.json weights.json log.jsonl; do
             [ -s "$T/sw/$r/$f" ] || note "$r lacks $f"
         done
     done
