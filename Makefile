@@ -278,6 +278,10 @@ bench:
 
 # Only the optimizers' row (Adam and dropout against SGD + momentum), on
 # the training CSV a `make bench` prepared.
+.PHONY: bench-sweep
+bench-sweep: $(BIN)
+	@bash bench/sweep.sh ./$(BIN) build/bench/results
+
 .PHONY: bench-optim
 bench-optim: $(BIN)
 	@test -s build/bench/fashion-mnist-train.csv || \
