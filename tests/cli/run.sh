@@ -1642,6 +1642,11 @@ t_sweep_refuses_bad_input_writing_nothing() {
     [ "$(ls "$T/notes")" = a.txt ] || note "wrote into someone's folder"
     run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/notes" --force --quiet
     expect_status 0
+    # A folder that cannot be made (under a file; root can write anywhere
+    # else): exit 2, nothing written.
+    run "$BP" sweep configs/iris.json -o "$T/notes/a.txt/sw"
+    expect_status 2
+    expect_error_line "^backprop: -o $T/notes/a.txt/sw: cannot make the folder: Not a directory\$"
     if [ "$(id -u)" != 0 ]; then
         mkdir -p "$T/ro"
         chmod a-w "$T/ro"
