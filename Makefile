@@ -173,6 +173,16 @@ valgrind:
 	  datasets/iris.csv >/dev/null
 	$(VALGRIND) build/valgrind/backprop eval build/valgrind/iris.json \
 	  datasets/iris.csv >/dev/null
+	$(VALGRIND) build/valgrind/backprop train configs/penguins.json \
+	  -o build/valgrind/penguins.json --quiet
+	$(VALGRIND) build/valgrind/backprop predict build/valgrind/penguins.json \
+	  datasets/penguins.csv --keep island,bill_length_mm >/dev/null
+	$(VALGRIND) build/valgrind/backprop eval build/valgrind/penguins.json \
+	  datasets/penguins.csv >/dev/null
+	rm -rf build/valgrind/sweep
+	$(VALGRIND) build/valgrind/backprop sweep configs/xor.json \
+	  --grid training.epochs=5,10 --folds 2 -o build/valgrind/sweep \
+	  --quiet >/dev/null
 	@echo "valgrind: no errors, no leaks"
 
 install: $(BIN)

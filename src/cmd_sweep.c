@@ -645,10 +645,11 @@ static void catch_sweep_signals(bool on)
 
 static int prepare_run(const struct sweep *s, size_t r, struct bp_error *err);
 
-/* The child: one run, as `train` runs it, then _exit with train's
- * status. A fresh run trains the base config with its overrides; a run
- * whose folder holds weights resumes from them, appending to its log. */
-static void child_run(const struct sweep *s, size_t r)
+/* The child: one run, as `train` runs it; returns the status to _exit
+ * with (train's). A fresh run trains the base config with its overrides;
+ * a run whose folder holds weights resumes from them, appending to its
+ * log. */
+static int child_run(const struct sweep *s, size_t r)
 {
     /* Its own process group: the terminal's Ctrl-C reaches the parent
      * alone, which passes on exactly one SIGINT (a second one would make
@@ -701,7 +702,7 @@ out:
     free(error);
     fflush(stderr);
     /* Interrupted: 130, which the parent tells from a failure. */
-    _exit(err.code == BP_EINTERRUPTED ? 130 : status);
+    return err.code == BP_EINTERRUPTED ? 130 : status;
 }
 
 /* The run's folder and its config.json (the base config with the run's
@@ -837,8 +838,12 @@ static int run_all(struct sweep *s, struct bp_error *err)
                              strerror(errno));
                 goto stop;
             }
-            if (c == 0)
-                child_run(s, next);
+            if (c == 0) {
+                int code = child_run(s, next);
+                free(pid);
+                free(slot_run);
+                _exit(code);
+            }
             setpgid(c, c); /* also here: no race with a quick Ctrl-C */
             pid[slot] = c;
             slot_run[slot] = next++;

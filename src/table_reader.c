@@ -739,6 +739,10 @@ int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
     t->n_text = r->pool.n;
     r->kind = NULL;
     r->own_kind = false;
+    if (r->own_fast)
+        free(r->fast);
+    r->fast = NULL;
+    r->own_fast = false;
     r->pool.str = NULL;
     r->pool.n = 0;
     text_pool_free(&r->pool);
