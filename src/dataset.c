@@ -235,6 +235,22 @@ nomem:
                         "memory");
 }
 
+/* The rows held out (n_val of them) into *validation, the others into
+ * *train, both in file order: a split decides membership only. On
+ * failure both are freed. */
+static int split_rows(const struct dataset *all, const bool *held_out,
+                      size_t n_val, struct dataset *train,
+                      struct dataset *validation, struct bp_error *err)
+{
+    if (copy_rows(train, all, held_out, false, all->n_rows - n_val, err) ==
+            0 &&
+        copy_rows(validation, all, held_out, true, n_val, err) == 0)
+        return 0;
+    dataset_free(train);
+    dataset_free(validation);
+    return -1;
+}
+
 int dataset_split(const struct dataset *all, double fraction, uint64_t seed,
                   struct dataset *train, struct dataset *validation,
                   struct bp_error *err)
@@ -269,9 +285,7 @@ int dataset_split(const struct dataset *all, double fraction, uint64_t seed,
     for (size_t i = 0; i < n_val; i++)
         held_out[idx[i]] = true;
 
-    /* Both parts keep file order: the split decides membership only. */
-    if (copy_rows(train, all, held_out, false, n - n_val, err) != 0 ||
-        copy_rows(validation, all, held_out, true, n_val, err) != 0)
+    if (split_rows(all, held_out, n_val, train, validation, err) != 0)
         goto fail;
     free(idx);
     free(held_out);
@@ -280,8 +294,6 @@ int dataset_split(const struct dataset *all, double fraction, uint64_t seed,
 fail:
     free(idx);
     free(held_out);
-    dataset_free(train);
-    dataset_free(validation);
     return -1;
 }
 
@@ -347,8 +359,7 @@ int dataset_kfold(const struct dataset *all, size_t folds, size_t fold,
                 n_val++;
             }
     }
-    if (copy_rows(train, all, held_out, false, n - n_val, err) != 0 ||
-        copy_rows(validation, all, held_out, true, n_val, err) != 0)
+    if (split_rows(all, held_out, n_val, train, validation, err) != 0)
         goto fail;
     free(idx);
     free(held_out);

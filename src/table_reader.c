@@ -728,15 +728,7 @@ int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
     if (cells)
         r->cells = cells;
 
-    t->n_rows = r->n_rows;
-    t->n_cols = r->n_cols;
-    t->cells = r->cells;
-    t->row_line = r->row_line;
-    t->header = r->header;
-    t->header_line = r->header_line;
-    t->kind = r->kind;
-    t->text = r->pool.str;
-    t->n_text = r->pool.n;
+    reader_view(r, t); /* what the reader owned is the table's now */
     r->kind = NULL;
     r->own_kind = false;
     if (r->own_fast)

@@ -1,2 +1,0 @@
-build-cg/decimal.o: src/decimal.c include/decimal.h
-include/decimal.h:

@@ -1,2 +1,0 @@
-build-cg/jsonscan.o: src/jsonscan.c include/jsonscan.h
-include/jsonscan.h:

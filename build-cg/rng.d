@@ -1,2 +1,0 @@
-build-cg/rng.o: src/rng.c include/rng.h
-include/rng.h:
