@@ -1042,8 +1042,13 @@ t_sigint_in_the_first_epoch_keeps_the_previous_file() {
     "$BP" train configs/digits.json --set layers.0.units=50000 --batch-size 1 \
         --threads 1 -o "$w/prev.json" --quiet 2>"$w/err" &
     local pid=$! i=0 caught=0
+    # Until $pid is backprop: between fork and exec it is a copy of this
+    # shell, whose own SIGINT handler would show, and which would run this
+    # script's EXIT trap (removing $T) on the signal.
     while [ $i -lt 300 ] && [ -r "/proc/$pid/status" ]; do
-        caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status")
+        caught=0
+        [ "$(readlink "/proc/$pid/exe")" = "$BP" ] &&
+            caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status")
         [ $((0x${caught:-0} & 2)) -ne 0 ] && break
         sleep 0.1
         i=$((i + 1))
