@@ -226,6 +226,7 @@ OPTIM_CASES=(
     "adagrad|--set training.optimizer=adagrad --set training.lr_decay=0.01 --set training.initial_accumulator_value=0.1 --set training.warmup_epochs=3"
     "sgd|--set layers[0].dropout=0.5 --set training.clip_grad_norm=1 --set training.schedule.type=step --set training.schedule.every=2 --set training.schedule.gamma=0.5 --set training.warmup_epochs=2"
     "plateau-train|--set training.optimizer=adam --set data.validation_split=null --set training.schedule.type=plateau --set training.schedule.patience=1 --set training.schedule.threshold=0.3"
+    "rmsprop-stopping|--set training.optimizer=rmsprop --set training.learning_rate=0.2 --set layers[0].dropout=0.3 --set training.early_stopping.patience=2 --set training.early_stopping.metric=train_loss"
 )
 
 t_every_optimizer_resumes_byte_identical() {
@@ -251,6 +252,10 @@ t_every_optimizer_resumes_byte_identical() {
     json "$T/rmsprop-whole.json" state.b.0.bias >/dev/null || note "rmsprop's state has no momentum buffer b"
     json "$T/adamw-whole.json" state.plateau.learning_rate >/dev/null || note "the plateau's progress is not in the state"
     [ "$(json "$T/adamw-whole.json" state.velocity)" = null ] || note "adamw wrote a velocity"
+    # At epoch 3 the best epoch is not the last: the record carries the
+    # best epoch's buffers.
+    json "$T/rmsprop-stopping-k.json" state.early_stopping.restore.state.s.0.bias >/dev/null ||
+        note "the early-stopping record holds no rmsprop buffer"
 }
 
 t_every_optimizer_is_byte_identical_across_threads() {
