@@ -347,7 +347,6 @@ static void rule_step(struct trainer *tr, const size_t *idx, size_t n,
 static void train_step(struct trainer *tr, const size_t *idx, size_t n,
                        double learning_rate)
 {
-    const struct dataset *ds = tr->train;
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
     struct dropout_batch drop = {
@@ -387,7 +386,6 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
         network_loss(net, ws, n);
         network_backward_update(net, ws, n, velocity, &sgd);
     }
-    (void)ds;
     ws->drop = NULL;
     tr->velocity_ready = true;
     tr->state->t++;
