@@ -289,6 +289,20 @@ t_reset_state_clears_every_buffer() {
     expect_status 0
     [ "$(json "$T/c.json" state.t)" = 8 ] || note "switching sgd to adam: t is $(json "$T/c.json" state.t), expected 8"
     [ "$(json "$T/c.json" state.velocity)" = null ] || note "adam kept sgd's velocity"
+    [ "$(json "$T/c.json" state.optimizer)" = adam ] || note "the state does not name adam"
+    # RMSprop's s is not Adagrad's sum: a change of optimizer starts afresh,
+    # and so does turning amsgrad on (vmax would be missing).
+    run "$BP" train configs/iris.json --epochs 2 -o "$T/r.json" --quiet \
+        --set training.optimizer=rmsprop --set training.momentum=null
+    run "$BP" train "$T/r.json" --epochs 3 --set training.optimizer=adagrad \
+        --set training.alpha=null --set training.centered=null \
+        --set training.momentum=null --set training.eps=null -o "$T/g.json" --quiet
+    expect_status 0
+    [ "$(json "$T/g.json" state.t)" = 8 ] || note "rmsprop to adagrad: t is $(json "$T/g.json" state.t), expected 8"
+    [ "$(json "$T/g.json" training.eps)" = 1e-10 ] || note "adagrad after rmsprop kept rmsprop's eps"
+    run "$BP" train "$T/c.json" --epochs 4 --set training.amsgrad=true -o "$T/ams.json" --quiet
+    expect_status 0
+    [ "$(json "$T/ams.json" state.t)" = 8 ] || note "turning amsgrad on: t is $(json "$T/ams.json" state.t), expected 8"
 }
 
 t_optimizer_keys_are_checked() {
