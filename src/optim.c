@@ -204,10 +204,9 @@ void optim_clip_norm(struct optim_step *s, const struct training_config *tc,
     }
     float norm = (float)sqrt(sum);
     float coef = (float)tc->clip_grad_norm / (norm + (float)CLIP_NORM_EPS);
-    if (coef < 1.0f) {
-        s->clip_norm = true;
+    /* torch clamps the factor to at most 1 */
+    if (coef < 1.0f)
         s->clip_coef = coef;
-    }
 }
 
 /* The batch's mean gradient, clipped: what torch.optim sees in .grad. */
