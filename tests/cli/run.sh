@@ -965,6 +965,33 @@ t_sigint_saves_a_checkpoint_that_resumes_exactly() {
     expect_same_file "$w/resumed.json" "$w/whole.json"
 }
 
+t_sigint_resumes_adam_with_cosine_dropout_and_clipping_exactly() {
+    # A cosine schedule's rate depends on training.epochs, so its exact
+    # resume is from a checkpoint of the same run (here, Ctrl-C's).
+    local w="$T/sigint-adam" a=(--set training.optimizer=adam
+        --set training.momentum=null --set training.learning_rate=0.001
+        --set training.schedule.type=cosine --set 'layers[0].dropout=0.3'
+        --set training.clip_grad_norm=1 --epochs 1500)
+    mkdir -p "$w"
+    "$BP" train configs/digits.json "${a[@]}" -o "$w/ck.json" --log "$w/log" \
+        --quiet 2>"$w/err" &
+    local pid=$!
+    wait_for_epochs "$w/log" 3
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    cp "$w/err" "$T/stderr"
+    expect_status 1
+    local k
+    k=$(json "$w/ck.json" state.epoch) || { note "checkpoint is not a weights file"; return; }
+    [ "$k" -lt 1500 ] || note "the run ended before the signal"
+    run "$BP" train "$w/ck.json" -o "$w/resumed.json" --quiet
+    expect_status 0
+    run "$BP" train configs/digits.json "${a[@]}" -o "$w/whole.json" --quiet
+    expect_status 0
+    expect_same_file "$w/resumed.json" "$w/whole.json"
+}
+
 t_sigint_in_the_first_epoch_keeps_the_previous_file() {
     [ -r /proc/self/status ] || { skip "no /proc to see the handler installed"; return; }
     local w="$T/sigint0"
