@@ -52,7 +52,13 @@ training.nesterov training.weight_decay training.batch_size training.epochs
 training.shuffle training.seed training.schedule.type
 training.schedule.every training.schedule.gamma
 training.early_stopping.patience training.early_stopping.metric
-training.early_stopping.min_delta data.train data.validation
+training.early_stopping.min_delta training.betas training.eps
+training.amsgrad training.alpha training.centered training.lr_decay
+training.initial_accumulator_value training.clip_grad_norm
+training.clip_grad_value training.label_smoothing training.warmup_epochs
+training.schedule.factor training.schedule.patience
+training.schedule.threshold training.schedule.min_lr training.schedule.metric
+layers.0.dropout data.train data.validation
 data.validation_split data.header data.label data.targets data.normalize
 data.classes output"
 

@@ -217,6 +217,10 @@ struct train_state {
      * corrections, Adagrad's decay): the steps since they started. */
     float *buffer[STATE_BUFFERS];
     size_t t;
+    /* The optimizer that kept the buffers (all but SGD's velocity); a
+     * state whose optimizer differs starts the configured one afresh. */
+    bool has_optimizer;
+    enum optimizer_kind optimizer;
     struct plateau_progress plateau;
     bool has_learning_rate;
     double learning_rate;  /* the rate of the last epoch run */

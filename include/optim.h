@@ -68,9 +68,8 @@ float optim_buffer_start(const struct training_config *tc,
 struct optim_step {
     enum optimizer_kind kind;
     float scale;          /* 1 / batch size: sums become means */
-    bool clip_norm;       /* multiply the mean by clip_coef */
-    float clip_coef;
-    float clip_value;     /* > 0: clamp the mean to [-c, c] */
+    float clip_coef;      /* clip_grad_norm's factor on the mean; 1: none */
+    float clip_value;     /* clamp the mean to [-c, c]; +inf: none */
     float weight_decay;   /* L2 (added to the gradient); 0 for adamw */
     /* sgd: kmath_sgd's settings, scale 1 (the mean comes in) */
     struct kernel_sgd sgd;

@@ -1,6 +1,8 @@
 /*
- * trainer: mini-batch SGD over a dataset, one epoch at a time, with the
- * per-sample work of each batch spread over OpenMP threads (SPEC section 6).
+ * trainer: mini-batch training over a dataset (any optimizer of optim.h,
+ * with dropout, clipping and label smoothing), one epoch at a time, with
+ * the per-sample work of each batch spread over OpenMP threads (SPEC
+ * sections 6, 7, 7a, 7b).
  *
  * Call order: trainer_create; then for each epoch either trainer_epoch, or
  * trainer_epoch_begin, trainer_step until trainer_epoch_done, and
@@ -8,8 +10,8 @@
  * steps: trainer_rollback returns to the epoch's start); repeat until
  * state->epoch reaches training.epochs; then trainer_destroy. The trainer borrows the network,
  * the datasets and the state, which must outlive it; it updates the
- * network's parameters and the state (epoch, step, velocity, learning rate)
- * in place, so after any epoch they are exactly what a weights file must
+ * network's parameters and the state (epoch, step, optimizer buffers and
+ * step count, learning rate, plateau progress) in place, so after any epoch they are exactly what a weights file must
  * hold to resume.
  *
  * Determinism: each epoch's order comes from (training.seed, epoch); each
@@ -91,8 +93,9 @@ int trainer_epoch_end(struct trainer *tr, struct epoch_report *report,
 void trainer_watch_stop(struct trainer *tr, const atomic_int *flag);
 bool trainer_stop_requested(const struct trainer *tr);
 
-/* Puts the parameters, momentum and step count back as they were at the
- * start of the epoch under way: a checkpoint written then resumes exactly. */
+/* Puts the parameters, optimizer buffers and step counts back as they
+ * were at the start of the epoch under way: a checkpoint written then
+ * resumes exactly. */
 void trainer_rollback(struct trainer *tr);
 
 struct trainer_progress {

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Compares backprop's optimizers with torch.optim (SPEC section 7a).
 
-For each case, trains iris (4-16-3 relu/softmax, full batch of 150 rows,
-file order, no normalisation) for STEPS steps from the same initial
-weights with `backprop train` and with PyTorch, and prints the largest
-difference between the two sets of weights. Not part of `make check`
+For each case (every optimizer, clipping, label smoothing, the
+exponential and plateau schedules against torch.optim.lr_scheduler, the
+warmup against a LambdaLR), trains iris (4-16-3 relu/softmax, full batch
+of 150 rows, file order, no normalisation) for STEPS steps from the same
+initial weights with `backprop train` and with PyTorch, and prints the
+largest difference between the two sets of weights. Not part of `make check`
 (PyTorch is not a test dependency); run by hand:
 
     /usr/bin/python3 scripts/torch_optim_check.py ./backprop
@@ -40,6 +42,17 @@ CASES = [
      lambda p: torch.optim.Adam(p, lr=0.01)),
     ("sgd clip_grad_value", {"optimizer": "sgd", "learning_rate": 0.1, "clip_grad_value": 0.05},
      lambda p: torch.optim.SGD(p, lr=0.1)),
+    # Schedules, stepped after each epoch (one full-batch step here).
+    ("adam exponential", {"optimizer": "adam", "learning_rate": 0.01, "schedule": {"type": "exponential", "gamma": 0.9}},
+     lambda p: torch.optim.Adam(p, lr=0.01),
+     lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)),
+    ("rmsprop plateau on train_loss", {"optimizer": "rmsprop", "learning_rate": 0.01,
+                                       "schedule": {"type": "plateau", "factor": 0.5, "patience": 0, "threshold": 0.05}},
+     lambda p: torch.optim.RMSprop(p, lr=0.01),
+     lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, factor=0.5, patience=0, threshold=0.05)),
+    ("adagrad warmup 3", {"optimizer": "adagrad", "learning_rate": 0.05, "warmup_epochs": 3},
+     lambda p: torch.optim.Adagrad(p, lr=0.05),
+     lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: (e + 1) / 4 if e < 3 else 1.0)),
 ]
 
 
@@ -55,7 +68,8 @@ def main():
     b1 = (rng.uniform(-0.1, 0.1, 3)).astype(np.float32)
     worst_all = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        for name, training, make in CASES:
+        for case in CASES:
+            name, training, make = case[:3]
             cfg = {
                 "input": 4,
                 "layers": [
@@ -78,6 +92,7 @@ def main():
                 l1.weight.copy_(torch.tensor(w1)); l1.bias.copy_(torch.tensor(b1))
             params = [l0.weight, l0.bias, l1.weight, l1.bias]
             opt = make(params)
+            sched = case[3](opt) if len(case) > 3 else None
             loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=training.get("label_smoothing", 0.0))
             for _ in range(STEPS):
                 opt.zero_grad()
@@ -88,6 +103,10 @@ def main():
                 if "clip_grad_value" in training:
                     torch.nn.utils.clip_grad_value_(params, training["clip_grad_value"])
                 opt.step()
+                if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    sched.step(loss.item())
+                elif sched is not None:
+                    sched.step()
             ours = [np.array(got[0]["weights"]), np.array(got[0]["bias"]), np.array(got[1]["weights"]), np.array(got[1]["bias"])]
             worst = max(float(np.max(np.abs(o - p.detach().numpy()))) for o, p in zip(ours, params))
             scale = max(float(np.max(np.abs(p.detach().numpy()))) for p in params)

@@ -164,7 +164,7 @@ static const char *const cross_validation_keys[] = {"folds", "fold", NULL};
 static const char *const normalize_keys[] = {"scale", NULL};
 static const char *const normalization_keys[] = {"mean", "std", NULL};
 static const char *const state_keys[] = {
-    "epoch", "step", "t", "velocity", "m", "v", "vmax", "s", "a", "b",
+    "epoch", "step", "optimizer", "t", "velocity", "m", "v", "vmax", "s", "a", "b",
     "learning_rate", "plateau", "early_stopping", NULL};
 static const char *const plateau_keys[] = {"learning_rate", "best",
                                            "bad_epochs", NULL};
@@ -1174,6 +1174,13 @@ static int read_state(struct ctx *x, const cJSON *v, const struct config *c,
         opt_size(x, v, "epoch", 0, WHOLE_MAX, &st->epoch) ||
         opt_size(x, v, "step", 0, WHOLE_MAX, &st->step))
         return -1;
+    if (member(v, "optimizer")) {
+        int o = OPTIMIZER_SGD;
+        if (opt_enum(x, v, "optimizer", "optimizer", optimizer_names, &o))
+            return -1;
+        st->has_optimizer = true;
+        st->optimizer = (enum optimizer_kind)o;
+    }
     if (opt_size(x, v, "t", 0, WHOLE_MAX, &st->t))
         return -1;
     for (int b = 0; b < STATE_BUFFERS; b++) {

@@ -32,6 +32,9 @@ static const double PI = 3.14159265358979323846;
 /* clip_grad_norm_'s guard against a zero norm. */
 #define CLIP_NORM_EPS 1e-6
 
+/* Partial sums of the squared gradient (a power of two). */
+#define NORM_LANES 16
+
 double optim_schedule_rate(const struct training_config *tc, size_t epoch,
                            const struct plateau_progress *pp)
 {
@@ -197,17 +200,30 @@ void optim_step_init(struct optim_step *s, const struct training_config *tc,
 void optim_clip_norm(struct optim_step *s, const struct training_config *tc,
                      const float *grad, size_t n)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i] * s->scale;
-        sum += (double)g * (double)g;
+    /* NORM_LANES partial sums, element i into lane i % NORM_LANES, then
+     * added pairwise: a fixed order whatever the thread count, and
+     * independent chains that vectorise (one chain is bound by the add's
+     * latency: a fifth of an Adam step on Fashion-MNIST's net). */
+    double lane[NORM_LANES] = {0};
+    float scale = s->scale;
+    size_t i = 0;
+    for (; i + NORM_LANES <= n; i += NORM_LANES)
+        for (size_t k = 0; k < NORM_LANES; k++) {
+            double g = (double)(grad[i + k] * scale);
+            lane[k] += g * g;
+        }
+    for (size_t k = 0; i < n; i++, k++) {
+        double g = (double)(grad[i] * scale);
+        lane[k] += g * g;
     }
-    float norm = (float)sqrt(sum);
+    for (size_t width = NORM_LANES / 2; width > 0; width /= 2)
+        for (size_t k = 0; k < width; k++)
+            lane[k] += lane[k + width];
+    float norm = (float)sqrt(lane[0]);
     float coef = (float)tc->clip_grad_norm / (norm + (float)CLIP_NORM_EPS);
-    if (coef < 1.0f) {
-        s->clip_norm = true;
+    /* torch clamps the factor to at most 1 */
+    if (coef < 1.0f)
         s->clip_coef = coef;
-    }
 }
 
 /* The batch's mean gradient, clipped: what torch.optim sees in .grad. */

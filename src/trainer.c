@@ -83,38 +83,50 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The optimizer's state buffers: those a resumed state brought are
- * taken up, missing ones start afresh (with t at 0 when none of the
- * step-counted ones was there), and another optimizer's are dropped. */
+/* The optimizer's state buffers. Those a resumed state brought are taken
+ * up; those this optimizer does not keep are dropped. When the state was
+ * another optimizer's, or any buffer the step count goes with (all but
+ * SGD's velocity) is missing (amsgrad turned on), the optimizer starts
+ * afresh: all of them at their start values and t at 0, never a mix of
+ * old and new. */
 static int start_buffers(struct trainer *tr, size_t n_params)
 {
     struct train_state *state = tr->state;
     const struct training_config *tc = tr->tc;
     unsigned used = optim_buffers(tc);
-    bool counted_fresh = false;
+    /* Buffers another optimizer kept mean something else (RMSprop's s is
+     * not Adagrad's). */
+    bool fresh = state->has_optimizer && state->optimizer != tc->optimizer;
+    state->has_optimizer = true;
+    state->optimizer = tc->optimizer;
     tr->velocity_ready = state->buffer[STATE_VELOCITY] != NULL;
     for (int b = 0; b < STATE_BUFFERS; b++) {
         if (!(used & (1u << b))) {
             free(state->buffer[b]);
             state->buffer[b] = NULL;
-            continue;
+        } else if (!state->buffer[b] && b != STATE_VELOCITY) {
+            fresh = true;
         }
+    }
+    for (int b = 0; b < STATE_BUFFERS; b++) {
+        if (!(used & (1u << b)))
+            continue;
         tr->saved_buffer[b] = malloc(n_params * sizeof(float));
         if (!tr->saved_buffer[b])
             return -1;
-        if (state->buffer[b])
+        bool restart = !state->buffer[b] || (fresh && b != STATE_VELOCITY);
+        if (!restart)
             continue;
-        counted_fresh = counted_fresh || b != STATE_VELOCITY;
-        /* The reader's buffers come from malloc; these from the same, so
-         * whoever frees the state frees either with free(). */
-        state->buffer[b] = network_alloc_floats(n_params);
+        /* Allocated as the reader's buffers are freed: with free(). */
+        if (!state->buffer[b])
+            state->buffer[b] = network_alloc_floats(n_params);
         if (!state->buffer[b])
             return -1;
         float start = optim_buffer_start(tc, (enum state_buffer)b);
         for (size_t i = 0; i < n_params; i++)
             state->buffer[b][i] = start;
     }
-    if (counted_fresh)
+    if (fresh)
         state->t = 0;
     return 0;
 }
@@ -347,7 +359,6 @@ static void rule_step(struct trainer *tr, const size_t *idx, size_t n,
 static void train_step(struct trainer *tr, const size_t *idx, size_t n,
                        double learning_rate)
 {
-    const struct dataset *ds = tr->train;
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
     struct dropout_batch drop = {
@@ -387,7 +398,6 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
         network_loss(net, ws, n);
         network_backward_update(net, ws, n, velocity, &sgd);
     }
-    (void)ds;
     ws->drop = NULL;
     tr->velocity_ready = true;
     tr->state->t++;

@@ -478,6 +478,8 @@ static void write_state(struct json_writer *w, const struct network *net,
     for (int b = STATE_VELOCITY + 1; b < STATE_BUFFERS; b++)
         counted = counted || s->buffer[b];
     if (counted) {
+        json_key(w, "optimizer");
+        json_string(w, optimizer_name(s->optimizer));
         json_key(w, "t");
         json_size(w, s->t);
     }

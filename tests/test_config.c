@@ -739,6 +739,79 @@ START_TEST(nesterov_needs_momentum)
 }
 END_TEST
 
+START_TEST(optimizer_defaults_follow_pytorch)
+{
+    ck_assert_int_eq(load("{" NET ", \"training\": {\"optimizer\": "
+                          "\"adamw\"}}"), 0);
+    ck_assert_int_eq(cfg.training.optimizer, OPTIMIZER_ADAMW);
+    ck_assert_double_eq(cfg.training.weight_decay, 0.01);
+    ck_assert_double_eq(cfg.training.beta1, 0.9);
+    ck_assert_double_eq(cfg.training.beta2, 0.999);
+    ck_assert_double_eq(cfg.training.eps, 1e-8);
+    ck_assert(!cfg.training.amsgrad);
+    config_free(&cfg);
+    ck_assert_int_eq(load("{" NET ", \"training\": {\"optimizer\": "
+                          "\"adagrad\"}}"), 0);
+    ck_assert_double_eq(cfg.training.eps, 1e-10);
+    ck_assert_double_eq(cfg.training.weight_decay, 0);
+    ck_assert_double_eq(cfg.training.initial_accumulator_value, 0);
+    config_free(&cfg);
+    ck_assert_int_eq(load("{" NET ", \"training\": {\"optimizer\": "
+                          "\"rmsprop\", \"betas\": null}}"), 0);
+    ck_assert_double_eq(cfg.training.alpha, 0.99);
+    ck_assert_double_eq(cfg.training.eps, 1e-8);
+    ck_assert(!cfg.training.centered);
+    ck_assert_double_eq(cfg.training.momentum, 0);
+    config_free(&cfg);
+    ck_assert_int_eq(load("{" NET ", \"training\": {\"optimizer\": "
+                          "\"adam\", \"betas\": [0.5, 0.75], \"eps\": "
+                          "1e-6, \"amsgrad\": true}}"), 0);
+    ck_assert_double_eq(cfg.training.beta1, 0.5);
+    ck_assert_double_eq(cfg.training.beta2, 0.75);
+    ck_assert_double_eq(cfg.training.eps, 1e-6);
+    ck_assert(cfg.training.amsgrad);
+}
+END_TEST
+
+START_TEST(optimizer_keys_belong_to_their_optimizer)
+{
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"betas\": [0.9, 0.99]}}",
+                       ": training.betas: not used by the sgd optimizer");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": \"adam\", "
+                       "\"nesterov\": false}}",
+                       ": training.nesterov: not used by the adam optimizer");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": "
+                       "\"adagrad\", \"alpha\": 0.9}}",
+                       ": training.alpha: not used by the adagrad optimizer");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": \"adam\", "
+                       "\"betas\": [0.9]}}",
+                       ": training.betas: expected [beta1, beta2], got "
+                       "[0.9]");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": \"adam\", "
+                       "\"betas\": [-0.1, 0.9]}}",
+                       ": training.betas[0]: must be in [0, 1), got -0.1");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"optimizer\": "
+                       "\"rmsprop\", \"alpha\": 1.5}}",
+                       ": training.alpha: must be in [0, 1], got 1.5");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"clip_grad_norm\": 0}}",
+                       ": training.clip_grad_norm: must be > 0, got 0");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"label_smoothing\": 0.1}}",
+                       ": training.label_smoothing: needs a softmax last "
+                       "layer with the cross_entropy loss");
+    ASSERT_INPUT_ERROR("{\"input\": 2, \"layers\": [{\"units\": 3, "
+                       "\"activation\": \"relu\"}, {\"units\": 1, "
+                       "\"activation\": \"sigmoid\", \"dropout\": 0.5}]}",
+                       ": layers[1].dropout: only allowed on a hidden layer, "
+                       "not the last (output) layer");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": {\"type\": "
+                       "\"plateau\", \"factor\": 1}}}",
+                       ": training.schedule.factor: must be < 1, got 1");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": {\"type\": "
+                       "\"exponential\"}}}",
+                       ": training.schedule.gamma: missing required key");
+}
+END_TEST
+
 /* ===================== rules across keys ===================== */
 
 START_TEST(softmax_only_on_the_last_layer_with_two_units)
@@ -1238,7 +1311,9 @@ Suite *config_suite(void)
                     enum_values_list_the_choices,
                     format_must_name_this_weights_format,
                     schedule_keys_follow_the_schedule_type,
-                    nesterov_needs_momentum, NULL}},
+                    nesterov_needs_momentum,
+                    optimizer_defaults_follow_pytorch,
+                    optimizer_keys_belong_to_their_optimizer, NULL}},
         {"rules", {softmax_only_on_the_last_layer_with_two_units,
                    loss_must_fit_the_last_layer,
                    exclusive_data_keys_are_rejected_together,

@@ -393,12 +393,95 @@ START_TEST(a_signal_during_a_write_leaves_no_temporary_file)
 }
 END_TEST
 
+/* Every optimizer buffer, the step count, the optimizer's name, the
+ * plateau's progress (its best still +inf, written null) and the new
+ * keys of training and layers come back as written, and the text again
+ * byte for byte. */
+START_TEST(optimizer_state_round_trips_byte_for_byte)
+{
+    struct config cfg;
+    struct network net;
+    size_t units[2] = {5, 3};
+    enum activation acts[2] = {ACT_RELU, ACT_SOFTMAX};
+    for (int round = 0; round < 2; round++) {
+        nets_config(&cfg, 3, 2, units, acts, LOSS_CROSS_ENTROPY, 7);
+        cfg.layers[0].dropout = 0.25;
+        cfg.training.optimizer = round ? OPTIMIZER_RMSPROP : OPTIMIZER_ADAMW;
+        cfg.training.beta1 = 0.8;
+        cfg.training.beta2 = 0.99;
+        cfg.training.eps = 1e-7;
+        cfg.training.amsgrad = true;
+        cfg.training.alpha = 0.9;
+        cfg.training.centered = true;
+        cfg.training.momentum = round ? 0.5 : 0;
+        cfg.training.weight_decay = 0.01;
+        cfg.training.clip_grad_norm = 2.5;
+        cfg.training.label_smoothing = 0.1;
+        cfg.training.warmup_epochs = 3;
+        cfg.training.schedule = SCHEDULE_PLATEAU;
+        cfg.training.plateau_factor = 0.5;
+        cfg.training.plateau_patience = 0;
+        cfg.training.plateau_threshold = 0.01;
+        cfg.training.plateau_min_lr = 1e-5;
+        cfg.training.plateau_metric = PLATEAU_TRAIN_LOSS;
+        ck_assert_int_eq(network_create(&net, &cfg, NULL), 0);
+        size_t n = net.n_params;
+        struct train_state state = {
+            .epoch = 5, .step = 40, .t = 37, .has_optimizer = true,
+            .optimizer = cfg.training.optimizer, .has_learning_rate = true,
+            .learning_rate = 0.005,
+            .plateau = {true, 0.005, round ? 0.125 : INFINITY, 2}};
+        int kept[2][3] = {{STATE_M, STATE_V, STATE_VMAX},
+                          {STATE_S, STATE_A, STATE_B}};
+        for (int k = 0; k < 3; k++) {
+            int b = kept[round][k];
+            state.buffer[b] = calloc(n, sizeof(float));
+            nets_random(state.buffer[b], n, 10 + (uint64_t)b);
+        }
+        struct train_metrics metrics = {0.5, NAN, NAN};
+        struct normalization nz = {0};
+        char path[512];
+        struct config back;
+        char *first = save_and_load(&cfg, &net, &nz, &state, &metrics,
+                                    "opt.weights.json", path, &back);
+        const struct train_state *b2 = &back.state;
+        for (int k = 0; k < 3; k++) {
+            int b = kept[round][k];
+            ck_assert_ptr_nonnull(b2->buffer[b]);
+            ck_assert_mem_eq(b2->buffer[b], state.buffer[b], n * sizeof(float));
+        }
+        ck_assert_ptr_null(b2->buffer[STATE_VELOCITY]);
+        ck_assert_uint_eq(b2->t, 37);
+        ck_assert(b2->has_optimizer);
+        ck_assert_int_eq(b2->optimizer, cfg.training.optimizer);
+        ck_assert(b2->plateau.active);
+        ck_assert(b2->plateau.best == state.plateau.best);
+        ck_assert_uint_eq(b2->plateau.bad_epochs, 2);
+        ck_assert_double_eq(back.layers[0].dropout, 0.25);
+        ck_assert_int_eq(back.training.plateau_metric, PLATEAU_TRAIN_LOSS);
+        ck_assert_double_eq(back.training.clip_grad_norm, 2.5);
+        ck_assert_uint_eq(back.training.warmup_epochs, 3);
+        struct network net2;
+        ck_assert_int_eq(network_create(&net2, &back, NULL), 0);
+        assert_rewritten_the_same(&back, &net2, path, first);
+        free(first);
+        for (int b = 0; b < STATE_BUFFERS; b++)
+            free(state.buffer[b]);
+        network_free(&net);
+        network_free(&net2);
+        config_free(&back);
+        config_free(&cfg);
+    }
+}
+END_TEST
+
 Suite *weights_suite(void)
 {
     Suite *s = suite_create("weights");
     TCase *tc = tcase_create("weights");
     tcase_add_test(tc, weights_file_round_trips_byte_for_byte);
     tcase_add_test(tc, early_stopping_record_round_trips_byte_for_byte);
+    tcase_add_test(tc, optimizer_state_round_trips_byte_for_byte);
     tcase_add_test(tc, data_paths_are_rewritten_for_the_files_folder);
     tcase_add_test(tc, a_path_to_the_output_folder_is_written_as_dot);
     tcase_add_test(tc, json_writer_formats_numbers_exactly);

@@ -302,6 +302,7 @@ OPTIM_CASES=(
     "adagrad|--set training.optimizer=adagrad --set training.lr_decay=0.01 --set training.initial_accumulator_value=0.1 --set training.warmup_epochs=3"
     "sgd|--set layers[0].dropout=0.5 --set training.clip_grad_norm=1 --set training.schedule.type=step --set training.schedule.every=2 --set training.schedule.gamma=0.5 --set training.warmup_epochs=2"
     "plateau-train|--set training.optimizer=adam --set data.validation_split=null --set training.schedule.type=plateau --set training.schedule.patience=1 --set training.schedule.threshold=0.3"
+    "rmsprop-stopping|--set training.optimizer=rmsprop --set training.learning_rate=0.2 --set layers[0].dropout=0.3 --set training.early_stopping.patience=2 --set training.early_stopping.metric=train_loss"
 )
 
 t_every_optimizer_resumes_byte_identical() {
@@ -327,6 +328,10 @@ t_every_optimizer_resumes_byte_identical() {
     json "$T/rmsprop-whole.json" state.b.0.bias >/dev/null || note "rmsprop's state has no momentum buffer b"
     json "$T/adamw-whole.json" state.plateau.learning_rate >/dev/null || note "the plateau's progress is not in the state"
     [ "$(json "$T/adamw-whole.json" state.velocity)" = null ] || note "adamw wrote a velocity"
+    # At epoch 3 the best epoch is not the last: the record carries the
+    # best epoch's buffers.
+    json "$T/rmsprop-stopping-k.json" state.early_stopping.restore.state.s.0.bias >/dev/null ||
+        note "the early-stopping record holds no rmsprop buffer"
 }
 
 t_every_optimizer_is_byte_identical_across_threads() {
@@ -360,6 +365,20 @@ t_reset_state_clears_every_buffer() {
     expect_status 0
     [ "$(json "$T/c.json" state.t)" = 8 ] || note "switching sgd to adam: t is $(json "$T/c.json" state.t), expected 8"
     [ "$(json "$T/c.json" state.velocity)" = null ] || note "adam kept sgd's velocity"
+    [ "$(json "$T/c.json" state.optimizer)" = adam ] || note "the state does not name adam"
+    # RMSprop's s is not Adagrad's sum: a change of optimizer starts afresh,
+    # and so does turning amsgrad on (vmax would be missing).
+    run "$BP" train configs/iris.json --epochs 2 -o "$T/r.json" --quiet \
+        --set training.optimizer=rmsprop --set training.momentum=null
+    run "$BP" train "$T/r.json" --epochs 3 --set training.optimizer=adagrad \
+        --set training.alpha=null --set training.centered=null \
+        --set training.momentum=null --set training.eps=null -o "$T/g.json" --quiet
+    expect_status 0
+    [ "$(json "$T/g.json" state.t)" = 8 ] || note "rmsprop to adagrad: t is $(json "$T/g.json" state.t), expected 8"
+    [ "$(json "$T/g.json" training.eps)" = 1e-10 ] || note "adagrad after rmsprop kept rmsprop's eps"
+    run "$BP" train "$T/c.json" --epochs 4 --set training.amsgrad=true -o "$T/ams.json" --quiet
+    expect_status 0
+    [ "$(json "$T/ams.json" state.t)" = 8 ] || note "turning amsgrad on: t is $(json "$T/ams.json" state.t), expected 8"
 }
 
 t_optimizer_keys_are_checked() {
@@ -1027,6 +1046,33 @@ t_sigint_saves_a_checkpoint_that_resumes_exactly() {
     expect_status 0
     run "$BP" train configs/digits.json --epochs $((k + 1)) --set training.learning_rate=0.001 \
         -o "$w/whole.json" --quiet
+    expect_status 0
+    expect_same_file "$w/resumed.json" "$w/whole.json"
+}
+
+t_sigint_resumes_adam_with_cosine_dropout_and_clipping_exactly() {
+    # A cosine schedule's rate depends on training.epochs, so its exact
+    # resume is from a checkpoint of the same run (here, Ctrl-C's).
+    local w="$T/sigint-adam" a=(--set training.optimizer=adam
+        --set training.momentum=null --set training.learning_rate=0.001
+        --set training.schedule.type=cosine --set 'layers[0].dropout=0.3'
+        --set training.clip_grad_norm=1 --epochs 1500)
+    mkdir -p "$w"
+    "$BP" train configs/digits.json "${a[@]}" -o "$w/ck.json" --log "$w/log" \
+        --quiet 2>"$w/err" &
+    local pid=$!
+    wait_for_epochs "$w/log" 3
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    cp "$w/err" "$T/stderr"
+    expect_status 1
+    local k
+    k=$(json "$w/ck.json" state.epoch) || { note "checkpoint is not a weights file"; return; }
+    [ "$k" -lt 1500 ] || note "the run ended before the signal"
+    run "$BP" train "$w/ck.json" -o "$w/resumed.json" --quiet
+    expect_status 0
+    run "$BP" train configs/digits.json "${a[@]}" -o "$w/whole.json" --quiet
     expect_status 0
     expect_same_file "$w/resumed.json" "$w/whole.json"
 }

@@ -108,6 +108,20 @@ t_fashion_like_on_2_and_3_ranks_equals_one_process() {
     equal_to_one_process "$FASHION" 2 3
 }
 
+t_adam_dropout_and_clipping_on_2_and_3_ranks_equal_one_process() {
+    # Dropout's masks follow the sample's row, whichever rank takes it;
+    # the norm is that of the summed gradient.
+    local saved=("${train_args[@]}")
+    train_args+=(--set training.optimizer=adam --set training.momentum=null
+                 --set 'layers[0].dropout=0.5' --set training.clip_grad_norm=1
+                 --set training.label_smoothing=0.1)
+    equal_to_one_process "$IRIS" 2 3
+    ranks 2 train "$IRIS" -o "$T/a.json" "${train_args[@]}"
+    ranks 2 train "$IRIS" -o "$T/b.json" "${train_args[@]}"
+    expect_same_file "$T/a.json" "$T/b.json"
+    train_args=("${saved[@]}")
+}
+
 t_same_rank_count_gives_byte_identical_weights() {
     local config n
     for config in "$IRIS" "$FASHION"; do
