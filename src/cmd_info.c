@@ -97,12 +97,19 @@ static void print_info(const struct model *m)
     print_columns(cfg);
     for (size_t l = 0; l < net->n_layers; l++) {
         const struct layer *ly = &net->layers[l];
-        printf("layers[%zu]   %zu %s, %zu parameters%s\n", l, ly->units,
+        printf("layers[%zu]   %zu %s, %zu parameters%s", l, ly->units,
                activation_name(ly->activation),
                ly->units * (ly->fan_in + 1),
                cfg->layers[l].weights ? "" : " (initialised)");
+        if (cfg->layers[l].dropout > 0)
+            printf(", dropout %g", cfg->layers[l].dropout);
+        putchar('\n');
     }
     printf("loss        %s\n", loss_name(net->loss));
+    printf("optimizer   %s, learning rate %g, batch %zu, %zu epochs\n",
+           optimizer_name(cfg->training.optimizer),
+           cfg->training.learning_rate, cfg->training.batch_size,
+           cfg->training.epochs);
     printf("parameters  %zu (%zu bytes as float32)\n", net->n_params,
            net->n_params * sizeof(float));
     double forward, training;
