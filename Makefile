@@ -224,7 +224,8 @@ FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o config_json.o \
                   config_sections.o config_override.o jsonscan.o suggest.o \
                   table.o table_reader.o table_parts.o decimal.o \
                   dataset.o rng.o weights.o json_writer.o \
-                  atomic_file.o network.o kernels.o bp_error.o file_text.o)
+                  atomic_file.o network.o kernels.o bp_error.o file_text.o \
+                  columns.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Per target: longest input tried, and its dictionary.
 FUZZ_MAX_LEN_config  := 8192

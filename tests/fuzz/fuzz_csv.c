@@ -21,6 +21,9 @@
  *   - a failure leaves the table zeroed and sets a one-line message;
  *   - dataset_load agrees with the table it was built from: same rows,
  *     labels in 0..K-1, features equal to the non-target cells;
+ *   - with a layout (text, skipped, raw and number columns, chosen by the
+ *     control bytes), reading in chunks and in parts give the same cells
+ *     and texts;
  *   - table_parse_float on the CSV bytes up to the first comma or line end
  *     (as one cell) returns exactly strtof's float when it accepts them
  *     (table.h: "exactly as strtof would"; table.c has a fast path).
@@ -338,6 +341,90 @@ static void check_cell(const uint8_t *data, size_t size)
                (double)want);
 }
 
+/* ---- a layout: text, skipped, raw and number columns ---- */
+
+/* Column c's kind, from the pattern byte: two bits a column, cycling. */
+static int fuzz_decide(void *ctx, char *const *names, size_t n_cols,
+                       size_t line, unsigned char *kind, struct bp_error *err)
+{
+    unsigned pattern = *(const unsigned *)ctx;
+    (void)names;
+    (void)line;
+    (void)err;
+    for (size_t c = 0; c < n_cols; c++)
+        kind[c] = (unsigned char)((pattern >> (2 * (c % 4))) & 3);
+    return 0;
+}
+
+static int read_layout(struct table *t, const uint8_t *data, size_t size,
+                       bool header, unsigned *pattern, size_t chunk,
+                       size_t parts, struct bp_error *err)
+{
+    static const char *const na[] = {"", "NA", "?"};
+    struct table_layout layout = {
+        .decide = fuzz_decide,
+        .ctx = pattern,
+        .na_values = na,
+        .n_na_values = 3,
+        .missing_is_error = (*pattern & 0x100) != 0,
+    };
+    int fd = memfd_create("fuzz_csv_layout", 0);
+    if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) ||
+        lseek(fd, 0, SEEK_SET) != 0)
+        abort();
+    FILE *f = fdopen(fd, "rb");
+    if (!f)
+        abort();
+    struct table_options o = {.name = NAME, .header = header, .threads = 1,
+                              .layout = &layout, .chunk_size = chunk,
+                              .parts = parts};
+    memset(err, 0, sizeof *err);
+    int rc = table_read_with(t, f, &o, err);
+    fclose(f);
+    return rc;
+}
+
+/* Chunked and in parts, a layout's tables agree cell by cell: numbers to
+ * the bit, texts by their strings (ids are each read's own). */
+static void check_layout(const uint8_t *data, size_t size, bool header,
+                         unsigned pattern, size_t chunk)
+{
+    struct table a, b;
+    struct bp_error ea, eb;
+    int ra = read_layout(&a, data, size, header, &pattern, chunk ? chunk : 1,
+                         0, &ea);
+    int rb = read_layout(&b, data, size, header, &pattern, 0,
+                         1 + chunk % 8, &eb);
+    FUZZ_CHECK(ra == rb, "layout: parts changed the result (%s)",
+               ra ? ea.msg : eb.msg);
+    if (ra != 0) {
+        FUZZ_CHECK(strcmp(ea.msg, eb.msg) == 0,
+                   "layout: parts changed the message:\n  %s\n  %s", ea.msg,
+                   eb.msg);
+        fuzz_check_error(&ea);
+        return;
+    }
+    FUZZ_CHECK(a.n_rows == b.n_rows && a.n_cols == b.n_cols,
+               "layout: parts changed the shape");
+    for (size_t r = 0; r < a.n_rows; r++)
+        for (size_t c = 0; c < a.n_cols; c++) {
+            size_t i = r * a.n_cols + c;
+            if (a.kind[c] == TABLE_TEXT || a.kind[c] == TABLE_RAW) {
+                const char *x = table_text(&a, r, c), *y = table_text(&b, r, c);
+                FUZZ_CHECK((!x && !y) || (x && y && strcmp(x, y) == 0),
+                           "layout: parts changed text (%zu, %zu)", r, c);
+            } else {
+                FUZZ_CHECK(memcmp(&a.cells[i], &b.cells[i], sizeof(float)) == 0,
+                           "layout: parts changed cell (%zu, %zu)", r, c);
+                FUZZ_CHECK(isfinite(a.cells[i]) ||
+                               (isnan(a.cells[i]) && !(pattern & 0x100)),
+                           "layout: a non-finite number (%zu, %zu)", r, c);
+            }
+        }
+    table_free(&a);
+    table_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -383,5 +470,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc_ref == 0)
         map_columns(data, size, &ref, flags, header);
     table_free(&ref);
+    /* Kinds from the control bytes (and byte 1's top bit: missing cells
+     * refused or kept). */
+    check_layout(data, size, header,
+                 (unsigned)chunk * 0x9Du + ((flags & 0x80u) << 1), chunk);
     return 0;
 }
