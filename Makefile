@@ -38,7 +38,7 @@ OBJ      := $(SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo check check-kernels test unit cli asan tsan valgrind clean install docs FORCE
+.PHONY: all deps demo check check-kernels test unit cli asan tsan valgrind clean install docs kernel-isa FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -125,6 +125,17 @@ check-kernels:
 	  ARCH="-mavx2 -mfma" test
 	@$(MAKE) --no-print-directory BUILD=build/portable \
 	  BIN=build/portable/backprop ARCH= test
+
+# The widest vector instructions this build's kernels use, decided as
+# kernel_math.h and kernels.c decide: the compiler's target macros under
+# $(ARCH). Prints avx512, avx2 (with FMA) or portable; bench/run.sh labels
+# its FMA peak with it.
+kernel-isa:
+	@m=$$($(CC) $(ARCH) -dM -E -x c /dev/null); \
+	if echo "$$m" | grep -q '^#define __AVX512F__ '; then echo avx512; \
+	elif echo "$$m" | grep -q '^#define __AVX2__ ' && \
+	     echo "$$m" | grep -q '^#define __FMA__ '; then echo avx2; \
+	else echo portable; fi
 
 # Sanitizer build in its own folder, tests run against it.
 asan: deps

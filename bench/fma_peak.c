@@ -17,9 +17,9 @@
  *   avx2_fma_gflops_2 <GFLOP/s>
  *
  * When the CPU has AVX-512F it also prints avx512_fma_gflops_1/2 (16
- * chains in the 32 zmm registers), for information:
- * BLAS libraries such as OpenBLAS pick AVX-512 kernels on such a CPU, while
- * backprop's kernels target AVX2, whose peak is the bench's reference.
+ * chains in the 32 zmm registers). bench/run.sh divides by the peak of the
+ * widest FMA the backprop build's kernels use (`make kernel-isa`): AVX-512's
+ * for a -march=native build on such a CPU, AVX2's otherwise.
  *
  * Build: cc -std=c11 -O2 -mavx2 -mfma -fopenmp fma_peak.c
  */
