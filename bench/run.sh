@@ -256,13 +256,14 @@ def after_first(xs):
 peak = kv(os.path.join(res, "fma_peak.txt"))
 # The peak of the widest FMA the build's kernels use (Makefile kernel-isa):
 # a build on AVX-512 is held to the AVX-512 peak. The portable build uses
-# no FMA; its rows are still measured against AVX2's, and say so.
+# no FMA; its rows are still measured against AVX2's, and the line above
+# the table says so.
 if isa == "avx512" and "avx512_fma_gflops_1" in peak:
     peak_key, peak_name = "avx512_fma_gflops_%d", "AVX-512"
 elif isa == "avx2":
     peak_key, peak_name = "avx2_fma_gflops_%d", "AVX2"
 else:
-    peak_key, peak_name = "avx2_fma_gflops_%d", "AVX2 (portable build: no FMA kernels)"
+    peak_key, peak_name = "avx2_fma_gflops_%d", "AVX2"
 
 def backprop(t):
     secs, accs, mem = [], [], []
@@ -297,7 +298,9 @@ p("%s (commit %s%s), %s. Fashion-MNIST 784-256-128-10 relu/relu/softmax, "
   % (version, commit, ", src/include modified" if dirty != "0" else "", cpu,
      rows, epochs, runs, gflop_epoch, flops))
 p("")
-p("Kernels: %s build; the FMA peak below is %s's." % (isa, peak_name.split(" (")[0]))
+p("Kernels: %s build%s; %% of the %s FMA peak." % (
+    isa, " (no FMA: measured against AVX2's all the same)" if isa == "portable" else "",
+    peak_name))
 p("")
 p("| threads | | s/epoch | samples/s | GFLOP/s | %% of %s FMA peak | peak RSS (MiB) | test accuracy |" % peak_name)
 p("|---|---|---|---|---|---|---|---|")
