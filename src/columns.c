@@ -1174,6 +1174,19 @@ static int encode_row(const struct columns_plan *p, const struct table *t,
     return 0;
 }
 
+/* Whether every feature is a number the reader converted, in increasing
+ * column order: then a row's inputs are a gather of its cells. */
+static bool plain_numbers(const struct columns_plan *p, const struct table *t)
+{
+    for (size_t f = 0; f < p->n_feature_cols; f++) {
+        size_t c = p->feature_col[f];
+        if (p->feature_onehot[f] || (t->kind && t->kind[c] != TABLE_NUMBER) ||
+            (f > 0 && c <= p->feature_col[f - 1]))
+            return false;
+    }
+    return p->cfg->input == p->n_feature_cols;
+}
+
 int columns_encode(const struct columns_plan *p, const struct table *t,
                    float *x, uint32_t *label, float *y, bool *dropped,
                    size_t *kept, struct bp_error *err)
@@ -1201,10 +1214,26 @@ int columns_encode(const struct columns_plan *p, const struct table *t,
         goto out;
     if (feature_maps_make(&m, p, t, err) != 0)
         goto out;
+    bool plain = plain_numbers(p, t);
     size_t o = 0;
     for (size_t r = 0; r < n; r++) {
         if (drop[r])
             continue;
+        if (plain) {
+            /* Numbers only, in file order: gathered straight from the
+             * row, as numeric files always were (every read is at or
+             * after the write before it, and the targets are read
+             * first). */
+            const float *in = t->cells + r * nc;
+            if (y && !p->classes && p->has_targets)
+                for (size_t k = 0; k < p->n_target_cols; k++)
+                    y[o * p->n_target_cols + k] = in[p->target_col[k]];
+            float *out = x ? x + o * width : NULL;
+            for (size_t f = 0; out && f < p->n_feature_cols; f++)
+                out[f] = in[p->feature_col[f]];
+            o++;
+            continue;
+        }
         memcpy(row, t->cells + r * nc, nc * sizeof *row);
         if (y && !p->classes && p->has_targets)
             for (size_t k = 0; k < p->n_target_cols; k++)
