@@ -101,15 +101,9 @@ int columns_encode(const struct columns_plan *p, const struct table *t,
                    float *x, uint32_t *label, float *y, bool *dropped,
                    size_t *kept, struct bp_error *err);
 
-/* The cell of column c of row r as text, for predict --keep: the text of
- * a TABLE_TEXT cell, a number (a feature's) as "%.9g" in buf; "" when
- * missing. */
-const char *columns_keep_text(const struct table *t, size_t r, size_t c,
-                              char *buf, size_t cap);
-
-/* "4 numeric + island: 3 categories + sex: 2 categories" for info. */
-void columns_describe_width(const struct config *cfg, char *dst,
-                            size_t cap);
+/* The cell of column c of row r as written, for predict --keep (the
+ * plan reads --keep's columns as raw text); "" for an empty cell. */
+const char *columns_keep_text(const struct table *t, size_t r, size_t c);
 
 /* Which of the config's inputs are one-hot (*mask [input], or NULL when
  * none is), from data.features and data.categories as training left

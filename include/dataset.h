@@ -3,15 +3,16 @@
  * config's `data` section says (SPEC sections 3 and 5).
  *
  * Targets are either class labels (data.label, or by default the last
- * column of a classification net), stored as integers and one-hot encoded
- * only when a batch is built, or real values (data.targets, or by default
- * the last n_outputs columns of an mse net). Every other column is a
- * feature, in file order, and there must be exactly config.input of them.
+ * column of a classification net; numbers 0..K-1 or class names), stored
+ * as integers and one-hot encoded only when a batch is built, or real
+ * values (data.targets, or by default the last n_outputs columns of an mse
+ * net). Which columns are features and how each is encoded (numbers,
+ * one-hot categories, missing cells) is columns.h's (SPEC section 5a).
  *
  * Errors are BP_EINPUT with "FILE:LINE:COL: WHAT" for the data (a label that
- * is not a whole number in 0..K-1, wrong column counts) and
- * "CONFIGFILE: data.label: WHAT" for a column the config names that the
- * file does not have.
+ * is not a whole number in 0..K-1, an unknown class or category, a missing
+ * cell, wrong column counts) and "CONFIGFILE: data.KEY: WHAT" for a column
+ * the config names wrongly.
  */
 #ifndef DATASET_H
 #define DATASET_H

@@ -114,9 +114,8 @@ struct predict_run {
 static void write_kept(const struct predict_run *p, const struct table *t,
                        size_t r, const size_t *keep_col)
 {
-    char buf[32];
     for (size_t i = 0; i < p->n_keep; i++) {
-        put_field("", columns_keep_text(t, r, keep_col[i], buf, sizeof buf));
+        put_field("", columns_keep_text(t, r, keep_col[i]));
         putchar(',');
     }
 }

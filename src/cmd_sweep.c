@@ -114,7 +114,6 @@ static int parse_sweep_args(struct sweep_args *sa, int argc, char **argv,
     sa->metric = -1;
     struct args a = {argc, argv, 0, false};
     const char *value;
-    size_t n;
     for (;;) {
         int id = args_next(&a, sweep_options, &value, err);
         switch (id) {
@@ -178,9 +177,6 @@ static int parse_sweep_args(struct sweep_args *sa, int argc, char **argv,
         case OPT_QUIET: sa->quiet = true; break;
         case OPT_FORCE: sa->force = true; break;
         case CLI_OPT_HELP: sa->help = true; break;
-        default:
-            (void)n;
-            break;
         }
     }
 }

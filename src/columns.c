@@ -976,8 +976,8 @@ static int unknown_error(const struct columns_plan *p, const struct table *t,
                         list);
 }
 
-/* Index of s in a sorted (byte order) or unsorted list: binary search
- * when sorted, else a scan. */
+/* Index of s in the list (a scan: lists are class names or categories,
+ * and each text of a table is looked up once), or SIZE_MAX. */
 static size_t find_name(char *const *v, size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
@@ -1251,32 +1251,10 @@ out:
     return rc;
 }
 
-const char *columns_keep_text(const struct table *t, size_t r, size_t c,
-                              char *buf, size_t cap)
+const char *columns_keep_text(const struct table *t, size_t r, size_t c)
 {
-    if (t->kind && (t->kind[c] == TABLE_TEXT || t->kind[c] == TABLE_RAW)) {
-        const char *s = table_text(t, r, c);
-        return s ? s : "";
-    }
-    float v = t->cells[r * t->n_cols + c];
-    if (isnan(v))
-        return "";
-    snprintf(buf, cap, "%.9g", (double)v);
-    return buf;
-}
-
-void columns_describe_width(const struct config *cfg, char *dst, size_t cap)
-{
-    size_t numeric = cfg->input;
-    for (size_t i = 0; i < cfg->data.n_category_sets; i++)
-        numeric -= cfg->data.categories[i].n;
-    int o = snprintf(dst, cap, "%zu numeric", numeric);
-    for (size_t i = 0; i < cfg->data.n_category_sets; i++) {
-        const struct category_set *s = &cfg->data.categories[i];
-        if (o >= 0 && (size_t)o < cap)
-            o += snprintf(dst + o, cap - (size_t)o, " + %s: %zu", s->column,
-                          s->n);
-    }
+    const char *s = table_text(t, r, c);
+    return s ? s : "";
 }
 
 int columns_onehot_inputs(const struct config *cfg, bool **mask,

@@ -1,7 +1,8 @@
 /*
  * dataset: a CSV table mapped onto the network's inputs and targets.
- * See dataset.h. The CSV syntax lives in table.h; this file decides which
- * column is what, checks labels, and splits off validation rows.
+ * See dataset.h. The CSV syntax lives in table.h, which column is what in
+ * columns.h; this file reads a file through them into rows, and splits
+ * off validation rows (a fraction, or a fold).
  */
 #include "dataset.h"
 
