@@ -58,7 +58,6 @@ struct columns_plan {
     bool positional;            /* predict, no header, features only */
     size_t n_cols;              /* the file's */
     size_t line;                /* of the header, or the first row */
-    bool has_header;
     size_t n_feature_cols;
     size_t *feature_col;        /* [n_feature_cols] file columns, in order */
     bool *feature_onehot;       /* [n_feature_cols] */

@@ -464,7 +464,6 @@ static int decide(void *ctx, char *const *names, size_t n_cols,
                             "comma-separated values)", p->file, line,
                             quoted(q, sizeof q, names[0]));
     }
-    p->has_header = names != NULL;
     size_t nf = d->n_features ? d->n_features : p->cfg->input;
     p->positional = (p->use == COLUMNS_PREDICT ||
                      p->use == COLUMNS_OPTIONAL) &&
