@@ -80,18 +80,42 @@ static const unsigned char *release_pages(const unsigned char *from,
     return (const unsigned char *)end;
 }
 
-/* Feeds n bytes of the mapping in chunks that sit in L2, and gives back
- * the pages behind every TABLE_RELEASE_SIZE of them (libcsv copies what
- * it keeps of a field, so nothing points into them afterwards). */
+/* The last LF of s[0..n), or NULL. */
+static const unsigned char *last_lf(const unsigned char *s, size_t n)
+{
+    while (n > 0)
+        if (s[--n] == '\n')
+            return s + n;
+    return NULL;
+}
+
+/* Feeds n bytes of the mapping, starting where the parser holds nothing,
+ * in chunks that sit in L2: the plain lines of each chunk without libcsv
+ * (reader_take_plain_lines), the rest of it through libcsv up
+ * to its last LF (or all of it, when a line is longer than a chunk; then
+ * libcsv alone until an LF ends what it holds). Gives back the pages
+ * behind every TABLE_RELEASE_SIZE bytes (libcsv copies what it keeps of
+ * a field, so nothing points into them afterwards). */
 static int feed_all(struct reader *r, struct csv_parser *p,
                     const unsigned char *s, size_t n)
 {
     const unsigned char *kept = s; /* pages before it are released */
+    bool line_start = true;        /* libcsv holds nothing */
     for (size_t at = 0; at < n;) {
         size_t k = n - at < TABLE_CHUNK_SIZE ? n - at : TABLE_CHUNK_SIZE;
-        if (reader_feed(r, p, s + at, k) != 0)
+        size_t took = 0;
+        if (line_start && reader_take_plain_lines(r, s + at, k, &took) != 0)
             return -1;
-        at += k;
+        if (took == 0) {
+            const unsigned char *lf = line_start
+                                          ? last_lf(s + at, k)
+                                          : memchr(s + at, '\n', k);
+            took = lf ? (size_t)(lf + 1 - (s + at)) : k;
+            line_start = lf != NULL;
+            if (reader_feed(r, p, s + at, took) != 0)
+                return -1;
+        }
+        at += took;
         if ((size_t)(s + at - kept) >= TABLE_RELEASE_SIZE || at == n)
             kept = release_pages(kept, s + at);
     }

@@ -22,6 +22,8 @@
 #include "table_reader.h"
 
 #include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -623,6 +625,105 @@ int reader_feed(struct reader *r, struct csv_parser *p,
                             "data", r->name, r->line, r->field + 1);
     }
     return 0;
+}
+
+/* Whether a field of an unquoted line would reach the callbacks exactly
+ * as it stands in the text: libcsv trims blanks off an unquoted field's
+ * ends, which lines with such fields leave to libcsv. */
+static bool field_as_written(const unsigned char *f, size_t len)
+{
+    return len == 0 || (f[0] != ' ' && f[0] != '\t' && f[len - 1] != ' ' &&
+                        f[len - 1] != '\t');
+}
+
+int reader_take_plain_lines(struct reader *r, const unsigned char *s,
+                            size_t n, size_t *taken)
+{
+    *taken = 0;
+    size_t nc = r->n_cols;
+    if (r->failed || nc == 0 || nc > UINT32_MAX - 1 || r->field != 0 ||
+        r->prev_was_cr_end || (r->want_header && !r->header_done))
+        return 0;
+    /* Where each field of a line starts, and one more: the line's end
+     * plus one, as if a separator followed it; and which fields are
+     * already converted (below). */
+    uint32_t *start = malloc((nc + 1) * sizeof *start);
+    unsigned char *converted = malloc(nc);
+    int rc = 0;
+    if (!start || !converted)
+        goto out; /* libcsv reads it all instead */
+    const unsigned char *end = s + n;
+    while (*taken < n) {
+        const unsigned char *line = s + *taken;
+        const unsigned char *lf = memchr(line, '\n', (size_t)(end - line));
+        if (!lf || lf == line || lf - line >= (ptrdiff_t)UINT32_MAX - 1)
+            break; /* cut off (libcsv reads it with what follows), blank
+                    * (no record at all) or absurdly long */
+        /* Split the line, checking that libcsv would hand every field
+         * over as written: no quote, CR or NUL anywhere, no blank at a
+         * field's ends, as many fields as the header. A short whole
+         * number in a column on_field's fast path takes is converted on
+         * the way, into the cell it will fill: the cells past n_cells are
+         * nobody's yet. */
+        bool room = r->cells_cap - r->n_cells >= nc;
+        float *cell = r->cells + r->n_cells;
+        const unsigned char *q = line;
+        size_t c = 0;
+        for (;;) {
+            if (c == nc)
+                goto out;
+            const unsigned char *f = q;
+            unsigned v = 0, d;
+            while ((d = (unsigned)*q - '0') < 10u) /* the LF stops it */
+                v = v * 10 + d, q++;
+            converted[c] = 0;
+            if ((*q == ',' || *q == '\n') && q - f <= 4 && q > f && room &&
+                r->fast[c]) {
+                cell[c] = (float)v; /* decimal_small_whole's value */
+                converted[c] = 1;
+            } else {
+                while (*q != ',' && *q != '\n') {
+                    if (*q == '"' || *q == '\r' || *q == '\0')
+                        goto out;
+                    q++;
+                }
+                if (!field_as_written(f, (size_t)(q - f)))
+                    goto out;
+            }
+            start[c] = (uint32_t)(f - line);
+            c++;
+            if (*q++ == '\n')
+                break;
+        }
+        if (c != nc)
+            break; /* a count error: libcsv's reading words it */
+        start[nc] = (uint32_t)(q - line);
+        /* What libcsv's callbacks would do with the same bytes: on_field's
+         * fast path for a converted field, on_field itself otherwise. */
+        for (size_t k = 0; k < nc && !r->failed; k++) {
+            if (converted[k]) {
+                if (k == 0)
+                    r->record_line = r->line;
+                r->field++;
+                r->n_cells++;
+            } else {
+                r->prev_was_cr_end = false;
+                on_field((void *)(line + start[k]),
+                         start[k + 1] - 1 - start[k], r);
+            }
+        }
+        r->prev_was_cr_end = false;
+        on_record('\n', r);
+        if (r->failed) {
+            rc = -1;
+            break;
+        }
+        *taken = (size_t)(q - s);
+    }
+out:
+    free(start);
+    free(converted);
+    return rc;
 }
 
 /* Refuses what is plainly not CSV text before libcsv turns it into a

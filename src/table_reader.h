@@ -130,6 +130,20 @@ int reader_check_head(struct reader *r, const unsigned char *head,
 int reader_feed(struct reader *r, struct csv_parser *p,
                 const unsigned char *s, size_t n);
 
+/* Reads the whole lines at the start of s[0..n) that libcsv would split
+ * into fields exactly as they stand in the text (no quote, CR or NUL, no
+ * blank at a field's ends), each ended by an LF, n_cols fields each: the
+ * bulk of a large table. It makes libcsv's callbacks itself, with the
+ * same bytes, so cells, texts, line numbers and errors are the same; only
+ * libcsv's byte-by-byte copy of every field (most of a load) is saved.
+ * Only where the parser holds nothing: after the header or the first
+ * record, or right after an LF outside quotes (the parser's state is then
+ * the same after these lines as if it had read them). Sets *taken to the
+ * bytes read (it stops at the first line that is anything else, which the
+ * caller hands to libcsv). 0, or -1 when a cell was an error. */
+int reader_take_plain_lines(struct reader *r, const unsigned char *s,
+                            size_t n, size_t *taken);
+
 /* The end of the text: csv_fini ends the record in progress (an open
  * quote is an error). 0, or -1 when it or anything before it failed. */
 int reader_end_text(struct reader *r, struct csv_parser *p);
