@@ -656,12 +656,13 @@ int reader_take_plain_lines(struct reader *r, const unsigned char *s,
     while (*taken < n) {
         const unsigned char *line = s + *taken;
         const unsigned char *lf = memchr(line, '\n', (size_t)(end - line));
-        if (!lf || lf == line || lf - line >= (ptrdiff_t)UINT32_MAX - 1)
+        if (!lf || lf == line || (lf == line + 1 && *line == '\r') ||
+            lf - line >= (ptrdiff_t)UINT32_MAX - 1)
             break; /* cut off (libcsv reads it with what follows), blank
                     * (no record at all) or absurdly long */
         /* Split the line, checking that libcsv would hand every field
-         * over as written: no quote, CR or NUL anywhere, no blank at a
-         * field's ends, as many fields as the header. A short whole
+         * over as written: no quote, NUL or CR (but a CRLF's) anywhere,
+         * no blank at a field's ends, as many fields as the header. A short whole
          * number in a column on_field's fast path takes is converted on
          * the way, into the cell it will fill: the cells past n_cells are
          * nobody's yet. */
@@ -669,6 +670,7 @@ int reader_take_plain_lines(struct reader *r, const unsigned char *s,
         float *cell = r->cells + r->n_cells;
         const unsigned char *q = line;
         size_t c = 0;
+        bool crlf = false;
         for (;;) {
             if (c == nc)
                 goto out;
@@ -683,6 +685,8 @@ int reader_take_plain_lines(struct reader *r, const unsigned char *s,
                 converted[c] = 1;
             } else {
                 while (*q != ',' && *q != '\n') {
+                    if (*q == '\r' && q[1] == '\n')
+                        break;
                     if (*q == '"' || *q == '\r' || *q == '\0')
                         goto out;
                     q++;
@@ -692,6 +696,8 @@ int reader_take_plain_lines(struct reader *r, const unsigned char *s,
             }
             start[c] = (uint32_t)(f - line);
             c++;
+            if (*q == '\r')
+                crlf = true, q++;
             if (*q++ == '\n')
                 break;
         }
@@ -708,11 +714,14 @@ int reader_take_plain_lines(struct reader *r, const unsigned char *s,
                 r->n_cells++;
             } else {
                 r->prev_was_cr_end = false;
+                size_t len = start[k + 1] - 1 - start[k];
                 on_field((void *)(line + start[k]),
-                         start[k + 1] - 1 - start[k], r);
+                         len - (crlf && k + 1 == nc), r);
             }
         }
         r->prev_was_cr_end = false;
+        if (crlf)
+            on_record('\r', r); /* then the LF, as libcsv reports it */
         on_record('\n', r);
         if (r->failed) {
             rc = -1;

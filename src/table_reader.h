@@ -131,8 +131,9 @@ int reader_feed(struct reader *r, struct csv_parser *p,
                 const unsigned char *s, size_t n);
 
 /* Reads the whole lines at the start of s[0..n) that libcsv would split
- * into fields exactly as they stand in the text (no quote, CR or NUL, no
- * blank at a field's ends), each ended by an LF, n_cols fields each: the
+ * into fields exactly as they stand in the text (no quote, NUL or lone
+ * CR, no blank at a field's ends), each ended by an LF or a CRLF, n_cols
+ * fields each: the
  * bulk of a large table. It makes libcsv's callbacks itself, with the
  * same bytes, so cells, texts, line numbers and errors are the same; only
  * libcsv's byte-by-byte copy of every field (most of a load) is saved.

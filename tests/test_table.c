@@ -640,6 +640,44 @@ static const char *pick(struct rng *r, const char *const *words, size_t n)
 
 #define PICK(r, words) pick(r, words, sizeof words / sizeof *words)
 
+START_TEST(lines_read_without_libcsv_match_the_serial_reader)
+{
+    /* A read in parts splits plain lines itself (whole numbers converted
+     * on the way) and hands every other line to libcsv; each kind of line
+     * below stops the plain reading at a different place, between plain
+     * lines, and the table must not tell. */
+    static const char *const rows[] = {
+        "1,22,333,4444",     /* converted on the way */
+        "1,22,333,44444",    /* five digits: the general parser */
+        "0.5,-1,+2,1e3",     /* decimals and signs */
+        "1,22,333,4444\r",   /* CRLF (the LF follows) */
+        "1, 22,333,4444",    /* a blank at a field's start: libcsv's */
+        "1,22 ,333,4444",    /* and at its end */
+        "1,2 2,333,4444",    /* inside: an error, at its column */
+        "1,22,333",          /* short */
+        "1,22,333,4444,5",   /* long */
+        "1,,333,4444",       /* an empty cell */
+        "1,\"22\",333,4444",  /* quoted */
+        "",                  /* blank */
+        "\r",                /* blank, CRLF */
+        "7,8,9,10\r7",       /* a lone CR: two records */
+    };
+    size_t n_rows = sizeof rows / sizeof *rows;
+    for (size_t odd = 0; odd < n_rows; odd++) {
+        struct text t = {.len = 0};
+        put(&t, "a,b,c,d\n");
+        for (int i = 0; i < 40; i++) {
+            put(&t, i == 23 ? rows[odd] : "9,8,7,6");
+            put(&t, "\n");
+        }
+        size_t most = expect_parts_agree(t.s, t.len, true, 0);
+        /* (A quote after the first lines keeps the whole read serial.) */
+        if (!strchr(rows[odd], '"'))
+            ck_assert_uint_gt(most, 1);
+    }
+}
+END_TEST
+
 START_TEST(parts_match_the_serial_reader_on_random_texts)
 {
     static const char *const cells[] = {
@@ -1405,6 +1443,7 @@ Suite *table_suite(void)
     tcase_add_test(parts, parts_match_the_serial_reader_on_every_line_end);
     tcase_add_test(parts, quotes_after_the_first_lines_keep_the_read_serial);
     tcase_add_test(parts, parts_match_the_serial_reader_on_random_texts);
+    tcase_add_test(parts, lines_read_without_libcsv_match_the_serial_reader);
     tcase_add_test(parts, parts_report_the_serial_readers_first_error);
     tcase_add_test(parts, a_large_file_is_read_in_parts_by_table_read);
     suite_add_tcase(s, parts);
