@@ -168,6 +168,7 @@ int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
                                    o->layout, err);
     struct csv_parser p;
     bool parser_ready = false, head_done = false, any = false, rows = false;
+    bool boundary = false; /* libcsv holds nothing of a record */
     unsigned char *buf = NULL;
     unsigned char head[3];
     size_t n_head = 0;
@@ -208,12 +209,26 @@ int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
         if (n == 0)
             break;
         /* A block at a time, so memory stays bounded whatever the
-         * chunk holds. */
+         * chunk holds: plain lines without libcsv where it holds nothing
+         * (reader_take_plain_lines), any other line through it. */
         while (at < n) {
-            size_t k = n - at < 4096 ? n - at : 4096;
-            if (reader_feed(&r, &p, buf + at, k) != 0)
+            size_t took = 0;
+            if (boundary &&
+                reader_take_plain_lines(&r, buf + at, n - at, &took) != 0)
                 goto out;
-            at += k;
+            if (took == 0) {
+                size_t k = n - at < 4096 ? n - at : 4096;
+                const unsigned char *lf = memchr(buf + at, '\n', k);
+                took = lf ? (size_t)(lf + 1 - (buf + at)) : k;
+                size_t seen = r.lf_ends;
+                if (reader_feed(&r, &p, buf + at, took) != 0)
+                    goto out;
+                /* libcsv holds nothing when it has just ended a record
+                 * at that LF, which it then reported: one not inside
+                 * quotes. */
+                boundary = lf && r.lf_ends > seen;
+            }
+            at += took;
             if (r.n_rows >= block_rows) {
                 rows = true;
                 if (flush_rows(&r, block_rows, on_block, ctx) != 0)

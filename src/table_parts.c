@@ -80,40 +80,30 @@ static const unsigned char *release_pages(const unsigned char *from,
     return (const unsigned char *)end;
 }
 
-/* The last LF of s[0..n), or NULL. */
-static const unsigned char *last_lf(const unsigned char *s, size_t n)
-{
-    while (n > 0)
-        if (s[--n] == '\n')
-            return s + n;
-    return NULL;
-}
-
-/* Feeds n bytes of the mapping, starting where the parser holds nothing,
- * in chunks that sit in L2: the plain lines of each chunk without libcsv
- * (reader_take_plain_lines), the rest of it through libcsv up
- * to its last LF (or all of it, when a line is longer than a chunk; then
- * libcsv alone until an LF ends what it holds). Gives back the pages
- * behind every TABLE_RELEASE_SIZE bytes (libcsv copies what it keeps of
- * a field, so nothing points into them afterwards). */
+/* Feeds n bytes of the mapping in chunks that sit in L2: plain lines
+ * without libcsv (reader_take_plain_lines) wherever libcsv holds nothing
+ * (`boundary` says whether it does at the start), any other line through
+ * libcsv (or the whole chunk, when a line is longer than a chunk). Gives
+ * back the pages behind every TABLE_RELEASE_SIZE bytes (libcsv copies
+ * what it keeps of a field, so nothing points into them afterwards). */
 static int feed_all(struct reader *r, struct csv_parser *p,
-                    const unsigned char *s, size_t n)
+                    const unsigned char *s, size_t n, bool boundary)
 {
     const unsigned char *kept = s; /* pages before it are released */
-    bool line_start = true;        /* libcsv holds nothing */
     for (size_t at = 0; at < n;) {
         size_t k = n - at < TABLE_CHUNK_SIZE ? n - at : TABLE_CHUNK_SIZE;
         size_t took = 0;
-        if (line_start && reader_take_plain_lines(r, s + at, k, &took) != 0)
+        if (boundary && reader_take_plain_lines(r, s + at, k, &took) != 0)
             return -1;
         if (took == 0) {
-            const unsigned char *lf = line_start
-                                          ? last_lf(s + at, k)
-                                          : memchr(s + at, '\n', k);
+            const unsigned char *lf = memchr(s + at, '\n', k);
             took = lf ? (size_t)(lf + 1 - (s + at)) : k;
-            line_start = lf != NULL;
+            size_t seen = r->lf_ends;
             if (reader_feed(r, p, s + at, took) != 0)
                 return -1;
+            /* libcsv holds nothing when it has just ended a record at
+             * that LF, which it then reported: one not inside quotes. */
+            boundary = lf && r->lf_ends > seen;
         }
         at += took;
         if ((size_t)(s + at - kept) >= TABLE_RELEASE_SIZE || at == n)
@@ -137,12 +127,12 @@ static int read_first_lines(struct reader *r, struct csv_parser *p,
             from < n ? memchr(s + from, '\n', n - from) : NULL;
         if (!lf) {
             *pos = n;
-            return feed_all(r, p, s + at, n - at);
+            return feed_all(r, p, s + at, n - at, false);
         }
         /* The LF alone last: whether on_record saw it tells whether it
          * lay outside quotes. */
         size_t end = (size_t)(lf - s) + 1;
-        if (feed_all(r, p, s + at, end - 1 - at) != 0)
+        if (feed_all(r, p, s + at, end - 1 - at, false) != 0)
             return -1;
         size_t seen = r->lf_ends;
         if (reader_feed(r, p, s + end - 1, 1) != 0)
@@ -208,7 +198,7 @@ static void count_part(struct part *pt)
 /* Feeds a whole part; the last one also ends the text. */
 static int parse_part(struct part *pt)
 {
-    if (feed_all(pt->r, pt->p, pt->s, pt->n) != 0)
+    if (feed_all(pt->r, pt->p, pt->s, pt->n, true) != 0)
         return -1;
     return pt->last ? reader_end_text(pt->r, pt->p) : 0;
 }
@@ -347,7 +337,7 @@ static int read_parts(struct reader *first, struct csv_parser *p,
             rows += parts[i].bound;
     }
     if (count == 1 || quoted) {
-        rc = feed_all(first, p, s, n);
+        rc = feed_all(first, p, s, n, true);
         goto out;
     }
     *pieces = count;

@@ -640,6 +640,68 @@ static const char *pick(struct rng *r, const char *const *words, size_t n)
 
 #define PICK(r, words) pick(r, words, sizeof words / sizeof *words)
 
+/* Every row table_stream hands over, gathered. */
+struct gathered {
+    float *cells;
+    size_t *lines;
+    size_t n_rows, n_cols;
+};
+
+static int gather_block(void *ctx, const struct table *block)
+{
+    struct gathered *g = ctx;
+    size_t rows = g->n_rows + block->n_rows, nc = block->n_cols;
+    g->cells = realloc(g->cells, (rows * nc + 1) * sizeof *g->cells);
+    g->lines = realloc(g->lines, (rows + 1) * sizeof *g->lines);
+    ck_assert(g->cells && g->lines);
+    memcpy(g->cells + g->n_rows * nc, block->cells,
+           block->n_rows * nc * sizeof *g->cells);
+    memcpy(g->lines + g->n_rows, block->row_line,
+           block->n_rows * sizeof *g->lines);
+    g->n_rows = rows;
+    g->n_cols = nc;
+    return 0;
+}
+
+/* Streams `text` in blocks of 1 and 3 rows: the rows must be the serial
+ * reader's bit for bit, or the error its message. */
+static void expect_stream_agrees(const char *text, size_t len, bool header,
+                                 size_t expected)
+{
+    struct table want;
+    struct bp_error want_err = {0};
+    int want_rc = read_chunked(&want, text, len, header, expected, 0,
+                               &want_err);
+    static const size_t block_rows[] = {1, 3};
+    for (size_t b = 0; b < 2; b++) {
+        struct gathered g = {0};
+        struct bp_error err = {0};
+        struct table_options o = {.name = "t.csv", .header = header,
+                                  .expected_cols = expected};
+        FILE *f = testutil_file(text, len);
+        ck_assert_ptr_nonnull(f);
+        int rc = table_stream(f, &o, block_rows[b], gather_block, &g, &err);
+        fclose(f);
+        ck_assert_msg(rc == want_rc, "stream: rc %d (%s), serial %d (%s)",
+                      rc, err.msg, want_rc, want_err.msg);
+        if (rc == 0) {
+            ck_assert_uint_eq(g.n_rows, want.n_rows);
+            ck_assert_uint_eq(g.n_cols, want.n_cols);
+            ck_assert_mem_eq(g.cells, want.cells,
+                             want.n_rows * want.n_cols * sizeof *g.cells);
+            ck_assert_mem_eq(g.lines, want.row_line,
+                             want.n_rows * sizeof *g.lines);
+        } else {
+            ck_assert_msg(strcmp(err.msg, want_err.msg) == 0,
+                          "stream:\n got  %s\n want %s", err.msg,
+                          want_err.msg);
+        }
+        free(g.cells);
+        free(g.lines);
+    }
+    table_free(&want);
+}
+
 START_TEST(lines_read_without_libcsv_match_the_serial_reader)
 {
     /* A read in parts splits plain lines itself (whole numbers converted
@@ -658,6 +720,7 @@ START_TEST(lines_read_without_libcsv_match_the_serial_reader)
         "1,22,333,4444,5",   /* long */
         "1,,333,4444",       /* an empty cell */
         "1,\"22\",333,4444",  /* quoted */
+        "\"x\n9,8,7,6\ny\",2,3,4", /* a plain line inside quotes */
         "",                  /* blank */
         "\r",                /* blank, CRLF */
         "7,8,9,10\r7",       /* a lone CR: two records */
@@ -670,11 +733,20 @@ START_TEST(lines_read_without_libcsv_match_the_serial_reader)
             put(&t, i == 23 ? rows[odd] : "9,8,7,6");
             put(&t, "\n");
         }
+        expect_stream_agrees(t.s, t.len, true, 0);
         size_t most = expect_parts_agree(t.s, t.len, true, 0);
         /* (A quote after the first lines keeps the whole read serial.) */
         if (!strchr(rows[odd], '"'))
             ck_assert_uint_gt(most, 1);
     }
+    /* A header ended by a lone CR, then a quoted field across lines: the
+     * first lines' reading must not take the line inside the quotes. */
+    struct text t = {.len = 0};
+    put(&t, "a,b,c,d\r\"x\n9,8,7,6\ny\",2,3,4\n");
+    for (int i = 0; i < 40; i++)
+        put(&t, "9,8,7,6\n");
+    expect_stream_agrees(t.s, t.len, true, 0);
+    expect_parts_agree(t.s, t.len, true, 0);
 }
 END_TEST
 
@@ -730,6 +802,7 @@ START_TEST(parts_match_the_serial_reader_on_random_texts)
         size_t expected = rng_below(&r, 10) == 0 ? cols + rng_below(&r, 2)
                                                  : 0;
         in_parts += expect_parts_agree(t.s, t.len, header, expected) > 1;
+        expect_stream_agrees(t.s, t.len, header, expected);
     }
     /* Most texts have lines enough to be cut and no quote after the first
      * lines. */
@@ -781,7 +854,8 @@ START_TEST(parts_report_the_serial_readers_first_error)
     for (size_t kind = 0; kind < N_BAD_ROWS; kind++)
         for (size_t at = 0; at < ERROR_TEST_ROWS; at++) {
             error_text(&t, &at, &kind, 1);
-            size_t most = expect_parts_agree(t.s, t.len, true, 0);
+            expect_stream_agrees(t.s, t.len, true, 0);
+        size_t most = expect_parts_agree(t.s, t.len, true, 0);
             ck_assert_uint_gt(most, 1);
             expect_parts_agree(t.s, t.len, true, 3);
         }
