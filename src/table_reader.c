@@ -662,12 +662,12 @@ int reader_take_plain_lines(struct reader *r, const unsigned char *s,
                     * (no record at all) or absurdly long */
         /* Split the line, checking that libcsv would hand every field
          * over as written: no quote, NUL or CR (but a CRLF's) anywhere,
-         * no blank at a field's ends, as many fields as the header. A short whole
-         * number in a column on_field's fast path takes is converted on
-         * the way, into the cell it will fill: the cells past n_cells are
-         * nobody's yet. */
-        bool room = r->cells_cap - r->n_cells >= nc;
-        float *cell = r->cells + r->n_cells;
+         * no blank at a field's ends, as many fields as the header. A
+         * short whole number in a column on_field's fast path takes is
+         * converted on the way, into the cell it will fill: the cells past
+         * n_cells are nobody's yet. */
+        bool room = r->cells && r->cells_cap - r->n_cells >= nc;
+        float *cell = room ? r->cells + r->n_cells : NULL;
         const unsigned char *q = line;
         size_t c = 0;
         bool crlf = false;

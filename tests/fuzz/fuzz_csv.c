@@ -1,5 +1,6 @@
 /*
- * libFuzzer target: the CSV reader (table_read_chunked, table_read_parts)
+ * libFuzzer target: the CSV reader (table_read_chunked, table_read_parts,
+ * table_stream)
  * and the column mapping on top of it (dataset_load, dataset_split,
  * dataset_targets).
  *
@@ -17,6 +18,8 @@
  *   - nor does reading in parts (table_read_parts, 1 + byte 0 % 8 parts,
  *     a team of one thread: the fuzzer looks for wrong cuts and joins,
  *     `make tsan` for races);
+ *   - nor does streaming (table_stream, blocks of 1 + byte 0 % 5 rows):
+ *     the same rows, or the same message;
  *   - a table has rows, columns, finite cells and row lines in order;
  *   - a failure leaves the table zeroed and sets a one-line message;
  *   - dataset_load agrees with the table it was built from: same rows,
@@ -130,6 +133,73 @@ static void check_same_table(const char *what, int rc1, const struct table *a,
     for (size_t c = 0; a->header && c < a->n_cols; c++)
         FUZZ_CHECK(strcmp(a->header[c], b->header[c]) == 0,
                    "%s changed a header name", what);
+}
+
+/* ---- table_stream against the whole-table reading ---- */
+
+struct gathered {
+    float *cells;
+    size_t *lines;
+    size_t n_rows, n_cols;
+};
+
+static int gather_block(void *ctx, const struct table *block)
+{
+    struct gathered *g = ctx;
+    size_t rows = g->n_rows + block->n_rows, nc = block->n_cols;
+    float *c = realloc(g->cells, (rows * nc + 1) * sizeof *c);
+    size_t *l = c ? realloc(g->lines, (rows + 1) * sizeof *l) : NULL;
+    if (c)
+        g->cells = c;
+    if (!c || !l)
+        abort(); /* the fuzzer's inputs are small */
+    g->lines = l;
+    memcpy(g->cells + g->n_rows * nc, block->cells,
+           block->n_rows * nc * sizeof *c);
+    memcpy(g->lines + g->n_rows, block->row_line,
+           block->n_rows * sizeof *l);
+    g->n_rows = rows;
+    g->n_cols = nc;
+    return 0;
+}
+
+/* Streaming in blocks of block_rows rows hands over the rows of the whole
+ * reading, or fails with its message (the rows before the error may have
+ * been handed over). The data is read by read(2), from a memfd. */
+static void check_stream(const uint8_t *data, size_t size, bool header,
+                         size_t block_rows, int rc_ref,
+                         const struct table *ref,
+                         const struct bp_error *e_ref)
+{
+    int fd = memfd_create("fuzz_csv_stream", 0);
+    FUZZ_CHECK(fd >= 0, "memfd_create");
+    FUZZ_CHECK(write(fd, data, size) == (ssize_t)size, "memfd write");
+    FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0, "memfd seek");
+    FILE *f = fdopen(fd, "rb");
+    FUZZ_CHECK(f != NULL, "fdopen");
+    struct gathered g = {0};
+    struct bp_error e = {0};
+    struct table_options o = {.name = NAME, .header = header};
+    int rc = table_stream(f, &o, block_rows, gather_block, &g, &e);
+    fclose(f);
+    FUZZ_CHECK(rc == rc_ref, "streaming changed the result: %d vs %d (%s)",
+               rc_ref, rc, rc ? e.msg : e_ref->msg);
+    if (rc) {
+        FUZZ_CHECK(e.code == e_ref->code && strcmp(e.msg, e_ref->msg) == 0,
+                   "streaming changed the message:\n  %s\n  %s",
+                   e_ref->msg, e.msg);
+    } else {
+        FUZZ_CHECK(g.n_rows == ref->n_rows && g.n_cols == ref->n_cols,
+                   "streaming changed the shape");
+        FUZZ_CHECK(memcmp(g.cells, ref->cells,
+                          g.n_rows * g.n_cols * sizeof *g.cells) == 0,
+                   "streaming changed a cell");
+        FUZZ_CHECK(memcmp(g.lines, ref->row_line,
+                          g.n_rows * sizeof *g.lines) == 0,
+                   "streaming changed a row's line");
+    }
+    free(g.cells);
+    free(g.lines);
 }
 
 /* ---- a config to map the columns with ---- */
@@ -451,6 +521,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_same_table("reading in parts", rc_ref, &ref, &e_ref, rc_parts, &t,
                      &e);
     table_free(&t);
+    check_stream(data, size, header, 1 + chunk % 5, rc_ref, &ref, &e_ref);
 
     /* An expected column count near the real one. */
     unsigned want = (flags >> 1) & 3;
