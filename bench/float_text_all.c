@@ -1,0 +1,75 @@
+/*
+ * float_text_all: float_text.h against the C library over every float.
+ *
+ * For each of the 2^32 bit patterns x (every STEP-th with a STEP
+ * argument), finite ones only:
+ *   1. float_to_text(x) is byte for byte snprintf("%.9g", x);
+ *   2. float_from_text of that text gives x back, bit for bit (-0 too);
+ *   3. ... which is what strtof gives for the same text.
+ * Prints the counts and the first mismatches; exits 1 on any. Runs on
+ * all OpenMP threads (about 10 minutes on 2 cores for all 2^32). Not part
+ * of `make check` (too long); `make float-text-all` runs it.
+ *
+ *   build/bench/float_text_all [STEP]
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "float_text.h"
+
+static void report(const char *what, uint32_t bits, const char *a,
+                   const char *b)
+{
+    float x;
+    memcpy(&x, &bits, sizeof x);
+#pragma omp critical
+    fprintf(stderr, "%s: 0x%08" PRIx32 " (%.9g): \"%s\" vs \"%s\"\n", what,
+            bits, (double)x, a, b);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t step = argc > 1 ? strtoull(argv[1], NULL, 10) : 1;
+    if (step == 0)
+        step = 1;
+    uint64_t checked = 0, bad_text = 0, bad_back = 0, bad_strtof = 0;
+    const int64_t n = (int64_t)(((uint64_t)1 << 32) / step);
+#pragma omp parallel for schedule(dynamic, 65536) \
+    reduction(+ : checked, bad_text, bad_back, bad_strtof)
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t bits = (uint32_t)((uint64_t)i * step);
+        float x;
+        memcpy(&x, &bits, sizeof x);
+        if (!(x - x == 0)) /* inf, nan */
+            continue;
+        char mine[FLOAT_TEXT_MAX], libc[32];
+        size_t len = float_to_text(mine, x);
+        snprintf(libc, sizeof libc, "%.9g", (double)x);
+        checked++;
+        if (strcmp(mine, libc) != 0 || len != strlen(libc)) {
+            if (bad_text++ < 10)
+                report("text", bits, mine, libc);
+        }
+        float back = 0, ref = strtof(mine, NULL);
+        uint32_t back_bits = 0, ref_bits;
+        int rc = float_from_text(mine, len, &back);
+        memcpy(&back_bits, &back, sizeof back_bits);
+        memcpy(&ref_bits, &ref, sizeof ref_bits);
+        if (rc != 0 || back_bits != bits) {
+            if (bad_back++ < 10)
+                report("read back", bits, mine, rc ? "error" : "other bits");
+        }
+        if (rc == 0 && back_bits != ref_bits) {
+            if (bad_strtof++ < 10)
+                report("strtof", bits, mine, "differs");
+        }
+    }
+    printf("float_text_all: %" PRIu64 " finite floats (every %" PRIu64
+           "th pattern): %" PRIu64 " texts differ from %%.9g, %" PRIu64
+           " do not read back, %" PRIu64 " reads differ from strtof\n",
+           checked, step, bad_text, bad_back, bad_strtof);
+    return bad_text || bad_back || bad_strtof;
+}
