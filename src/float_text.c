@@ -53,7 +53,9 @@ static double scale_pow10(double v, int s)
  * cannot decide. */
 static bool nine_digits(double v, uint32_t *digits, int *k_out)
 {
-    int e2 = ilogb(v);
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    int e2 = (int)((bits >> 52) & 0x7ff) - 1023; /* v is a normal double */
     /* floor(e2 * log10(2)), give or take one: corrected below. */
     int k = (int)floor(e2 * 0.30102999566398120);
     double y = scale_pow10(v, 8 - k);
@@ -80,12 +82,20 @@ static bool nine_digits(double v, uint32_t *digits, int *k_out)
     return true;
 }
 
-/* Writes the n digits of d (n <= 9, d < 10^n) at p. */
-static void put_digits(char *p, uint32_t d, int n)
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Writes the 9 digits of d < 10^9 at p. */
+static void put_nine_digits(char *p, uint32_t d)
 {
-    for (int i = n - 1; i >= 0; i--) {
-        p[i] = (char)('0' + d % 10);
-        d /= 10;
+    p[0] = (char)('0' + d / 100000000);
+    d %= 100000000;
+    for (int i = 7; i > 0; i -= 2) {
+        memcpy(p + i, digit_pairs + 2 * (d % 100), 2);
+        d /= 100;
     }
 }
 
@@ -106,7 +116,7 @@ size_t float_to_text(char *buf, float x)
         return (size_t)snprintf(buf, FLOAT_TEXT_MAX, "%.9g", (double)x);
 
     char digits[9];
-    put_digits(digits, d, 9);
+    put_nine_digits(digits, d);
     int n = 9; /* significant digits kept: "%g" drops trailing zeros */
     while (digits[n - 1] == '0')
         n--;
@@ -120,8 +130,8 @@ size_t float_to_text(char *buf, float x)
         }
         *p++ = 'e';
         *p++ = k < 0 ? '-' : '+';
-        int a = k < 0 ? -k : k;
-        put_digits(p, (uint32_t)a, 2); /* |k| <= 45: two digits */
+        int a = k < 0 ? -k : k; /* <= 45: two digits */
+        memcpy(p, digit_pairs + 2 * a, 2);
         p += 2;
     } else if (k >= 0) { /* ddd.dddd: k + 1 digits before the point */
         memcpy(p, digits, (size_t)(k + 1));
@@ -160,53 +170,65 @@ struct decimal_parts {
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* Adds the digits of [p, end) to the mantissa, leading zeros skipped;
+ * `frac` for digits after the point. */
+static void add_digits(struct decimal_parts *dp, int *significant,
+                       const char *p, const char *end, bool frac)
+{
+    for (; p < end; p++) {
+        unsigned digit = (unsigned)(*p - '0');
+        if (*significant < 19) {
+            if (dp->mantissa || digit) {
+                dp->mantissa = dp->mantissa * 10 + digit;
+                ++*significant;
+            }
+            dp->exp10 -= frac;
+        } else {
+            dp->inexact = true;
+            dp->exp10 += !frac;
+        }
+    }
+}
+
 /* Splits s[0..len) into its parts; false when it is not a decimal
  * number. */
 static bool split_decimal(const char *s, size_t len,
                           struct decimal_parts *dp)
 {
-    size_t i = 0, n_digits = 0;
+    const char *p = s, *end = s + len;
     int significant = 0;
     memset(dp, 0, sizeof *dp);
-    if (i < len && (s[i] == '-' || s[i] == '+'))
-        dp->negative = s[i++] == '-';
-    for (int frac = 0; frac < 2; frac++) {
-        if (frac) {
-            if (i >= len || s[i] != '.')
-                break;
-            i++;
-        }
-        for (; i < len && is_digit(s[i]); i++, n_digits++) {
-            unsigned digit = (unsigned)(s[i] - '0');
-            if (significant < 19) {
-                if (dp->mantissa || digit) {
-                    dp->mantissa = dp->mantissa * 10 + digit;
-                    significant++;
-                }
-                dp->exp10 -= frac;
-            } else {
-                dp->inexact = true;
-                dp->exp10 += !frac;
-            }
-        }
+    if (p < end && (*p == '-' || *p == '+'))
+        dp->negative = *p++ == '-';
+    const char *int_start = p;
+    while (p < end && is_digit(*p))
+        p++;
+    const char *int_end = p, *frac_start = p, *frac_end = p;
+    if (p < end && *p == '.') {
+        frac_start = ++p;
+        while (p < end && is_digit(*p))
+            p++;
+        frac_end = p;
     }
-    if (n_digits == 0)
+    if (int_end == int_start && frac_end == frac_start)
         return false;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
+    add_digits(dp, &significant, int_start, int_end, false);
+    add_digits(dp, &significant, frac_start, frac_end, true);
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
         bool negative = false;
-        if (i < len && (s[i] == '-' || s[i] == '+'))
-            negative = s[i++] == '-';
-        size_t start = i;
+        if (p < end && (*p == '-' || *p == '+'))
+            negative = *p++ == '-';
+        const char *start = p;
         int e = 0;
-        for (; i < len && is_digit(s[i]); i++)
+        for (; p < end && is_digit(*p); p++)
             if (e < 100000) /* far beyond any float: strtof decides */
-                e = e * 10 + (s[i] - '0');
-        if (i == start)
+                e = e * 10 + (*p - '0');
+        if (p == start)
             return false;
         dp->exp10 += negative ? -e : e;
     }
-    return i == len;
+    return p == end;
 }
 
 /* Clinger's fast path, for floats: a mantissa of at most 2^53 times an
@@ -234,10 +256,51 @@ static bool fast_path(const struct decimal_parts *dp, float *out)
     return true;
 }
 
+/* The common case in one pass: at most 19 digits in all (leading zeros
+ * included), so that the mantissa cannot overflow. False for anything
+ * else, which split_decimal then reads with care. */
+static bool split_short(const char *s, size_t len, struct decimal_parts *dp)
+{
+    const char *p = s, *end = s + len;
+    uint64_t m = 0;
+    dp->negative = p < end && *p == '-';
+    p += dp->negative;
+    const char *int_start = p;
+    while (p < end && is_digit(*p))
+        m = m * 10 + (uint64_t)(*p++ - '0');
+    size_t n_int = (size_t)(p - int_start), n_frac = 0;
+    if (p < end && *p == '.') {
+        const char *frac = ++p;
+        while (p < end && is_digit(*p))
+            m = m * 10 + (uint64_t)(*p++ - '0');
+        n_frac = (size_t)(p - frac);
+    }
+    if (n_int + n_frac == 0 || n_int + n_frac > 19)
+        return false;
+    int e = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool negative = p < end && *p == '-';
+        p += p < end && (*p == '-' || *p == '+');
+        const char *start = p;
+        while (p < end && is_digit(*p) && p - start < 4)
+            e = e * 10 + (*p++ - '0');
+        if (p == start)
+            return false;
+        e = negative ? -e : e;
+    }
+    if (p != end)
+        return false;
+    dp->mantissa = m;
+    dp->exp10 = e - (int)n_frac;
+    dp->inexact = false;
+    return true;
+}
+
 int float_from_text(const char *s, size_t len, float *out)
 {
     struct decimal_parts dp;
-    if (!split_decimal(s, len, &dp))
+    if (!split_short(s, len, &dp) && !split_decimal(s, len, &dp))
         return -1;
     if (dp.mantissa == 0 && !dp.inexact) {
         *out = dp.negative ? -0.0f : 0.0f;
