@@ -236,7 +236,7 @@ FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o config_json.o \
                   table.o table_reader.o table_parts.o decimal.o \
                   dataset.o rng.o weights.o json_writer.o \
                   atomic_file.o network.o kernels.o bp_error.o file_text.o \
-                  columns.o)
+                  columns.o float_text.o json_floats.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Per target: longest input tried, and its dictionary.
 FUZZ_MAX_LEN_config  := 8192
@@ -303,6 +303,21 @@ bench:
 .PHONY: bench-sweep
 bench-sweep: $(BIN)
 	@bash bench/sweep.sh ./$(BIN) build/bench/results
+
+# Only the weights files' row: read and write of a 784-1024-1024-10 file
+# against Python's json (bench/weights.sh makes the file once).
+.PHONY: bench-weights
+bench-weights: $(BIN)
+	@bash bench/weights.sh ./$(BIN) build/bench/results
+
+# The float <-> text conversions of weights files against printf and
+# strtof over all 2^32 floats (about 1,700 CPU seconds).
+.PHONY: float-text-all
+float-text-all: | $(BUILD)
+	mkdir -p build/bench
+	$(CC) -std=c11 -D_XOPEN_SOURCE=700 -O2 $(ARCH) -fopenmp $(WARN) -Iinclude \
+	  -o build/bench/float_text_all bench/float_text_all.c src/float_text.c -lm
+	build/bench/float_text_all
 
 .PHONY: bench-optim
 bench-optim: $(BIN)

@@ -419,4 +419,5 @@ print("\n".join(out))
 PYEOF
 { echo "### Optimizers (bench/optim.sh; same shape and data, no validation)"; echo; cat "$RES/optim.md"; } | tee -a "$OUT/results.md"
 { echo; echo "### Sweeps (bench/sweep.sh)"; echo; cat "$RES/sweep.md"; } | tee -a "$OUT/results.md"
+{ echo; echo "### Weights files (bench/weights.sh)"; echo; bash bench/weights.sh "$BP" "$RES"; } | tee -a "$OUT/results.md"
 say "tables also in $OUT/results.md; raw results in $RES/"

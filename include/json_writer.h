@@ -3,7 +3,8 @@
  * formatting, because cJSON prints floats with too few digits to read back
  * exactly and prints NaN as null without saying so.
  *
- *   floats   "%.9g": reads back bit-exactly as a float (SPEC section 4)
+ *   floats   "%.9g": reads back bit-exactly as a float (SPEC section 4);
+ *            float_text.h writes those bytes without printf
  *   doubles  the shortest of "%.15g".."%.17g" that reads back exactly
  *   non-finite numbers are written as null
  *
@@ -47,7 +48,8 @@ void json_bool(struct json_writer *w, bool x);
 void json_null(struct json_writer *w);
 /* A value already written as JSON text (the caller vouches for it). */
 void json_raw(struct json_writer *w, const char *json);
-/* A row of n floats as an inline array. */
+/* A row of n floats as an inline array: the weights file's hot loop,
+ * formatted straight into the buffer. */
 void json_float_array(struct json_writer *w, const float *x, size_t n);
 
 /* Ends the text with a newline and hands it over (caller frees); *len gets

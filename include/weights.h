@@ -6,7 +6,11 @@
  *
  * The text is canonical: the same state always gives the same bytes, and
  * reading a file and writing it again gives it back byte for byte.
- * Floats use "%.9g", which reads back bit-exactly.
+ * Floats use "%.9g" (not the shortest text that reads back: the same
+ * bytes as every earlier release), which reads back bit-exactly;
+ * float_text.h writes it without printf, and the reader (config.h,
+ * json_floats.h) reads the parameter rows back without cJSON nodes
+ * (bench/weights.sh measures both).
  */
 #ifndef WEIGHTS_H
 #define WEIGHTS_H

@@ -19,6 +19,7 @@
 #include "config_override.h"
 #include "config_sections.h"
 #include "file_text.h"
+#include "json_floats.h"
 #include "jsonscan.h"
 
 /* ---- shape queries ---- */
@@ -152,9 +153,11 @@ static int syntax_error(struct ctx *x, const char *text, size_t len,
                         col, what);
 }
 
-/* Parses the file's text into a tree whose top level is an object. */
-static int parse_text(struct ctx *x, const char *text, size_t len,
-                      cJSON **out)
+/* Parses the file's text into a tree whose top level is an object. With
+ * `lifted`, the text (then writable) first gives up its parameter arrays
+ * (json_floats.h), and *lifted holds them (NULL when none). */
+static int parse_text(struct ctx *x, char *text, size_t len,
+                      struct json_floats **lifted, cJSON **out)
 {
     char why[160], msg[200], d[DESC_MAX];
     size_t off;
@@ -172,6 +175,8 @@ static int parse_text(struct ctx *x, const char *text, size_t len,
         snprintf(msg, sizeof msg, "invalid JSON: %s", why);
         return syntax_error(x, text, len, off, msg);
     }
+    if (lifted && json_floats_lift(text, &len, x->name, lifted, x->err))
+        return -1;
     /* jsonscan accepted it, so cJSON can fail only for want of memory.
      * The length counts the terminating NUL, which
      * require_null_terminated looks for. */
@@ -183,7 +188,7 @@ static int parse_text(struct ctx *x, const char *text, size_t len,
                  describe(*out, d));
         return syntax_error(x, text, len, start, msg);
     }
-    return 0;
+    return lifted ? json_floats_attach(*lifted, *out, x->err) : 0;
 }
 
 static int reject_duplicate_keys(struct ctx *x, const cJSON *root)
@@ -209,9 +214,27 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
+/* Whether an override reaches into the top-level "layers" or "state",
+ * where the parameter arrays are: then none is lifted out of the text, so
+ * that the override finds the tree as the file wrote it. */
+static bool overrides_touch_params(const struct config_override *ov,
+                                   size_t n)
+{
+    static const char *const tops[] = {"layers", "state"};
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < 2 && ov[i].key; t++) {
+            size_t k = strlen(tops[t]);
+            if (strncmp(ov[i].key, tops[t], k) == 0 &&
+                strchr(".[", ov[i].key[k]))
+                return true; /* (strchr finds the NUL too) */
+        }
+    return false;
+}
+
 /* Parses text[0..len) (text[len] must be '\0', which cJSON and the
- * syntax check rely on) as the contents of `path`, into *cfg. */
-static int load_text(struct config *cfg, const char *path, const char *text,
+ * syntax check rely on) as the contents of `path`, into *cfg. The text is
+ * rewritten in place (json_floats.h). */
+static int load_text(struct config *cfg, const char *path, char *text,
                      size_t len, bool read_file,
                      const struct config_override *overrides,
                      size_t n_overrides, struct bp_error *err)
@@ -221,6 +244,7 @@ static int load_text(struct config *cfg, const char *path, const char *text,
     char *owned = NULL;
     size_t owned_len = 0;
     cJSON *root = NULL;
+    struct json_floats *lifted = NULL;
     memset(cfg, 0, sizeof *cfg);
     memset(&c, 0, sizeof c);
     if (!path)
@@ -234,24 +258,29 @@ static int load_text(struct config *cfg, const char *path, const char *text,
         bp_error_set(err, BP_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    struct ctx x = {c.name, {"", 0}, err};
+    struct ctx x = {c.name, {"", 0}, err, NULL};
     if (read_file) {
         if (file_read_text(path, &owned, &owned_len, err))
             goto fail;
         text = owned;
         len = owned_len;
     }
-    if (parse_text(&x, text, len, &root) ||
-        reject_duplicate_keys(&x, root) ||
+    bool lift = !overrides_touch_params(overrides, n_overrides);
+    if (parse_text(&x, text, len, lift ? &lifted : NULL, &root))
+        goto fail;
+    x.lifted = lifted;
+    if (reject_duplicate_keys(&x, root) ||
         apply_overrides(root, overrides, n_overrides, &po, err) ||
         load_sections(&x, root, &c, &po))
         goto fail;
     cJSON_Delete(root);
+    json_floats_free(lifted);
     free(owned);
     *cfg = c;
     return 0;
 fail:
     cJSON_Delete(root);
+    json_floats_free(lifted);
     free(owned);
     config_free(&c);
     return -1;
@@ -317,9 +346,9 @@ char *config_overridden_text(const char *path,
     char *text = NULL, *out = NULL, *dir = NULL;
     size_t len;
     cJSON *root = NULL;
-    struct ctx x = {path, {"", 0}, err};
+    struct ctx x = {path, {"", 0}, err, NULL};
     if (file_read_text(path, &text, &len, err) ||
-        parse_text(&x, text, len, &root) ||
+        parse_text(&x, text, len, NULL, &root) ||
         apply_overrides(root, overrides, n_overrides, &po, err))
         goto out;
     dir = dir_of(path);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "float_text.h"
 #include "suggest.h"
 
 /* ---- key paths for messages: "layers[1].activation" ---- */
@@ -424,18 +425,25 @@ int as_real(struct ctx *x, const cJSON *v, enum real_rule rule, double *out)
     return 0;
 }
 
-/* A number stored as float: finite and within float range (a double
- * beyond FLT_MAX has no float value), and non-zero as a float when asked. */
+/* The least magnitude that rounds to infinity as a float: FLT_MAX plus
+ * half its ulp (2^128 - 2^103). Numbers below it round to a finite float
+ * (FLT_MAX's own "%.9g" text, 3.40282347e+38, is above FLT_MAX), as
+ * strtof and float_text.h round them. */
+#define FLOAT_OVERFLOW 0x1.ffffffp+127
+
+/* A number stored as float: finite and within float range (below
+ * FLOAT_OVERFLOW), and non-zero as a float when asked. */
 static int as_float(struct ctx *x, const cJSON *v, bool nonzero, float *out)
 {
     char d[DESC_MAX];
     double n = 0;
     if (as_real(x, v, REAL_ANY, &n))
         return -1;
-    if (fabs(n) > FLT_MAX)
+    if (fabs(n) >= FLOAT_OVERFLOW)
         return bad(x, "out of float range (at most %.9g in magnitude), "
                       "got %s", (double)FLT_MAX, describe(v, d));
-    float f = (float)n;
+    /* (between FLT_MAX and FLOAT_OVERFLOW: rounds to FLT_MAX) */
+    float f = fabs(n) > FLT_MAX ? (n > 0 ? FLT_MAX : -FLT_MAX) : (float)n;
     if (nonzero && f == 0)
         return bad(x, "must be non-zero, got %s", describe(v, d));
     *out = f;
@@ -541,16 +549,42 @@ int opt_enum(struct ctx *x, const cJSON *obj, const char *key,
 
 /* ---- arrays of floats: weights, biases, velocities, statistics ---- */
 
+/* "expected N numbers (PER), got M" */
+static int count_mismatch(struct ctx *x, size_t n, const char *per,
+                          size_t got)
+{
+    return bad(x, "expected %zu number%s (%s), got %zu", n, plural(n), per,
+               got);
+}
+
 int floats_shape(struct ctx *x, const cJSON *v, size_t n, const char *per)
 {
     char d[DESC_MAX];
+    size_t got;
+    if (json_floats_of(x->lifted, v, &got))
+        return got == n ? 0 : count_mismatch(x, n, per, got);
     if (!cJSON_IsArray(v))
         return bad(x, "expected an array of %zu number%s (%s), got %s", n,
                    plural(n), per, describe(v, d));
-    size_t got = count_items(v);
+    got = count_items(v);
     if (got != n)
-        return bad(x, "expected %zu number%s (%s), got %zu", n, plural(n),
-                   per, got);
+        return count_mismatch(x, n, per, got);
+    return 0;
+}
+
+/* A lifted array: its numbers were read, each within float range, when
+ * the text was (json_floats.h); only `nonzero` is left to check. */
+static int read_lifted(struct ctx *x, const float *f, size_t n,
+                       bool nonzero, float *out)
+{
+    for (size_t i = 0; nonzero && i < n; i++)
+        if (f[i] == 0) {
+            char t[FLOAT_TEXT_MAX];
+            float_to_text(t, f[i]);
+            kp_index(&x->kp, i);
+            return bad(x, "must be non-zero, got %s", t);
+        }
+    memcpy(out, f, n * sizeof *out);
     return 0;
 }
 
@@ -559,6 +593,10 @@ int read_floats(struct ctx *x, const cJSON *v, size_t n, const char *per,
 {
     if (floats_shape(x, v, n, per))
         return -1;
+    size_t got;
+    const float *lifted = json_floats_of(x->lifted, v, &got);
+    if (lifted)
+        return read_lifted(x, lifted, n, nonzero, out);
     size_t i = 0;
     for (const cJSON *c = v->child; c; c = c->next, i++) {
         size_t mark = kp_index(&x->kp, i);

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "bp_error.h"
+#include "json_floats.h"
 
 /* Every whole number up to 2^53 is exact in a double; no count, index or
  * seed in a config needs more. */
@@ -54,6 +55,10 @@ struct ctx {
     const char *name;  /* the file, for messages */
     struct keypath kp; /* where we are in the tree */
     struct bp_error *err;
+    /* The parameter arrays lifted out of the text (json_floats.h), which
+     * the float readers below take in place of their "[]" nodes; NULL
+     * when none. */
+    const struct json_floats *lifted;
 };
 
 /* A BP_EINPUT error at the current key: "NAME: KEY.PATH: WHAT". Returns

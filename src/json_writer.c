@@ -2,9 +2,12 @@
 #include "json_writer.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "float_text.h"
 
 void json_writer_init(struct json_writer *w, bool compact)
 {
@@ -12,10 +15,12 @@ void json_writer_init(struct json_writer *w, bool compact)
     w->compact = compact;
 }
 
-static void put(struct json_writer *w, const char *s, size_t n)
+/* Room for n more bytes and the NUL; false (and failed) when out of
+ * memory. */
+static bool reserve(struct json_writer *w, size_t n)
 {
     if (w->failed)
-        return;
+        return false;
     if (w->len + n + 1 > w->cap) {
         size_t cap = w->cap ? w->cap : 4096;
         while (cap < w->len + n + 1)
@@ -23,11 +28,18 @@ static void put(struct json_writer *w, const char *s, size_t n)
         char *grown = realloc(w->buf, cap);
         if (!grown) {
             w->failed = true;
-            return;
+            return false;
         }
         w->buf = grown;
         w->cap = cap;
     }
+    return true;
+}
+
+static void put(struct json_writer *w, const char *s, size_t n)
+{
+    if (!reserve(w, n))
+        return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
     w->buf[w->len] = '\0';
@@ -143,9 +155,8 @@ void json_float(struct json_writer *w, float x)
         puts_(w, "null");
         return;
     }
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.9g", (double)x);
-    puts_(w, buf);
+    char buf[FLOAT_TEXT_MAX];
+    put(w, buf, float_to_text(buf, x));
 }
 
 void json_format_double(char *buf, size_t size, double x)
@@ -195,11 +206,35 @@ void json_null(struct json_writer *w)
     puts_(w, "null");
 }
 
+/* The hot loop of a weights file (millions of numbers): each number is
+ * formatted straight into the buffer, reserved once for the row, with the
+ * separators json_float's before_item would write. */
 void json_float_array(struct json_writer *w, const float *x, size_t n)
 {
+    static const size_t per_number = FLOAT_TEXT_MAX + 2; /* ", " */
     json_begin_array(w, false);
-    for (size_t i = 0; i < n; i++)
-        json_float(w, x[i]);
+    if (n && !w->compact && n <= (SIZE_MAX - w->len) / per_number - 1 &&
+        reserve(w, n * per_number)) {
+        char *p = w->buf + w->len;
+        for (size_t i = 0; i < n; i++) {
+            if (i) {
+                *p++ = ',';
+                *p++ = ' ';
+            }
+            if (isfinite(x[i])) {
+                p += float_to_text(p, x[i]);
+            } else {
+                memcpy(p, "null", 4);
+                p += 4;
+            }
+        }
+        *p = '\0';
+        w->len = (size_t)(p - w->buf);
+        w->has_items[w->depth - 1] = true;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            json_float(w, x[i]);
+    }
     json_end_array(w);
 }
 

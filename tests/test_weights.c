@@ -2,8 +2,10 @@
  * config_load, paths rewritten for the file's folder, atomic writes. */
 #include <check.h>
 #include <dirent.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,11 +477,169 @@ START_TEST(optimizer_state_round_trips_byte_for_byte)
 }
 END_TEST
 
+/* ---- the parameter rows read straight from the text (json_floats.h) ---- */
+
+/* A 2-2-2 weights file whose first layer holds `rows` and `bias`. */
+static int load_small(struct config *cfg, const char *rows, const char *bias,
+                      const struct config_override *ov, size_t n_ov,
+                      struct bp_error *err)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"format\": \"backprop.weights/1\", \"input\": 2, \"layers\": "
+             "[{\"units\": 2, \"activation\": \"relu\", \"weights\": %s, "
+             "\"bias\": %s}, {\"units\": 2, \"activation\": \"softmax\"}], "
+             "\"loss\": \"cross_entropy\"}",
+             rows, bias);
+    return config_parse_buffer(cfg, "w.json", text, strlen(text), ov, n_ov,
+                               err);
+}
+
+static void assert_load_fails(const char *rows, const char *bias,
+                              const char *message)
+{
+    struct config cfg;
+    struct bp_error err = {0};
+    ck_assert_int_eq(load_small(&cfg, rows, bias, NULL, 0, &err), -1);
+    ck_assert_str_eq(err.msg, message);
+}
+
+/* Bad rows are left to the tree reader, whose messages name the element
+ * (the messages the reader gave before rows were lifted). */
+START_TEST(bad_parameter_rows_name_the_element)
+{
+    assert_load_fails("[[1, \"x\"], [3, 4]]", "[0, 0]",
+                      "w.json: layers[0].weights[0][1]: expected a number, "
+                      "got \"x\"");
+    assert_load_fails("[[1, 2], [3, 1e39]]", "[0, 0]",
+                      "w.json: layers[0].weights[1][1]: out of float range "
+                      "(at most 3.40282347e+38 in magnitude), got 1e+39");
+    assert_load_fails("[[1, 2, 3], [3, 4]]", "[0, 0]",
+                      "w.json: layers[0].weights[0]: expected 2 numbers (one "
+                      "per input of the layer), got 3");
+    assert_load_fails("[[1, 2], []]", "[0, 0]",
+                      "w.json: layers[0].weights[1]: expected 2 numbers (one "
+                      "per input of the layer), got 0");
+    assert_load_fails("[[1, 2], [3, 4]]", "[0, null]",
+                      "w.json: layers[0].bias[1]: expected a number, got "
+                      "null");
+    assert_load_fails("[[1, 2], [3, 4]]", "[0]",
+                      "w.json: layers[0].bias: expected 2 numbers (one per "
+                      "unit), got 1");
+}
+END_TEST
+
+/* FLT_MAX's own text (above FLT_MAX as a decimal, rounding to it) and
+ * the other extremes read back bit for bit; the first number beyond the
+ * rounding range is refused. */
+START_TEST(extreme_floats_read_back_exactly)
+{
+    struct config cfg;
+    struct bp_error err = {0};
+    ck_assert_msg(load_small(&cfg, "[[3.40282347e+38, -3.4028235e38], "
+                                   "[1.40129846e-45, -0]]",
+                             "[1.17549435e-38, 1e-50]", NULL, 0, &err) == 0,
+                  "%s", err.msg);
+    ck_assert(cfg.layers[0].weights[0] == FLT_MAX);
+    ck_assert(cfg.layers[0].weights[1] == -FLT_MAX);
+    ck_assert(cfg.layers[0].weights[2] == nextafterf(0, 1));
+    ck_assert(cfg.layers[0].weights[3] == 0 &&
+              signbit(cfg.layers[0].weights[3]));
+    ck_assert(cfg.layers[0].bias[0] == FLT_MIN);
+    ck_assert(cfg.layers[0].bias[1] == 0 && !signbit(cfg.layers[0].bias[1]));
+    config_free(&cfg);
+    assert_load_fails("[[1, 2], [3, 3.4028236e38]]", "[0, 0]",
+                      "w.json: layers[0].weights[1][1]: out of float range "
+                      "(at most 3.40282347e+38 in magnitude), got "
+                      "3.4028236e+38");
+}
+END_TEST
+
+/* The same numbers through both readers: lifted, and through cJSON (a
+ * key written with an escape makes the loader lift nothing). Random
+ * decimals of every length: the lifted reader is strtof, the tree reader
+ * rounds through a double, and for these they agree. */
+START_TEST(lifted_rows_read_as_the_tree_reader_reads_them)
+{
+    char rows[512], bias[128];
+    uint64_t s = 99;
+    for (int round = 0; round < 200; round++) {
+        double v[6];
+        for (int i = 0; i < 6; i++) {
+            s = s * 6364136223846793005u + 1442695040888963407u;
+            v[i] = ((double)(s >> 11) / 9007199254740992.0 - 0.5) *
+                   pow(10.0, (int)(s % 40) - 30);
+        }
+        snprintf(rows, sizeof rows, "[[%.*g, %.*g], [%.*g, %.*g]]",
+                 1 + round % 17, v[0], 1 + round % 9, v[1], 17, v[2], 9,
+                 v[3]);
+        snprintf(bias, sizeof bias, "[%.*g, %.*g]", 1 + round % 12, v[4], 6,
+                 v[5]);
+        struct config lifted, tree;
+        struct bp_error err = {0};
+        ck_assert_msg(load_small(&lifted, rows, bias, NULL, 0, &err) == 0,
+                      "%s", err.msg);
+        char escaped[700];
+        snprintf(escaped, sizeof escaped, "%s, \"bi\\u0061s\": %s", rows,
+                 bias);
+        /* "bias" twice would be a duplicate: the escaped one replaces it */
+        char text[1024 + 700];
+        snprintf(text, sizeof text,
+                 "{\"format\": \"backprop.weights/1\", \"input\": 2, "
+                 "\"layers\": [{\"units\": 2, \"activation\": \"relu\", "
+                 "\"weights\": %s}, {\"units\": 2, \"activation\": "
+                 "\"softmax\"}], \"loss\": \"cross_entropy\"}",
+                 escaped);
+        ck_assert_msg(config_parse_buffer(&tree, "w.json", text, strlen(text),
+                                          NULL, 0, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_mem_eq(lifted.layers[0].weights, tree.layers[0].weights,
+                         4 * sizeof(float));
+        ck_assert_mem_eq(lifted.layers[0].bias, tree.layers[0].bias,
+                         2 * sizeof(float));
+        config_free(&lifted);
+        config_free(&tree);
+    }
+}
+END_TEST
+
+/* --set reaches into a parameter row of a weights file as into any
+ * array (the rows are then not lifted). */
+START_TEST(overrides_reach_into_parameter_rows)
+{
+    struct config cfg;
+    struct bp_error err = {0};
+    struct config_override ov[] = {{"layers.0.bias.1", "0.25"},
+                                   {"layers[0].weights[1][0]", "-2"}};
+    ck_assert_msg(load_small(&cfg, "[[1, 2], [3, 4]]", "[0.5, 0.75]", ov, 2,
+                             &err) == 0,
+                  "%s", err.msg);
+    ck_assert(cfg.layers[0].bias[0] == 0.5f);
+    ck_assert(cfg.layers[0].bias[1] == 0.25f);
+    ck_assert(cfg.layers[0].weights[2] == -2.0f);
+    ck_assert(cfg.layers[0].weights[3] == 4.0f);
+    config_free(&cfg);
+}
+END_TEST
+
+/* A duplicate "bias" is still found when both are lifted. */
+START_TEST(duplicate_parameter_keys_are_still_refused)
+{
+    assert_load_fails("[[1, 2], [3, 4]], \"bias\": [1, 1]", "[0, 0]",
+                      "w.json: layers[0].bias: duplicate key");
+}
+END_TEST
+
 Suite *weights_suite(void)
 {
     Suite *s = suite_create("weights");
     TCase *tc = tcase_create("weights");
     tcase_add_test(tc, weights_file_round_trips_byte_for_byte);
+    tcase_add_test(tc, bad_parameter_rows_name_the_element);
+    tcase_add_test(tc, extreme_floats_read_back_exactly);
+    tcase_add_test(tc, lifted_rows_read_as_the_tree_reader_reads_them);
+    tcase_add_test(tc, overrides_reach_into_parameter_rows);
+    tcase_add_test(tc, duplicate_parameter_keys_are_still_refused);
     tcase_add_test(tc, early_stopping_record_round_trips_byte_for_byte);
     tcase_add_test(tc, optimizer_state_round_trips_byte_for_byte);
     tcase_add_test(tc, data_paths_are_rewritten_for_the_files_folder);
