@@ -81,21 +81,23 @@ void vmath_sigmoid(float *y, const float *x, size_t n);
 #define VMATH_LN2_32 0x1.62e42fefa39efp-6
 #define VMATH_TANH_SATURATED 10.0
 
-/* 2^(i/32) for i < 32, correctly rounded to double. */
-static inline const double *vmath_exp2_table(void)
+/* The bits of 2^(i/32) for i < 32, correctly rounded to double, less
+ * i << 47: then adding k << 47 (k = 32 q + i) both cancels i and adds q
+ * to the exponent, one shift and one add (glibc's arrangement). */
+static inline const uint64_t *vmath_exp2_table(void)
 {
-    static const double table[32] = {
-        0x1.0000000000000p+0, 0x1.059b0d3158574p+0, 0x1.0b5586cf9890fp+0,
-        0x1.11301d0125b51p+0, 0x1.172b83c7d517bp+0, 0x1.1d4873168b9aap+0,
-        0x1.2387a6e756238p+0, 0x1.29e9df51fdee1p+0, 0x1.306fe0a31b715p+0,
-        0x1.371a7373aa9cbp+0, 0x1.3dea64c123422p+0, 0x1.44e086061892dp+0,
-        0x1.4bfdad5362a27p+0, 0x1.5342b569d4f82p+0, 0x1.5ab07dd485429p+0,
-        0x1.6247eb03a5585p+0, 0x1.6a09e667f3bcdp+0, 0x1.71f75e8ec5f74p+0,
-        0x1.7a11473eb0187p+0, 0x1.82589994cce13p+0, 0x1.8ace5422aa0dbp+0,
-        0x1.93737b0cdc5e5p+0, 0x1.9c49182a3f090p+0, 0x1.a5503b23e255dp+0,
-        0x1.ae89f995ad3adp+0, 0x1.b7f76f2fb5e47p+0, 0x1.c199bdd85529cp+0,
-        0x1.cb720dcef9069p+0, 0x1.d5818dcfba487p+0, 0x1.dfc97337b9b5fp+0,
-        0x1.ea4afa2a490dap+0, 0x1.f50765b6e4540p+0,
+    static const uint64_t table[32] = {
+        0x3ff0000000000000u, 0x3fefd9b0d3158574u, 0x3fefb5586cf9890fu,
+        0x3fef9301d0125b51u, 0x3fef72b83c7d517bu, 0x3fef54873168b9aau,
+        0x3fef387a6e756238u, 0x3fef1e9df51fdee1u, 0x3fef06fe0a31b715u,
+        0x3feef1a7373aa9cbu, 0x3feedea64c123422u, 0x3feece086061892du,
+        0x3feebfdad5362a27u, 0x3feeb42b569d4f82u, 0x3feeab07dd485429u,
+        0x3feea47eb03a5585u, 0x3feea09e667f3bcdu, 0x3fee9f75e8ec5f74u,
+        0x3feea11473eb0187u, 0x3feea589994cce13u, 0x3feeace5422aa0dbu,
+        0x3feeb737b0cdc5e5u, 0x3feec49182a3f090u, 0x3feed503b23e255du,
+        0x3feee89f995ad3adu, 0x3feeff76f2fb5e47u, 0x3fef199bdd85529cu,
+        0x3fef3720dcef9069u, 0x3fef5818dcfba487u, 0x3fef7c97337b9b5fu,
+        0x3fefa4afa2a490dau, 0x3fefd0765b6e4540u,
     };
     return table;
 }
@@ -134,12 +136,13 @@ static inline double vmath_madd(double a, double b, double c)
 
 /* 2^(k/32) from k's bits in the low bits of `shifted` (a double holding
  * VMATH_SHIFT + k): the table's 2^(i/32), i = k mod 32, with k div 32
- * added to its exponent (the sum wraps modulo 2^12 in the exponent field,
- * which is what a negative k needs). */
+ * added to its exponent (the shift drops all but k's low 17 bits, and the
+ * sum wraps modulo 2^12 in the exponent field, which is what a negative k
+ * needs). */
 static inline double vmath_exp2_k32(uint64_t shifted_bits)
 {
-    uint64_t t = vmath_bits64(vmath_exp2_table()[shifted_bits & 31]);
-    return vmath_from_bits64(t + ((shifted_bits >> 5) << 52));
+    uint64_t t = vmath_exp2_table()[shifted_bits & 31];
+    return vmath_from_bits64(t + (shifted_bits << 47));
 }
 
 /* e^x for |x| < 88 (and on to the limits above): x 32 / ln 2 = k + r,
@@ -148,7 +151,7 @@ static inline double vmath_exp2_k32(uint64_t shifted_bits)
 static inline double vmath_exp_core(double xd)
 {
 #ifdef VMATH_FUSED
-    double shifted = fma(xd, VMATH_INV_LN2_32, VMATH_SHIFT);
+    double shifted = fma(VMATH_INV_LN2_32, xd, VMATH_SHIFT);
     double kd = shifted - VMATH_SHIFT;
     double r = fma(VMATH_INV_LN2_32, xd, -kd);
 #else
@@ -158,9 +161,9 @@ static inline double vmath_exp_core(double xd)
     double r = z - kd;
 #endif
     double s = vmath_exp2_k32(vmath_bits64(shifted));
-    double p = vmath_madd(r, VMATH_EXP_C0, VMATH_EXP_C1);
+    double p = vmath_madd(VMATH_EXP_C0, r, VMATH_EXP_C1);
     double r2 = r * r;
-    double q = vmath_madd(r, VMATH_EXP_C2, 1.0);
+    double q = vmath_madd(VMATH_EXP_C2, r, 1.0);
     q = vmath_madd(p, r2, q);
     return q * s;
 }

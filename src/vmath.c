@@ -23,12 +23,12 @@ struct table512 {
 
 static inline struct table512 table512_load(void)
 {
-    const double *t = vmath_exp2_table();
+    const uint64_t *t = vmath_exp2_table();
     struct table512 tb = {
-        _mm512_castpd_si512(_mm512_loadu_pd(t)),
-        _mm512_castpd_si512(_mm512_loadu_pd(t + 8)),
-        _mm512_castpd_si512(_mm512_loadu_pd(t + 16)),
-        _mm512_castpd_si512(_mm512_loadu_pd(t + 24)),
+        _mm512_loadu_si512(t),
+        _mm512_loadu_si512(t + 8),
+        _mm512_loadu_si512(t + 16),
+        _mm512_loadu_si512(t + 24),
     };
     return tb;
 }
@@ -40,7 +40,7 @@ static inline __m512d exp2_k32_512(__m512i shifted, const struct table512 *tb)
     __m512i hi = _mm512_permutex2var_epi64(tb->hi0, shifted, tb->hi1);
     __mmask8 upper = _mm512_test_epi64_mask(shifted, _mm512_set1_epi64(16));
     __m512i t = _mm512_mask_blend_epi64(upper, lo, hi);
-    __m512i e = _mm512_slli_epi64(_mm512_srli_epi64(shifted, 5), 52);
+    __m512i e = _mm512_slli_epi64(shifted, 47);
     return _mm512_castsi512_pd(_mm512_add_epi64(t, e));
 }
 
@@ -189,7 +189,7 @@ static inline __m256d exp2_k32_256(__m256i shifted)
     __m256i i = _mm256_and_si256(shifted, _mm256_set1_epi64x(31));
     __m256i t = _mm256_i64gather_epi64(
         (const long long *)(const void *)vmath_exp2_table(), i, 8);
-    __m256i e = _mm256_slli_epi64(_mm256_srli_epi64(shifted, 5), 52);
+    __m256i e = _mm256_slli_epi64(shifted, 47);
     return _mm256_castsi256_pd(_mm256_add_epi64(t, e));
 }
 
