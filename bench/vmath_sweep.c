@@ -4,8 +4,8 @@
  * (expf, tanhf, 1 / (1 + expf(-x))) and against vmath's own scalar forms.
  * Prints, for each function, how many results differ from libm's and by
  * how many ulp at most (with the worst input), and how many array results
- * differ from the scalar form (must be 0). NaN equals NaN here. About a
- * minute on 2 cores; `make vmath-sweep` builds and runs it for the
+ * differ from the scalar form (must be 0). NaN equals NaN here. A
+ * few minutes on 2 cores; `make vmath-sweep` builds and runs it for the
  * build's kernels (ARCH= as for make). Asserts nothing: the unit tests do
  * (tests/test_vmath.c); exits 1 if an array result differs from its
  * scalar form.
