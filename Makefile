@@ -137,6 +137,15 @@ kernel-isa:
 	     echo "$$m" | grep -q '^#define __FMA__ '; then echo avx2; \
 	else echo portable; fi
 
+# vmath's exp, tanh and sigmoid over all 2^32 floats against libm's and
+# their own scalar forms (bench/vmath_sweep.c; minutes), for the kernel
+# build ARCH selects.
+.PHONY: vmath-sweep
+vmath-sweep: | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $(BUILD)/vmath_sweep bench/vmath_sweep.c \
+	  src/vmath.c -lm
+	$(BUILD)/vmath_sweep
+
 # Sanitizer build in its own folder, tests run against it.
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/backprop \

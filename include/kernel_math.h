@@ -11,6 +11,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "vmath.h"
+
 /* The dense kernels' build: AVX-512 or AVX2 + FMA intrinsics, else
  * portable C (chosen by the compiler's target flags). */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -34,14 +36,23 @@ static inline float kmath_madd(float a, float b, float c)
 #endif
 }
 
+/* exp, tanh and sigmoid are vmath.h's (its header gives their accuracy):
+ * the scalar forms here, for code that takes one value at a time, and
+ * the kernels' array forms give the same bits. */
+static inline float kmath_exp(float x)
+{
+    return vmath_expf(x);
+}
+
+/* 1 / (1 + e^-x) in float. */
 static inline float kmath_sigmoid(float x)
 {
-    return 1.0f / (1.0f + expf(-x));
+    return vmath_sigmoidf(x);
 }
 
 static inline float kmath_tanh(float x)
 {
-    return tanhf(x);
+    return vmath_tanhf(x);
 }
 
 static inline float kmath_relu(float x)
@@ -66,18 +77,20 @@ static inline float kmath_relu_grad(float d, float y)
 }
 
 /* Softmax of one row z[0..n) into p (may equal z), shifted by the row
- * maximum for stability. */
+ * maximum for stability; the exps over the row at once (vmath_exp), the
+ * sum in order. */
 static inline void kmath_softmax_row(float *p, const float *z, size_t n)
 {
     float max = z[0];
     for (size_t k = 1; k < n; k++)
         if (z[k] > max)
             max = z[k];
+    for (size_t k = 0; k < n; k++)
+        p[k] = z[k] - max;
+    vmath_exp(p, p, n);
     float sum = 0.0f;
-    for (size_t k = 0; k < n; k++) {
-        p[k] = expf(z[k] - max);
+    for (size_t k = 0; k < n; k++)
         sum += p[k];
-    }
     for (size_t k = 0; k < n; k++)
         p[k] /= sum;
 }
@@ -107,7 +120,7 @@ static inline float kmath_softmax_cross_entropy_row(float *d, const float *z,
             max = z[k];
     float sum = 0.0f;
     for (size_t k = 0; k < n; k++)
-        sum += expf(z[k] - max);
+        sum += kmath_exp(z[k] - max);
     float log_sum = max + logf(sum);
     float l = 0.0f;
     for (size_t k = 0; k < n; k++) {
@@ -122,7 +135,7 @@ static inline float kmath_softmax_cross_entropy_row(float *d, const float *z,
  * max(z, 0) - z t + log1p(exp(-|z|)). */
 static inline float kmath_sigmoid_cross_entropy(float z, float t)
 {
-    return (z > 0.0f ? z : 0.0f) - z * t + log1pf(expf(-fabsf(z)));
+    return (z > 0.0f ? z : 0.0f) - z * t + log1pf(kmath_exp(-fabsf(z)));
 }
 
 /* The settings of one SGD step (SPEC section 7; kernels.h). */

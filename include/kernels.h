@@ -2,8 +2,8 @@
  * kernels: the arithmetic of a training step, as pure functions on raw
  * float arrays. Outputs first, then inputs, then sizes; shapes in the
  * comments, row-major. No allocation, I/O or error reporting here, and no
- * project header but kernel_math.h (its formulas): this is the bottom of
- * the include graph.
+ * project header but kernel_math.h (its formulas) and the vmath.h it
+ * includes (exp, tanh, sigmoid): this is the bottom of the include graph.
  *
  * Threads: every kernel shares its work out among the enclosing OpenMP
  * team by thread number, so called inside a `#pragma omp parallel` region

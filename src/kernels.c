@@ -616,22 +616,21 @@ int kernel_team_size(void)
     return omp_get_num_threads();
 }
 
+/* sigmoid and tanh: this thread's rows in one call of vmath's array form,
+ * which gives each element kmath_sigmoid's (kmath_tanh's) bits wherever
+ * it sits in the block. */
 void kernel_sigmoid(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b = lo; b < hi; b++)
-        for (size_t k = b * N; k < (b + 1) * N; k++)
-            y[k] = kmath_sigmoid(x[k]);
+    vmath_sigmoid(y + lo * N, x + lo * N, (hi - lo) * N);
 }
 
 void kernel_tanh(float *y, const float *x, size_t B, size_t N)
 {
     size_t lo, hi;
     kernel_sample_rows(B, &lo, &hi);
-    for (size_t b = lo; b < hi; b++)
-        for (size_t k = b * N; k < (b + 1) * N; k++)
-            y[k] = kmath_tanh(x[k]);
+    vmath_tanh(y + lo * N, x + lo * N, (hi - lo) * N);
 }
 
 void kernel_relu(float *y, const float *x, size_t B, size_t N)
