@@ -38,6 +38,14 @@ DATA=$OUT/shapes
 SEED=14               # of every synthetic CSV (issue 14)
 mkdir -p "$RES" "$DATA"
 rm -f "$RES"/shapes-*
+# PyTorch on OpenBLAS, pandas to read its CSV: `make bench` installs them.
+for p in python3-torch python3-pandas libopenblas0; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+        { echo "bench/shapes.sh: $p is missing: run make bench once (it installs it)" >&2; exit 1; }
+done
+# Every run uses this copy, so a rebuild during the bench cannot mix binaries.
+cp "$BP" "$OUT/backprop-shapes"
+BP=$OUT/backprop-shapes
 
 say() { echo "bench: shapes: $*" >&2; }
 
