@@ -19,10 +19,13 @@
  * each block not counted (it pays for the switch: threads waking, caches
  * filling); the faster median wins, the team only when at least
  * TEAM_MARGIN faster (a tie goes to the lone thread, which leaves the
- * other core to other work). Afterwards one step in TEAM_WATCH_EVERY is
- * timed: when TEAM_WATCH_SAMPLES in a row take TEAM_DRIFT times the
- * winner's probed median, the machine has changed (another process took
- * a core) and the probe runs again; it also runs again after about
+ * other core to other work). When the team won, one step in
+ * TEAM_WATCH_EVERY is timed: when TEAM_WATCH_SAMPLES in a row take
+ * TEAM_DRIFT times its probed median, the machine has changed (another
+ * process took a core: a thread descheduled at a barrier stalls the whole
+ * team) and the probe runs again. (A busier machine slows the lone thread
+ * too, but never makes the team the better choice, so it is not
+ * watched.) Either way the probe runs again after about
  * TEAM_REPROBE_SECONDS of steps, or TEAM_REPROBE_FACTOR times the probe's
  * own length when that is longer, so that probing costs at most about 1%.
  * A smaller last batch follows the full batches' choice (when above the

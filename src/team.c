@@ -97,7 +97,9 @@ bool team_choice_next(struct team_choice *c, size_t n)
         return c->this_team;
     }
     c->until_probe--;
-    if (--c->until_watch == 0) {
+    /* Only the team is watched: a busier machine slows the lone thread
+     * too, but never makes the team the better choice. */
+    if (c->use_team && --c->until_watch == 0) {
         c->until_watch = TEAM_WATCH_EVERY;
         c->this_timed = true;
     }
@@ -116,7 +118,7 @@ void team_choice_record(struct team_choice *c, double seconds)
         return;
     c->this_timed = false;
     if (!c->probing) {
-        /* A watched step: the winner has slowed down for good? */
+        /* A watched team step: has another process taken a core? */
         if (seconds > TEAM_DRIFT * c->reference) {
             if (++c->slow_watches >= TEAM_WATCH_SAMPLES)
                 c->until_probe = 0;

@@ -41,6 +41,7 @@ struct trainer {
     const struct dataset *validation;
     int threads;
     struct team_choice team; /* each step: on the team or alone */
+    size_t full_batch;     /* samples of a full step: the batch, or all rows */
     bool small;            /* small_net_fits(net), and no dropout */
     bool dropout;          /* some layer drops in training */
     bool fused_sgd;        /* SGD without clipping: kernel_dense_backward_sgd */
@@ -160,13 +161,13 @@ int trainer_create(struct trainer **out, struct network *net,
     tr->ranks = dist_size();
     double forward;
     network_flops(net, &forward, &tr->flops_per_sample);
-    team_choice_init(&tr->team, tr->threads, TEAM_AUTO, tc->batch_size,
-                     tr->flops_per_sample);
 
     size_t capacity = tc->batch_size < train->n_rows ? tc->batch_size
                                                      : train->n_rows;
     if (capacity == 0)
         capacity = 1;
+    tr->full_batch = capacity;
+    trainer_set_team(tr, TEAM_AUTO);
     /* The message holds the whole batch's losses; the workspace only
      * this rank's share. */
     size_t msg_len = net->n_params + capacity + 2;
@@ -570,7 +571,7 @@ int trainer_step(struct trainer *tr, struct bp_error *err)
 
 void trainer_set_team(struct trainer *tr, enum team_policy policy)
 {
-    team_choice_init(&tr->team, tr->threads, policy, tr->tc->batch_size,
+    team_choice_init(&tr->team, tr->threads, policy, tr->full_batch,
                      tr->flops_per_sample);
 }
 

@@ -143,6 +143,18 @@ START_TEST(a_winner_that_slows_down_is_probed_again)
 }
 END_TEST
 
+START_TEST(a_lone_thread_is_not_watched)
+{
+    struct team_choice c;
+    team_choice_init(&c, 2, TEAM_AUTO, BATCH, FLOPS_PER_SAMPLE);
+    probe(&c, 2.0e-3, 1.0e-3, 1.0e-3);
+    for (int k = 0; k < 10 * TEAM_WATCH_EVERY; k++) {
+        ck_assert(!team_choice_next(&c, BATCH));
+        ck_assert(!team_choice_timed(&c));
+    }
+}
+END_TEST
+
 START_TEST(the_probe_runs_again_after_a_while)
 {
     struct team_choice c;
@@ -199,6 +211,7 @@ Suite *team_suite(void)
                    a_wide_gap_decides_after_one_block_each_a_narrow_one_after_all);
     tcase_add_test(tc, the_step_opening_a_block_is_not_counted);
     tcase_add_test(tc, a_winner_that_slows_down_is_probed_again);
+    tcase_add_test(tc, a_lone_thread_is_not_watched);
     tcase_add_test(tc, the_probe_runs_again_after_a_while);
     tcase_add_test(tc, a_smaller_last_batch_follows_the_choice_untimed);
     tcase_add_test(tc, the_policy_names_parse_and_others_are_refused);
