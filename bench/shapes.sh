@@ -255,11 +255,13 @@ for t_name, name, inputs, layers, loss, init, batch, lr, rows, flops, csv in sha
             tt, setting = med(tts), ""
             one = b
         else:
-            both, blas = med(both_s), med(blas_s)
+            both, blas = med(both_s) if both_s else float("inf"), med(blas_s)
             tt = min(both, blas)
             setting = " (torch %d, OpenBLAS %d)" % ((1, t) if blas <= both else (t, t))
-            torch_notes.append("%s: torch 1 + OpenBLAS %d %.4f s, torch %d + OpenBLAS %d %.4f s (%d run%s)"
-                               % (name, t, blas, t, t, both, len(both_s), "" if len(both_s) == 1 else "s"))
+            torch_notes.append("%s: torch 1 + OpenBLAS %d %.4f s, torch %d + OpenBLAS %d %s"
+                               % (name, t, blas, t, t,
+                                  "%.4f s (%d run%s)" % (both, len(both_s), "" if len(both_s) == 1 else "s")
+                                  if both_s else "not measured"))
         gf = flops * rows / b / 1e9
         pk = peak.get(peak_key % t)
         scale = ""
