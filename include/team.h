@@ -17,7 +17,10 @@
  * team cannot win there). Above, the first full batches probe: blocks of
  * TEAM_PROBE_BLOCK steps on the team and alone in turn, the first step of
  * each block not counted (it pays for the switch: threads waking, caches
- * filling); the faster median wins, the team only when at least
+ * filling; when the first counted step takes TEAM_LONG_STEP_SECONDS or
+ * more, blocks are of two steps: a switch's cost is lost in such steps,
+ * and the probe stays a small part of a short run); the faster median
+ * wins, the team only when at least
  * TEAM_MARGIN faster (a tie goes to the lone thread, which leaves the
  * other core to other work). When the team won, one step in
  * TEAM_WATCH_EVERY is timed: when TEAM_WATCH_SAMPLES in a row take
@@ -50,6 +53,7 @@ enum team_policy { TEAM_AUTO, TEAM_ALWAYS };
 #define TEAM_MIN_FLOPS 100000.0
 #define TEAM_PROBE_BLOCK 4
 #define TEAM_PROBE_BLOCKS 4      /* team, alone, team, alone */
+#define TEAM_LONG_STEP_SECONDS 0.002
 #define TEAM_EARLY_RATIO 1.5     /* after one block each, a gap this wide decides */
 #define TEAM_MARGIN 0.02
 #define TEAM_WATCH_EVERY 16
@@ -71,6 +75,7 @@ struct team_choice {
     bool probing;
     bool use_team;           /* the choice outside a probe */
     size_t probe_step;       /* steps done in this probe */
+    size_t block;            /* steps a probe block: TEAM_PROBE_BLOCK or 2 */
     double team_seconds[TEAM_PROBE_SAMPLES];
     double alone_seconds[TEAM_PROBE_SAMPLES];
     size_t n_team, n_alone;

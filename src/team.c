@@ -21,21 +21,22 @@ static double median(const double *x, size_t n)
 }
 
 /* Probe step k runs on the team in even blocks, alone in odd ones... */
-static bool probe_on_team(size_t k)
+static bool probe_on_team(const struct team_choice *c, size_t k)
 {
-    return (k / TEAM_PROBE_BLOCK) % 2 == 0;
+    return (k / c->block) % 2 == 0;
 }
 
 /* ...and counts unless it opens its block. */
-static bool probe_counts(size_t k)
+static bool probe_counts(const struct team_choice *c, size_t k)
 {
-    return k % TEAM_PROBE_BLOCK != 0;
+    return k % c->block != 0;
 }
 
 static void start_probe(struct team_choice *c)
 {
     c->probing = true;
     c->probe_step = 0;
+    c->block = TEAM_PROBE_BLOCK;
     c->n_team = 0;
     c->n_alone = 0;
     c->probe_seconds = 0.0;
@@ -92,7 +93,7 @@ bool team_choice_next(struct team_choice *c, size_t n)
     if (!c->probing && c->until_probe == 0)
         start_probe(c);
     if (c->probing) {
-        c->this_team = probe_on_team(c->probe_step);
+        c->this_team = probe_on_team(c, c->probe_step);
         c->this_timed = true;
         return c->this_team;
     }
@@ -129,15 +130,19 @@ void team_choice_record(struct team_choice *c, double seconds)
     }
     size_t k = c->probe_step++;
     c->probe_seconds += seconds;
-    if (probe_counts(k)) {
-        if (probe_on_team(k))
+    /* Long steps: a switch's cost is lost in them, and four to a block
+     * would make the probe a large part of a short run. */
+    if (k == 1 && seconds >= TEAM_LONG_STEP_SECONDS)
+        c->block = 2;
+    if (probe_counts(c, k)) {
+        if (probe_on_team(c, k))
             c->team_seconds[c->n_team++] = seconds;
         else
             c->alone_seconds[c->n_alone++] = seconds;
     }
-    if (c->probe_step % TEAM_PROBE_BLOCK != 0)
+    if (c->probe_step % c->block != 0)
         return;
-    size_t blocks = c->probe_step / TEAM_PROBE_BLOCK;
+    size_t blocks = c->probe_step / c->block;
     if (blocks == TEAM_PROBE_BLOCKS) {
         decide(c);
     } else if (blocks == 2) {

@@ -100,6 +100,22 @@ START_TEST(a_wide_gap_decides_after_one_block_each_a_narrow_one_after_all)
 }
 END_TEST
 
+START_TEST(long_steps_probe_in_blocks_of_two)
+{
+    struct team_choice c;
+    team_choice_init(&c, 2, TEAM_AUTO, BATCH, FLOPS_PER_SAMPLE);
+    double t = TEAM_LONG_STEP_SECONDS;
+    /* team, team, alone, alone, team, team, alone, alone. */
+    bool expected[] = {true, true, false, false, true, true, false, false};
+    for (size_t k = 0; k < 8; k++) {
+        ck_assert(team_choice_next(&c, BATCH) == expected[k]);
+        team_choice_record(&c, expected[k] ? t : 1.2 * t);
+    }
+    ck_assert(!c.probing);
+    ck_assert(team_choice_next(&c, BATCH));
+}
+END_TEST
+
 START_TEST(the_step_opening_a_block_is_not_counted)
 {
     /* Waking the team's threads (or refilling the lone core's caches)
@@ -209,6 +225,7 @@ Suite *team_suite(void)
     tcase_add_test(tc, a_near_tie_goes_to_the_lone_thread);
     tcase_add_test(tc,
                    a_wide_gap_decides_after_one_block_each_a_narrow_one_after_all);
+    tcase_add_test(tc, long_steps_probe_in_blocks_of_two);
     tcase_add_test(tc, the_step_opening_a_block_is_not_counted);
     tcase_add_test(tc, a_winner_that_slows_down_is_probed_again);
     tcase_add_test(tc, a_lone_thread_is_not_watched);
