@@ -307,8 +307,7 @@ fuzz: $(FUZZ_BIN)
 bench:
 	@bash bench/run.sh
 
-# Only the optimizers' row (Adam and dropout against SGD + momentum), on
-# the training CSV a `make bench` prepared.
+# Only the sweep row (24 iris runs, default scheduling against --jobs 1).
 .PHONY: bench-sweep
 bench-sweep: $(BIN)
 	@bash bench/sweep.sh ./$(BIN) build/bench/results
@@ -328,6 +327,14 @@ float-text-all: | $(BUILD)
 	  -o build/bench/float_text_all bench/float_text_all.c src/float_text.c -lm
 	build/bench/float_text_all
 
+# Only the shapes table (backprop against PyTorch on eight shapes); it
+# makes its own synthetic data and measures the FMA peak itself.
+.PHONY: bench-shapes
+bench-shapes: $(BIN)
+	@bash bench/shapes.sh ./$(BIN) build/bench/results
+
+# Only the optimizers' row (Adam and dropout against SGD + momentum), on
+# the training CSV a `make bench` prepared.
 .PHONY: bench-optim
 bench-optim: $(BIN)
 	@test -s build/bench/fashion-mnist-train.csv || \

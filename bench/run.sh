@@ -217,6 +217,9 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 \
 # ---- what Adam and dropout cost against SGD + momentum (issue 12) ----
 bash bench/optim.sh "$BP" "$CONFIG" "$TRAIN" "$RES" > "$RES/optim.md"
 
+# ---- every shape against PyTorch (issue 14) ----
+bash bench/shapes.sh "$BP" "$RES" "$RES/fma_peak.txt" > "$RES/shapes.md"
+
 # ---- what sweep --jobs buys (issue 13) ----
 say "sweep: 24 iris runs, default scheduling and --jobs 1"
 bash bench/sweep.sh "$BP" "$RES" > "$RES/sweep.md"
@@ -418,6 +421,7 @@ if float(lb.split()[0]) > 1.0:
 print("\n".join(out))
 PYEOF
 { echo "### Optimizers (bench/optim.sh; same shape and data, no validation)"; echo; cat "$RES/optim.md"; } | tee -a "$OUT/results.md"
+{ echo; echo "### Shapes (bench/shapes.sh)"; echo; cat "$RES/shapes.md"; } | tee -a "$OUT/results.md"
 { echo; echo "### Sweeps (bench/sweep.sh)"; echo; cat "$RES/sweep.md"; } | tee -a "$OUT/results.md"
 { echo; echo "### Weights files (bench/weights.sh)"; echo; bash bench/weights.sh "$BP" "$RES"; } | tee -a "$OUT/results.md"
 say "tables also in $OUT/results.md; raw results in $RES/"

@@ -43,6 +43,7 @@
 #include "config.h"
 #include "dataset.h"
 #include "network.h"
+#include "team.h"
 
 struct epoch_report {
     size_t epoch;            /* 0-based index of the epoch just run */
@@ -66,12 +67,18 @@ struct epoch_report {
 
 struct trainer;
 
-/* threads: the OpenMP team size (>= 1). validation may be NULL. */
+/* threads: the OpenMP team size (>= 1). Each training step runs on that
+ * team or on the calling thread alone, whichever timing shows faster
+ * (team.h; trainer_set_team). validation may be NULL. */
 int trainer_create(struct trainer **out, struct network *net,
                    const struct training_config *tc, struct train_state *state,
                    const struct dataset *train,
                    const struct dataset *validation, int threads,
                    struct bp_error *err);
+
+/* How steps choose between the team and the lone thread (default
+ * TEAM_AUTO). The result is the same either way. */
+void trainer_set_team(struct trainer *tr, enum team_policy policy);
 
 /* Runs epoch state->epoch. BP_ENUMERIC when the loss stops being finite,
  * naming the epoch and step; the parameters are then not to be saved. */

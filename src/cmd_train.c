@@ -33,7 +33,7 @@ static const struct option_spec train_options[] = {
     {OPT_LEARNING_RATE, "learning-rate", 0, "X",
      "initial learning rate (training.learning_rate)"},
     {OPT_SEED, "seed", 0, "N", "seed of initialisation and shuffling"},
-    {OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {OPT_THREADS, "threads", 0, "N", "OpenMP threads (a step takes them when faster than one)"},
     {OPT_SET, "set", 0, "KEY=VALUE",
      "set any config key by dotted path (training.momentum=0.9)"},
     {OPT_LOG, "log", 0, "FILE", "one JSON object per epoch to FILE (- for "
@@ -74,7 +74,12 @@ static void print_train_help(void)
            "continues from its state up to training.epochs in total.\n\n"
            "options (each overrides the config):\n");
     args_print_options(train_options, stdout);
-    printf("\ndefault threads here: %d\n", trainer_default_threads());
+    printf("\ndefault threads here: %d (OMP_NUM_THREADS, else the cores)\n"
+           "Each training step runs on that many threads or on one, whichever\n"
+           "the run's own steps measure faster (timed at the start and again\n"
+           "every few seconds); the weights are the same either way.\n"
+           "BACKPROP_TEAM=always in the environment puts every step on them.\n",
+           trainer_default_threads());
 }
 
 static void free_train_args(struct train_args *ta)

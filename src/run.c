@@ -482,6 +482,17 @@ static int set_up(struct run *r, const struct run_request *rq,
     }
     *output = rq->output ? rq->output : cfg->output ? cfg->output : "-";
     int threads = rq->threads ? (int)rq->threads : trainer_default_threads();
+    /* Like OMP_NUM_THREADS, an environment setting: tests and measurements
+     * that need every step on the team whatever its speed. */
+    enum team_policy team;
+    const char *team_env = getenv("BACKPROP_TEAM");
+    if (team_policy_parse(team_env, &team) < 0) {
+        bp_error_set(err, BP_EUSAGE,
+                     "BACKPROP_TEAM: expected \"auto\" or \"always\", got "
+                     "\"%s\"",
+                     team_env);
+        return agree(r, -1, err);
+    }
     if (r->lead)
         rc = check_outputs(rq, cfg, *output, err) < 0 ||
                      load_data(r, threads, rq->quiet, err) < 0
@@ -513,9 +524,11 @@ static int set_up(struct run *r, const struct run_request *rq,
                               check_plateau(r, err) < 0))
              ? -1
              : 0;
-    if (rc == 0)
+    if (rc == 0) {
+        trainer_set_team(r->trainer, team);
         early_stop_resume(&r->stop, recorded, &r->net, &r->state,
                           &cfg->metrics);
+    }
     /* The log is emptied only once every check has passed: a mistake
      * must not cost the previous run's log. */
     if (rc == 0 && r->lead && rq->log) {

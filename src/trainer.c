@@ -16,12 +16,15 @@
 #include "optim.h"
 #include "rng.h"
 #include "small_net.h"
+#include "team.h"
 
 /* Each epoch's shuffle draws from its own stream of training.seed. */
 #define RNG_STREAM_SHUFFLE 0x5348554646000000ULL
 
-/* Below this many floating-point operations per step a parallel region
- * costs more than it saves (an empty fork/join is about a microsecond). */
+/* Below this many floating-point operations a forward pass over a block
+ * of rows to score, or a rank's share of a distributed step, runs alone
+ * (an empty fork/join is about a microsecond). Training steps choose by
+ * timing instead (team.h). */
 #define PARALLEL_MIN_FLOPS 200000.0
 
 /* Rows of at most this many floats are gathered by a loop, not memcpy. */
@@ -37,6 +40,8 @@ struct trainer {
     const struct dataset *train;
     const struct dataset *validation;
     int threads;
+    struct team_choice team; /* each step: on the team or alone */
+    size_t full_batch;     /* samples of a full step: the batch, or all rows */
     bool small;            /* small_net_fits(net), and no dropout */
     bool dropout;          /* some layer drops in training */
     bool fused_sgd;        /* SGD without clipping: kernel_dense_backward_sgd */
@@ -161,6 +166,8 @@ int trainer_create(struct trainer **out, struct network *net,
                                                      : train->n_rows;
     if (capacity == 0)
         capacity = 1;
+    tr->full_batch = capacity;
+    trainer_set_team(tr, TEAM_AUTO);
     /* The message holds the whole batch's losses; the workspace only
      * this rank's share. */
     size_t msg_len = net->n_params + capacity + 2;
@@ -301,7 +308,7 @@ static void backprop_block(struct trainer *tr, const size_t *idx, size_t n)
  * group of gradient rows as it completes (network_backward_apply), or,
  * when clipping by norm needs the whole gradient, after it. */
 static void rule_step(struct trainer *tr, const size_t *idx, size_t n,
-                      double learning_rate)
+                      double learning_rate, bool parallel)
 {
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
@@ -310,7 +317,6 @@ static void rule_step(struct trainer *tr, const size_t *idx, size_t n,
                     !tr->velocity_ready);
     struct optim_rows rows;
     optim_rows_init(&rows, &step, net->params, tr->state->buffer);
-    bool parallel = run_parallel(tr->threads, tr->flops_per_sample * (double)n);
 
     if (tr->tc->clip_grad_norm > 0) {
         if (parallel) {
@@ -352,12 +358,13 @@ static void rule_step(struct trainer *tr, const size_t *idx, size_t n,
     }
 }
 
-/* One optimizer step on the batch of rows idx[0..n) of the training set:
- * SGD without clipping fused into the backward pass
- * (network_backward_update, or for a small network small_net_step), any
- * other rule through rule_step. */
-static void train_step(struct trainer *tr, const size_t *idx, size_t n,
-                       double learning_rate)
+/* One optimizer step on the batch of rows idx[0..n) of the training set,
+ * on the team or alone (`parallel`: the same result either way): SGD
+ * without clipping fused into the backward pass (network_backward_update,
+ * or for a small network small_net_step), any other rule through
+ * rule_step. */
+static void optimizer_step(struct trainer *tr, const size_t *idx, size_t n,
+                           double learning_rate, bool parallel)
 {
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
@@ -365,7 +372,7 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
         network_dropout_key(tr->tc->seed, tr->state->epoch), idx};
     ws->drop = tr->dropout ? &drop : NULL;
     if (!tr->fused_sgd) {
-        rule_step(tr, idx, n, learning_rate);
+        rule_step(tr, idx, n, learning_rate, parallel);
         ws->drop = NULL;
         tr->velocity_ready = true;
         tr->state->t++;
@@ -377,7 +384,7 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
 
     /* Without a team the kernels' work-sharing and barriers cost nothing;
      * a team of one (`if (0)`) would still pay a futex call per barrier. */
-    if (run_parallel(tr->threads, tr->flops_per_sample * (double)n)) {
+    if (parallel) {
 #pragma omp parallel num_threads(tr->threads)
         {
             /* Each thread copies the rows it will work on (the kernels'
@@ -401,6 +408,21 @@ static void train_step(struct trainer *tr, const size_t *idx, size_t n,
     ws->drop = NULL;
     tr->velocity_ready = true;
     tr->state->t++;
+}
+
+/* optimizer_step on the team or alone, as team.h decides from the times
+ * of earlier steps; this one is timed when the choice asks. */
+static void train_step(struct trainer *tr, const size_t *idx, size_t n,
+                       double learning_rate)
+{
+    bool parallel = team_choice_next(&tr->team, n);
+    if (!team_choice_timed(&tr->team)) {
+        optimizer_step(tr, idx, n, learning_rate, parallel);
+        return;
+    }
+    double started = now_seconds();
+    optimizer_step(tr, idx, n, learning_rate, parallel);
+    team_choice_record(&tr->team, now_seconds() - started);
 }
 
 /* With several ranks: this rank's share of a global batch of n samples at
@@ -545,6 +567,12 @@ int trainer_step(struct trainer *tr, struct bp_error *err)
     tr->loss_sum += batch_loss;
     tr->correct += correct;
     return 0;
+}
+
+void trainer_set_team(struct trainer *tr, enum team_policy policy)
+{
+    team_choice_init(&tr->team, tr->threads, policy, tr->full_batch,
+                     tr->flops_per_sample);
 }
 
 void trainer_watch_stop(struct trainer *tr, const atomic_int *flag)

@@ -35,10 +35,10 @@ static void make_dataset(struct dataset *ds)
     }
 }
 
-/* A net big enough that a batch of 10 runs in parallel (PARALLEL_MIN_FLOPS
- * in trainer.c is 200,000): 20-96-48-5 trains with 2 * (20*96*2 + 96*48*3
- * + 48*5*3) = 36,768 FLOPs per sample, 367,680 per batch of 10; the last
- * batch of 3 runs alone. */
+/* 20-96-48-5 trains with 2 * (20*96*2 + 96*48*3 + 48*5*3) = 36,768 FLOPs
+ * per sample, 367,680 per batch of 10: above team.h's floor, so that a
+ * trainer left to choose probes both ways; the last batch of 3 leaves 7
+ * threads with nothing to do. */
 static void make_config(struct config *cfg)
 {
     size_t units[3] = {96, 48, CLASSES};
@@ -54,19 +54,29 @@ static void make_config(struct config *cfg)
 }
 
 /* Trains from the config's initial weights for epochs [from, to) with
- * `threads`, starting from *state; leaves the parameters in net. */
-static void train(struct network *net, struct train_state *state,
-                  const struct config *cfg, const struct dataset *ds,
-                  size_t to, int threads)
+ * `threads`, starting from *state; leaves the parameters in net. With
+ * more than one thread every step runs on the team: the tests compare the
+ * team's kernels with the lone thread's, whatever their speed. */
+static void train_choosing(struct network *net, struct train_state *state,
+                           const struct config *cfg, const struct dataset *ds,
+                           size_t to, int threads, enum team_policy policy)
 {
     struct trainer *tr;
     ck_assert_int_eq(trainer_create(&tr, net, &cfg->training, state, ds, NULL,
                                     threads, NULL),
                      0);
+    trainer_set_team(tr, policy);
     struct epoch_report rep;
     while (state->epoch < to)
         ck_assert_int_eq(trainer_epoch(tr, &rep, NULL), 0);
     trainer_destroy(tr);
+}
+
+static void train(struct network *net, struct train_state *state,
+                  const struct config *cfg, const struct dataset *ds,
+                  size_t to, int threads)
+{
+    train_choosing(net, state, cfg, ds, to, threads, TEAM_ALWAYS);
 }
 
 START_TEST(weights_are_bit_identical_for_1_2_and_7_threads)
@@ -93,6 +103,32 @@ START_TEST(weights_are_bit_identical_for_1_2_and_7_threads)
         network_free(&net);
     }
     free(reference);
+    dataset_free(&ds);
+    config_free(&cfg);
+}
+END_TEST
+
+START_TEST(steps_switching_between_team_and_lone_thread_change_nothing)
+{
+    /* Left to choose, a trainer probes: its first full steps run on the
+     * team and alone in turn (team.h), so one run mixes both ways. */
+    struct config cfg;
+    struct dataset ds;
+    make_config(&cfg);
+    cfg.training.epochs = 6;
+    make_dataset(&ds);
+    struct network alone, mixed;
+    struct train_state s1 = {0}, s2 = {0};
+    ck_assert_int_eq(network_create(&alone, &cfg, NULL), 0);
+    ck_assert_int_eq(network_create(&mixed, &cfg, NULL), 0);
+    train_choosing(&alone, &s1, &cfg, &ds, 6, 1, TEAM_AUTO);
+    train_choosing(&mixed, &s2, &cfg, &ds, 6, 2, TEAM_AUTO);
+    ck_assert_mem_eq(alone.params, mixed.params,
+                     alone.n_params * sizeof(float));
+    free(s1.buffer[STATE_VELOCITY]);
+    free(s2.buffer[STATE_VELOCITY]);
+    network_free(&alone);
+    network_free(&mixed);
     dataset_free(&ds);
     config_free(&cfg);
 }
@@ -319,6 +355,7 @@ Suite *trainer_suite(void)
     TCase *tc = tcase_create("trainer");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, weights_are_bit_identical_for_1_2_and_7_threads);
+    tcase_add_test(tc, steps_switching_between_team_and_lone_thread_change_nothing);
     tcase_add_test(tc, resumed_training_equals_one_uninterrupted_run);
     tcase_add_test(tc, training_lowers_the_loss_and_counts_steps);
     tcase_add_test(tc, divergence_stops_with_a_numeric_error);

@@ -257,16 +257,30 @@ t_every_shipped_config_trains() {
 # ------------------------------------------------------- determinism
 
 t_weights_identical_for_1_2_and_7_threads() {
-    # digits' 64-64-10 net at batch 13 is big enough to run in parallel;
-    # 13 divides neither 2 nor 7 threads' shares evenly.
+    # BACKPROP_TEAM=always: every step of digits' 64-64-10 net on the
+    # team, however slow; 13 divides neither 2 nor 7 threads' shares
+    # evenly. Left to choose (the default), a run's first steps go both
+    # ways in turn (it times them): the same bytes again.
     local n
     for n in 1 2 7; do
-        run "$BP" train configs/digits.json --epochs 2 --batch-size 13 \
-            --threads "$n" -o "$T/threads-$n.json" --quiet
+        run env BACKPROP_TEAM=always "$BP" train configs/digits.json \
+            --epochs 2 --batch-size 13 --threads "$n" \
+            -o "$T/threads-$n.json" --quiet
         expect_status 0
     done
     expect_same_file "$T/threads-1.json" "$T/threads-2.json"
     expect_same_file "$T/threads-1.json" "$T/threads-7.json"
+    run "$BP" train configs/digits.json --epochs 2 --batch-size 13 \
+        --threads 2 -o "$T/threads-auto.json" --quiet
+    expect_status 0
+    expect_same_file "$T/threads-1.json" "$T/threads-auto.json"
+}
+
+t_a_bad_team_setting_is_refused_before_any_work() {
+    run env BACKPROP_TEAM=sometimes "$BP" train configs/iris.json -o "$T/team.json"
+    expect_status 2
+    expect_error_line '^backprop: BACKPROP_TEAM: expected "auto" or "always", got "sometimes"$'
+    [ ! -e "$T/team.json" ] || note "a weights file was written"
 }
 
 t_weights_file_reads_back_byte_identical() {
@@ -343,7 +357,7 @@ t_every_optimizer_is_byte_identical_across_threads() {
         [ "$name" = sgd ] || [ "$name" = rmsprop ] || args+=(--set training.momentum=null)
         run "$BP" train configs/digits.json --epochs 2 --batch-size 13 --threads 1 -o "$T/$name-t1.json" "${args[@]}"
         expect_status 0
-        run "$BP" train configs/digits.json --epochs 2 --batch-size 13 --threads 2 -o "$T/$name-t2.json" "${args[@]}"
+        run env BACKPROP_TEAM=always "$BP" train configs/digits.json --epochs 2 --batch-size 13 --threads 2 -o "$T/$name-t2.json" "${args[@]}"
         expect_status 0
         expect_same_file "$T/$name-t1.json" "$T/$name-t2.json"
     done
