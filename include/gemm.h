@@ -1,0 +1,77 @@
+/*
+ * gemm: the packed, cache-blocked matrix product under the dense kernels
+ * (kernels.h), in BLIS's manner: blocks of the operands are copied
+ * ("packed") into contiguous panels sized for the caches, and a
+ * register-blocked micro-kernel multiplies a panel of MR rows of A by a
+ * panel of NR columns of B. Part of the kernels layer: it includes no
+ * project header but kernel_math.h, and it knows nothing of threads (the
+ * caller gives each thread its rows or columns of C).
+ *
+ * The bits (kernel_math.h): each element of C is one chain of kmath_madd
+ * from zero over k = 0..K-1 in order, whatever the block sizes, edges or
+ * build. When the summed dimension K is cut into blocks, the micro-kernel
+ * stores the block's partial sums and the next block loads them back and
+ * continues the chain (a float stored and loaded is the same float), so
+ * no block ever starts from zero and no partial sums are added together.
+ * The bias is added last, bias + chain, as the unblocked kernels add it.
+ *
+ * Operands: A (M x K) is read as A[m][k] = a[m * a_rs + k * a_cs] (row-
+ * or column-major, so dout transposed needs no copy); B (K x N) is
+ * row-major with row stride ldb; C (M x N) is row-major with row stride
+ * ldc. Packing buffers live on the caller's stack (about 200 KB at most);
+ * no allocation, no I/O.
+ *
+ * Available in the SIMD builds (KERNELS_SIMD, kernel_math.h) only; the
+ * portable kernels keep their row-of-axpys loops.
+ */
+#ifndef GEMM_H
+#define GEMM_H
+
+#include <stddef.h>
+
+#include "kernel_math.h"
+
+#ifdef KERNELS_SIMD
+
+/* Below this many multiply-adds (M N K), or with fewer than
+ * GEMM_MIN_ROWS rows, packing costs more than it saves: the kernels then
+ * use their direct tiles (the same bits). */
+#define GEMM_MIN_MACS 65536
+#define GEMM_MIN_ROWS 4
+
+/* Whether a product of these sizes goes through gemm. */
+static inline int gemm_worth_it(size_t M, size_t N, size_t K)
+{
+    return M >= GEMM_MIN_ROWS && (double)M * (double)N * (double)K >=
+                                     (double)GEMM_MIN_MACS;
+}
+
+/* Rows of C per block of the row loop: gemm_product_to hands the sums of
+ * GEMM_MC rows at a time, and a caller that wants rows complete in small
+ * groups (to update them while in cache) calls gemm_product on this many
+ * rows at a time. */
+#define GEMM_MC 72
+
+/* C = (bias +) A B; bias (N) may be NULL. */
+void gemm_product(float *C, size_t ldc, const float *a, size_t a_rs,
+                  size_t a_cs, const float *B, size_t ldb, const float *bias,
+                  size_t M, size_t N, size_t K);
+
+/* Where gemm_product_to hands complete sums: a block of them, rows
+ * [m0, m0 + rows) and columns [n0, n0 + cols) of the product, at sums
+ * (row stride ld, a scratch block the callee may not keep). Blocks come
+ * row block by row block: when the call for the last columns of a row
+ * block returns, no later call touches those rows. */
+struct gemm_sink {
+    void (*done)(const struct gemm_sink *sink, size_t m0, size_t n0,
+                 const float *sums, size_t ld, size_t rows, size_t cols);
+};
+
+/* The sums of A B, handed to sink block by block (an SGD step applies
+ * them to the weights without ever storing the gradient). */
+void gemm_product_to(const struct gemm_sink *sink, const float *a,
+                     size_t a_rs, size_t a_cs, const float *B, size_t ldb,
+                     size_t M, size_t N, size_t K);
+#endif
+
+#endif
