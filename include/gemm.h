@@ -33,17 +33,25 @@
 
 #ifdef KERNELS_SIMD
 
-/* Below this many multiply-adds (M N K), or with fewer than
- * GEMM_MIN_ROWS rows, packing costs more than it saves: the kernels then
- * use their direct tiles (the same bits). */
-#define GEMM_MIN_MACS 65536
-#define GEMM_MIN_ROWS 4
+/* Whether a product of M x K by K x N goes through gemm: packing B costs
+ * a copy of it per call, repaid only when each packed element serves
+ * enough rows, and a block of sums loaded and stored around a short sum
+ * costs more than it saves; below these sizes the kernels use their
+ * direct tiles (the same bits). */
+#define GEMM_MIN_ROWS 16
+#define GEMM_MIN_COLUMNS 32
+#define GEMM_MIN_SUM 32
+#define GEMM_MIN_MACS 262144.0
 
-/* Whether a product of these sizes goes through gemm. */
+/* From this many rows on, B is packed (a copy per call, about 2 / M of
+ * the arithmetic) for contiguous panels; with fewer, the micro-kernels
+ * read it where it lies. */
+#define GEMM_PACK_ROWS 96
+
 static inline int gemm_worth_it(size_t M, size_t N, size_t K)
 {
-    return M >= GEMM_MIN_ROWS && (double)M * (double)N * (double)K >=
-                                     (double)GEMM_MIN_MACS;
+    return M >= GEMM_MIN_ROWS && N >= GEMM_MIN_COLUMNS && K >= GEMM_MIN_SUM &&
+           (double)M * (double)N * (double)K >= GEMM_MIN_MACS;
 }
 
 /* Rows of C per block of the row loop: gemm_product_to hands the sums of

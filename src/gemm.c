@@ -83,34 +83,11 @@ typedef __m256i vmask;
 #define MC GEMM_MC
 #define ALIGNED __attribute__((aligned(64)))
 
-/* The packing buffers of one call (on its stack: every thread its own). */
-struct packs {
-    float a[MC * KC] ALIGNED;   /* MC / MR panels, each [KC][MR] */
-    float b[KC * NC] ALIGNED;   /* NC / NR panels, each [KC][NR] */
+/* The packed block of B of one call (on its stack: every thread its own):
+ * NC / NR panels, each [KC][NR]. */
+struct pack {
+    float b[KC * NC] ALIGNED;
 };
-
-/* Rows [m0, m0 + rows) and k in [k0, k0 + kc) of A into panels of MR
- * rows: panel q holds ap[k * MR + r] = A[m0 + MR q + r][k0 + k]. A short
- * last panel leaves its missing rows unwritten (never read). */
-static void pack_a(float *ap, const float *a, size_t a_rs, size_t a_cs,
-                   size_t m0, size_t rows, size_t k0, size_t kc)
-{
-    for (size_t q = 0; q * MR < rows; q++) {
-        size_t r_n = rows - q * MR < MR ? rows - q * MR : MR;
-        float *dst = ap + q * MR * kc;
-        const float *src = a + (m0 + q * MR) * a_rs + k0 * a_cs;
-        if (a_cs == 1) {
-            /* Rows of A are contiguous: read each along k. */
-            for (size_t r = 0; r < r_n; r++)
-                for (size_t k = 0; k < kc; k++)
-                    dst[k * MR + r] = src[r * a_rs + k];
-        } else {
-            for (size_t k = 0; k < kc; k++)
-                for (size_t r = 0; r < r_n; r++)
-                    dst[k * MR + r] = src[k * a_cs + r * a_rs];
-        }
-    }
-}
 
 /* Rows [k0, k0 + kc) and columns [n0, n0 + cols) of B into panels of NR
  * columns: panel p holds bp[k * NR + c] = B[k0 + k][n0 + NR p + c], its
@@ -143,15 +120,31 @@ TILE vmask lanes(size_t cols, int v)
     return cols >= first + VLEN ? vmask_all() : vmask_first(cols - first);
 }
 
-/* An MRr x NVv block of sums over kc: acc = (first ? 0 : part) + the
- * chain of ap x bp; then either back to part (more blocks to come) or to
- * out with the bias added (the last block). part and out are row-major
- * (ldp, ldo); only `cols` columns of them exist. */
-TILE void micro_kernel(int MRr, int NVv, size_t kc, const float *ap,
-                       const float *bp, float *part, size_t ldp, bool first,
-                       bool last, float *out, size_t ldo, const float *bias,
-                       size_t cols)
+/* One element of A, row r and summed index k: rows contiguous along k
+ * (a_rows: the samples of the forward and input-gradient products) or
+ * columns contiguous (dout transposed, in the weight gradients). A is
+ * read where it lies, not packed: the MR rows of a block (6 KB at most)
+ * stay in L1 while every panel of B goes past them, and packing them
+ * cost more than it saved (a scalar copy per element, against 1/16 of a
+ * vector FMA per element and output vector). */
+TILE float a_at(bool a_rows, const float *a, size_t a_rs, size_t a_cs,
+                int r, size_t k)
 {
+    return a_rows ? a[(size_t)r * a_rs + k] : a[k * a_cs + (size_t)r];
+}
+
+/* An MRr x NVv block of sums over kc: acc = (first ? 0 : part) + the
+ * chain of A's rows x B's rows (at bp, row stride ldbp: a packed panel or
+ * B where it lies); then either back to part (more blocks to come) or,
+ * the last block, with the bias added. part is row-major (ldp); only
+ * `cols` of its columns exist, and with `edge` only those of B's rows
+ * (the last vector's load is masked: never past the end of B). */
+TILE void micro_kernel(bool a_rows, int MRr, int NVv, bool edge, size_t kc,
+                       const float *a, size_t a_rs, size_t a_cs,
+                       const float *bp, size_t ldbp, float *part, size_t ldp,
+                       bool first, bool last, const float *bias, size_t cols)
+{
+    vmask edge_lanes = lanes(cols, NVv - 1);
     vec acc[MR][NV];
     for (int r = 0; r < MRr; r++)
         for (int v = 0; v < NVv; v++)
@@ -161,15 +154,15 @@ TILE void micro_kernel(int MRr, int NVv, size_t kc, const float *ap,
     for (size_t k = 0; k < kc; k++) {
         vec b[NV];
         for (int v = 0; v < NVv; v++)
-            b[v] = vload(bp + k * NR + v * VLEN);
+            b[v] = edge && v == NVv - 1
+                       ? vload_mask(bp + k * ldbp + v * VLEN, edge_lanes)
+                       : vloadu(bp + k * ldbp + v * VLEN);
         for (int r = 0; r < MRr; r++) {
-            vec x = vset1(ap[k * MR + r]);
+            vec x = vset1(a_at(a_rows, a, a_rs, a_cs, r, k));
             for (int v = 0; v < NVv; v++)
                 acc[r][v] = vfmadd(x, b[v], acc[r][v]);
         }
     }
-    float *dst = last ? out : part;
-    size_t ld = last ? ldo : ldp;
     for (int v = 0; v < NVv; v++) {
         vmask m = lanes(cols, v);
         vec bv = vzero();
@@ -179,98 +172,162 @@ TILE void micro_kernel(int MRr, int NVv, size_t kc, const float *ap,
             vec y = acc[r][v];
             if (last && bias)
                 y = vadd(bv, y);
-            vstore_mask(dst + (size_t)r * ld + v * VLEN, m, y);
+            vstore_mask(part + (size_t)r * ldp + v * VLEN, m, y);
         }
     }
 }
 
-/* One MRr-row panel against one panel of B whose first cols columns
- * exist: the micro-kernel of just enough vectors. */
-TILE void micro_rows(int MRr, size_t kc, const float *ap, const float *bp,
-                     float *part, size_t ldp, bool first, bool last,
-                     float *out, size_t ldo, const float *bias, size_t cols)
-{
-    switch ((cols + VLEN - 1) / VLEN) {
-#if NV > 2
-    case 4: micro_kernel(MRr, 4, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    case 3: micro_kernel(MRr, 3, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-#endif
-    case 2: micro_kernel(MRr, 2, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    default: micro_kernel(MRr, 1, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    }
-}
+/* The operands of one call and where its sums go. */
+struct job {
+    const float *a;
+    size_t a_rs, a_cs;
+    const float *B;
+    size_t ldb;
+    const float *bias;
+    size_t M, N, K;
+};
 
-static void micro(size_t rows, size_t kc, const float *ap, const float *bp,
-                  float *part, size_t ldp, bool first, bool last, float *out,
-                  size_t ldo, const float *bias, size_t cols)
+/* Rows [m0, m0 + mc) against the packed columns [n0, n0 + nc) over the
+ * summed block [k0, k0 + kc): micro-kernels row panel by row panel, each
+ * panel's rows of A staying in L1 while the panels of B stream past from
+ * L2. Sums go to part (row stride ldp; its row 0 is row m0, column 0
+ * column n0). */
+TILE void block(bool a_rows, const struct job *jb, const float *bp,
+                size_t m0, size_t mc, size_t n0, size_t nc, size_t k0,
+                size_t kc, float *part, size_t ldp, bool first, bool last,
+                bool with_bias)
 {
-    switch (rows) {
-    case 6: micro_rows(6, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    case 5: micro_rows(5, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    case 4: micro_rows(4, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    case 3: micro_rows(3, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    case 2: micro_rows(2, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    default: micro_rows(1, kc, ap, bp, part, ldp, first, last, out, ldo, bias, cols); break;
-    }
-}
-
-/* The product, rows [0, M): partial sums in part (row stride ldp), the
- * complete block's sums either to out (+ bias) or, when sink is set, to
- * part then the sink. */
-static void product(float *part, size_t ldp, const struct gemm_sink *sink,
-                    const float *a, size_t a_rs, size_t a_cs, const float *B,
-                    size_t ldb, const float *bias, size_t M, size_t N,
-                    size_t K, struct packs *pk, size_t sink_m0)
-{
-    for (size_t ic = 0; ic < M; ic += MC) {
-        size_t mc = M - ic < MC ? M - ic : MC;
-        for (size_t jc = 0; jc < N; jc += NC) {
-            size_t nc = N - jc < NC ? N - jc : NC;
-            for (size_t pc = 0; pc < K || pc == 0; pc += KC) {
-                size_t kc = K - pc < KC ? K - pc : KC;
-                bool first = pc == 0, last = pc + kc >= K;
-                pack_a(pk->a, a, a_rs, a_cs, ic, mc, pc, kc);
-                pack_b(pk->b, B, ldb, pc, kc, jc, nc);
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    size_t cols = nc - jr < NR ? nc - jr : NR;
-                    const float *bp = pk->b + jr * kc;
-                    for (size_t ir = 0; ir < mc; ir += MR) {
-                        size_t rows = mc - ir < MR ? mc - ir : MR;
-                        float *pt = sink ? part + ir * ldp + jr
-                                         : part + (ic + ir) * ldp + jc + jr;
-                        micro(rows, kc, pk->a + ir * kc, bp, pt, ldp, first,
-                              last && !sink, pt, ldp,
-                              bias ? bias + jc + jr : NULL, cols);
-                    }
-                }
-                if (kc == 0)
-                    break;
+    /* bp NULL: B read where it lies. */
+    size_t ldbp = bp ? NR : jb->ldb;
+    for (size_t ir = 0; ir < mc; ir += MR) {
+        size_t rows = mc - ir < MR ? mc - ir : MR;
+        const float *a = jb->a + (m0 + ir) * jb->a_rs + k0 * jb->a_cs;
+        for (size_t jr = 0; jr < nc; jr += NR) {
+            size_t cols = nc - jr < NR ? nc - jr : NR;
+            const float *pb = bp ? bp + jr * kc
+                                 : jb->B + k0 * jb->ldb + n0 + jr;
+            bool edge = !bp && cols % VLEN != 0;
+            float *pt = part + ir * ldp + jr;
+            const float *bias = with_bias && jb->bias ? jb->bias + n0 + jr
+                                                      : NULL;
+            int nv = (int)((cols + VLEN - 1) / VLEN);
+#define MICRO_EDGE(R, V, E)                                               \
+    micro_kernel(a_rows, R, V, E, kc, a, jb->a_rs, jb->a_cs, pb, ldbp,    \
+                 pt, ldp, first, last, bias, cols)
+#define MICRO(R, V)                                                       \
+    do {                                                                  \
+        if (edge) MICRO_EDGE(R, V, true);                                 \
+        else MICRO_EDGE(R, V, false);                                     \
+    } while (0)
+#define MICRO_ROWS(R)                                                     \
+    do {                                                                  \
+        if (nv >= NV) MICRO(R, NV);                                       \
+        else if (NV > 2 && nv == 3) MICRO(R, (NV > 2 ? 3 : 1));           \
+        else if (nv == 2) MICRO(R, 2);                                    \
+        else MICRO(R, 1);                                                 \
+    } while (0)
+            switch (rows) {
+            case 6: MICRO_ROWS(6); break;
+            case 5: MICRO_ROWS(5); break;
+            case 4: MICRO_ROWS(4); break;
+            case 3: MICRO_ROWS(3); break;
+            case 2: MICRO_ROWS(2); break;
+            default: MICRO_ROWS(1); break;
             }
-            if (sink)
-                sink->done(sink, sink_m0 + ic, jc, part, ldp, mc, nc);
+#undef MICRO_ROWS
+#undef MICRO
+#undef MICRO_EDGE
         }
     }
+}
+
+static void block_rows(const struct job *jb, const float *bp, size_t m0,
+                       size_t mc, size_t n0, size_t nc, size_t k0, size_t kc,
+                       float *part, size_t ldp, bool first, bool last,
+                       bool with_bias)
+{
+    block(true, jb, bp, m0, mc, n0, nc, k0, kc, part, ldp, first, last,
+          with_bias);
+}
+
+static void block_columns(const struct job *jb, const float *bp, size_t m0,
+                          size_t mc, size_t n0, size_t nc, size_t k0,
+                          size_t kc, float *part, size_t ldp, bool first,
+                          bool last, bool with_bias)
+{
+    block(false, jb, bp, m0, mc, n0, nc, k0, kc, part, ldp, first, last,
+          with_bias);
+}
+
+static void run_block(const struct job *jb, const float *bp, size_t m0,
+                      size_t mc, size_t n0, size_t nc, size_t k0, size_t kc,
+                      float *part, size_t ldp, bool first, bool last,
+                      bool with_bias)
+{
+    if (jb->a_cs == 1)
+        block_rows(jb, bp, m0, mc, n0, nc, k0, kc, part, ldp, first, last,
+                   with_bias);
+    else
+        block_columns(jb, bp, m0, mc, n0, nc, k0, kc, part, ldp, first, last,
+                      with_bias);
 }
 
 void gemm_product(float *C, size_t ldc, const float *a, size_t a_rs,
                   size_t a_cs, const float *B, size_t ldb, const float *bias,
                   size_t M, size_t N, size_t K)
 {
-    struct packs pk;
-    product(C, ldc, NULL, a, a_rs, a_cs, B, ldb, bias, M, N, K, &pk, 0);
+    struct pack pk;
+    struct job jb = {a, a_rs, a_cs, B, ldb, bias, M, N, K};
+    bool packed = M >= GEMM_PACK_ROWS;
+    /* BLIS's order: each block of B packed once and used by every row;
+     * C holds the partial sums between the summed blocks. */
+    for (size_t jc = 0; jc < N; jc += NC) {
+        size_t nc = N - jc < NC ? N - jc : NC;
+        for (size_t pc = 0; pc < K || pc == 0; pc += KC) {
+            size_t kc = K - pc < KC ? K - pc : KC;
+            if (packed)
+                pack_b(pk.b, B, ldb, pc, kc, jc, nc);
+            for (size_t ic = 0; ic < M; ic += MC) {
+                size_t mc = M - ic < MC ? M - ic : MC;
+                run_block(&jb, packed ? pk.b : NULL, ic, mc, jc, nc, pc, kc,
+                          C + ic * ldc + jc, ldc, pc == 0, pc + kc >= K,
+                          true);
+            }
+            if (kc == 0)
+                break;
+        }
+    }
 }
 
 void gemm_product_to(const struct gemm_sink *sink, const float *a,
                      size_t a_rs, size_t a_cs, const float *B, size_t ldb,
                      size_t M, size_t N, size_t K)
 {
-    struct packs pk;
-    float block[MC * NC] ALIGNED;
-    /* One row block at a time, so the block of sums is MC x NC. */
-    for (size_t ic = 0; ic < M; ic += MC) {
-        size_t mc = M - ic < MC ? M - ic : MC;
-        product(block, NC, sink, a + ic * a_rs, a_rs, a_cs, B, ldb, NULL,
-                mc, N, K, &pk, ic);
+    struct pack pk;
+    float sums[MC * NC] ALIGNED;
+    struct job jb = {a, a_rs, a_cs, B, ldb, NULL, M, N, K};
+    /* The summed blocks innermost, so that a block of sums completes in
+     * the MC x NC scratch; B's block is packed once per column block when
+     * the whole sum is one block (batches up to KC), else again for each
+     * row block. */
+    bool one_block = K <= KC, packed = M >= GEMM_PACK_ROWS;
+    for (size_t jc = 0; jc < N; jc += NC) {
+        size_t nc = N - jc < NC ? N - jc : NC;
+        if (packed && one_block)
+            pack_b(pk.b, B, ldb, 0, K, jc, nc);
+        for (size_t ic = 0; ic < M; ic += MC) {
+            size_t mc = M - ic < MC ? M - ic : MC;
+            for (size_t pc = 0; pc < K || pc == 0; pc += KC) {
+                size_t kc = K - pc < KC ? K - pc : KC;
+                if (packed && !one_block)
+                    pack_b(pk.b, B, ldb, pc, kc, jc, nc);
+                run_block(&jb, packed ? pk.b : NULL, ic, mc, jc, nc, pc, kc,
+                          sums, NC, pc == 0, pc + kc >= K, false);
+                if (kc == 0)
+                    break;
+            }
+            sink->done(sink, ic, jc, sums, NC, mc, nc);
+        }
     }
 }
 
