@@ -21,8 +21,8 @@
  * ldc. Packing buffers live on the caller's stack (about 200 KB at most);
  * no allocation, no I/O.
  *
- * Available in the SIMD builds (KERNELS_SIMD, kernel_math.h) only; the
- * portable kernels keep their row-of-axpys loops.
+ * Every build has it: AVX-512 or AVX2 + FMA intrinsics, or portable C on
+ * GCC's generic vectors (kernel_math.h's KERNELS_SIMD decides).
  */
 #ifndef GEMM_H
 #define GEMM_H
@@ -30,8 +30,6 @@
 #include <stddef.h>
 
 #include "kernel_math.h"
-
-#ifdef KERNELS_SIMD
 
 /* Whether a product of M x K by K x N goes through gemm: packing B costs
  * a copy of it per call, repaid only when each packed element serves
@@ -80,6 +78,5 @@ struct gemm_sink {
 void gemm_product_to(const struct gemm_sink *sink, const float *a,
                      size_t a_rs, size_t a_cs, const float *B, size_t ldb,
                      size_t M, size_t N, size_t K);
-#endif
 
 #endif

@@ -21,12 +21,12 @@
  */
 #include "gemm.h"
 
-#ifdef KERNELS_SIMD
-
 #include <stdbool.h>
 #include <string.h>
 
+#ifdef KERNELS_SIMD
 #include <immintrin.h>
+#endif
 
 #define TILE static inline __attribute__((always_inline))
 
@@ -56,7 +56,7 @@ typedef __mmask16 vmask;
 #define vmask_all() ((__mmask16)0xFFFF)
 #define vload_mask(p, m) _mm512_maskz_loadu_ps(m, p)
 #define vstore_mask(p, m, v) _mm512_mask_storeu_ps(p, m, v)
-#else
+#elif defined(KERNELS_SIMD)
 typedef __m256 vec;
 typedef __m256i vmask;
 #define VLEN 8
@@ -77,6 +77,47 @@ typedef __m256i vmask;
 #define vmask_all() _mm256_set1_epi32(-1)
 #define vload_mask(p, m) _mm256_maskload_ps(p, m)
 #define vstore_mask(p, m, v) _mm256_maskstore_ps(p, m, v)
+#else
+/* Portable C: GCC's generic vectors of 4 floats (SSE2 registers on any
+ * x86-64, NEON elsewhere), 12 accumulators in 16 registers. A
+ * multiply-add is a * b + c, rounded twice as kmath_madd is here (ISO C
+ * mode: the compiler does not contract it); a mask is a lane count. */
+typedef float vec __attribute__((vector_size(16)));
+typedef size_t vmask;
+#define VLEN 4
+#define MR 6
+#define NV 2
+#define KC 256
+#define NC 128
+static inline vec vloadu(const float *p)
+{
+    vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void vstore(float *p, vec v)
+{
+    memcpy(p, &v, sizeof v);
+}
+static inline vec vload_mask(const float *p, vmask n)
+{
+    vec v = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (size_t i = 0; i < n; i++)
+        v[i] = p[i];
+    return v;
+}
+static inline void vstore_mask(float *p, vmask n, vec v)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = v[i];
+}
+#define vzero() ((vec){0.0f, 0.0f, 0.0f, 0.0f})
+#define vload(p) vloadu(p)
+#define vadd(a, b) ((a) + (b))
+#define vset1(x) (vzero() + (x))
+#define vfmadd(a, b, c) ((a) * (b) + (c))
+#define vmask_first(n) ((vmask)(n))
+#define vmask_all() ((vmask)VLEN)
 #endif
 
 #define NR (NV * VLEN)
@@ -331,4 +372,3 @@ void gemm_product_to(const struct gemm_sink *sink, const float *a,
     }
 }
 
-#endif
