@@ -1,23 +1,24 @@
 /*
- * gemm: see gemm.h for the contract. The loop nest is BLIS's five loops
- * around a micro-kernel (Van Zee and van de Geijn, "BLIS: A Framework for
- * Rapidly Instantiating BLAS Functionality", 2015), in the order
+ * gemm: see gemm.h for the contract. The loop nest is BLIS's loops around
+ * a micro-kernel (Van Zee and van de Geijn, "BLIS: A Framework for
+ * Rapidly Instantiating BLAS Functionality", ACM TOMS 2015):
  *
- *   ic: rows of C in blocks of MC        (the thread's samples or rows)
- *    jc: columns in blocks of NC
- *     pc: the summed dimension in blocks of KC, in order
- *          pack A[ic, pc] into panels of MR rows    (MC x KC: L2)
- *          pack B[pc, jc] into panels of NR columns (KC x NC: L2)
- *      jr: panels of B   (KC x NR, streamed from L2)
- *       ir: panels of A  (KC x MR, held in L1 across jr... and ir inner:
- *                         B's panel stays in L1 across the row panels)
+ *   jc: columns of C in blocks of NC
+ *    pc: the summed dimension in blocks of KC, in order
+ *         pack B[pc, jc] into panels of NR columns (KC x NC: L2)
+ *     ic: rows in blocks of MC
+ *      ir: panels of MR rows of A, read where they lie (L1)
+ *       jr: panels of B, streamed from L2 past A's rows
  *            micro-kernel: MR x NR sums in registers over the KC block
  *
- * With pc inside ic and jc, a block of C (MC x NC) takes its KC blocks one
- * after the other while it is in L2: the micro-kernel loads its partial
- * sums, continues each chain, and stores them back. B is packed again for
- * each row block, which costs a copy of B per MC rows (about 2 / MC of
- * the arithmetic); A again for each column block (2 / NC).
+ * C holds the partial sums between summed blocks: the micro-kernel loads
+ * them, continues each chain and stores them back. B is packed only when
+ * at least GEMM_PACK_ROWS rows use each packed element (the copy costs
+ * about 2 / M of the arithmetic); a thread's share of a small batch reads
+ * it in place, its KC x NC block still reused from L2 by every row.
+ * gemm_product_to, whose sums go to a sink and not to C, runs pc inside
+ * ic so that each MC x NC block of sums completes in a scratch block on
+ * the stack.
  */
 #include "gemm.h"
 
@@ -349,9 +350,10 @@ void gemm_product_to(const struct gemm_sink *sink, const float *a,
     struct job jb = {a, a_rs, a_cs, B, ldb, NULL, M, N, K};
     /* The summed blocks innermost, so that a block of sums completes in
      * the MC x NC scratch; B's block is packed once per column block when
-     * the whole sum is one block (batches up to KC), else again for each
-     * row block. */
-    bool one_block = K <= KC, packed = M >= GEMM_PACK_ROWS;
+     * the whole sum is one block (batches up to KC). */
+    /* Packing again for every row block would copy B M / MC times, so
+     * with several summed blocks B is read where it lies. */
+    bool one_block = K <= KC, packed = M >= GEMM_PACK_ROWS && one_block;
     for (size_t jc = 0; jc < N; jc += NC) {
         size_t nc = N - jc < NC ? N - jc : NC;
         if (packed && one_block)
@@ -360,8 +362,6 @@ void gemm_product_to(const struct gemm_sink *sink, const float *a,
             size_t mc = M - ic < MC ? M - ic : MC;
             for (size_t pc = 0; pc < K || pc == 0; pc += KC) {
                 size_t kc = K - pc < KC ? K - pc : KC;
-                if (packed && !one_block)
-                    pack_b(pk.b, B, ldb, pc, kc, jc, nc);
                 run_block(&jb, packed ? pk.b : NULL, ic, mc, jc, nc, pc, kc,
                           sums, NC, pc == 0, pc + kc >= K, false);
                 if (kc == 0)
