@@ -20,10 +20,10 @@
  * order (kernel_math.h), the bias added last.
  *
  * The dense products (forward, input gradient, weight gradient and its
- * fused updates) run, in the SIMD builds and above a few hundred thousand
- * multiply-adds per thread, through gemm.h's packed, cache-blocked loop
- * nest; smaller ones, and the portable build, through direct register
- * tiles. The summed dimension is blocked there too, but each block
+ * fused updates) run, above a few hundred thousand multiply-adds per
+ * thread (gemm_worth_it), through gemm.h's packed, cache-blocked loop
+ * nest, in every build; smaller ones through direct register tiles (the
+ * portable build: rows of axpys). The summed dimension is blocked there too, but each block
  * continues the chains the last one stored, so both give the same bits,
  * and the split between threads is the same either way: by sample for
  * the forward and input-gradient products, by output row for the weight
