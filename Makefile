@@ -389,3 +389,22 @@ mpi-if-installed:
 	  echo "mpi: SKIPPED, NOT TESTED: mpicc/mpirun not installed" \
 	    "(sh scripts/install-deps.sh mpi)"; \
 	fi
+
+# The dense kernels alone and a whole step on issue 14's shapes, in
+# GFLOP/s and % of the FMA peak, with Debian's OpenBLAS and BLIS sgemm on
+# the same products when installed (bench/README.md). Asserts nothing.
+GEMM_BLAS ?= openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0 \
+             blis=/usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4
+GEMM_FLAGS ?=
+.PHONY: bench-gemm
+$(BUILD)/bench/gemm: bench/gemm.c $(BUILD)/libbackprop.a
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libbackprop.a $(ALL_LDFLAGS) $(LIBS) -ldl
+$(BUILD)/bench/fma_peak: bench/fma_peak.c
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=c11 -O2 -mavx2 -mfma -fopenmp -o $@ $<
+bench-gemm: $(BUILD)/bench/gemm $(BUILD)/bench/fma_peak
+	$(BUILD)/bench/fma_peak 5 > $(BUILD)/bench/fma_peak.txt
+	@cat $(BUILD)/bench/fma_peak.txt
+	$(BUILD)/bench/gemm --peak $(BUILD)/bench/fma_peak.txt \
+	  $(foreach b,$(GEMM_BLAS),--blas $(b)) $(GEMM_FLAGS)

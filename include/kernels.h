@@ -18,6 +18,17 @@
  * split, so results are bit-identical for any thread count (SPEC section 6):
  * each dense sum is one chain of multiply-adds from zero over its index in
  * order (kernel_math.h), the bias added last.
+ *
+ * The dense products (forward, input gradient, weight gradient and its
+ * fused updates) run, above a few hundred thousand multiply-adds per
+ * thread (gemm_worth_it), through gemm.h's packed, cache-blocked loop
+ * nest, in every build; smaller ones through direct register tiles (the
+ * portable build: rows of axpys). The summed dimension is blocked there too, but each block
+ * continues the chains the last one stored, so both give the same bits,
+ * and the split between threads is the same either way: by sample for
+ * the forward and input-gradient products, by output row for the weight
+ * gradients, never over the summed dimension. gemm keeps its packing
+ * buffers on the calling thread's stack (about 200 KB).
  */
 #ifndef KERNELS_H
 #define KERNELS_H

@@ -13,6 +13,8 @@
 
 #include "kernel_math.h"
 
+#include "gemm.h"
+
 #ifdef KERNELS_SIMD
 #include <immintrin.h>
 #endif
@@ -60,6 +62,18 @@ void kernel_sync(void)
 #pragma omp barrier
     }
 }
+
+/* The weight gradients of a thread's rows [lo, hi) through gemm (after
+ * the two builds' sections); sgd_row is each build's SGD over a row. */
+static void backward_weights_gemm(float *dW, float *db, float *vW, float *vb,
+                                  const struct kernel_sgd *sgd,
+                                  const float *dout, const float *in,
+                                  size_t B, size_t IN, size_t OUT,
+                                  size_t offset,
+                                  const struct kernel_update *u, size_t lo,
+                                  size_t hi);
+static void sgd_row(float *w, float *v, const float *g, size_t n,
+                    const struct kernel_sgd *p);
 
 #ifdef KERNELS_SIMD
 
@@ -201,20 +215,35 @@ static void product(float *out, const float *a, const float *M,
     }
 }
 
-/* The forward product, rows [b_lo, b_hi) and columns [j_lo, j_hi). */
+/* The forward product, rows [b_lo, b_hi) and columns [j_lo, j_hi):
+ * packed and cache-blocked (gemm.h) when big enough to repay the
+ * packing, else the direct tiles; the same bits either way. */
 static void forward_block(float *out, const float *in, const float *Wt,
                           const float *bias, size_t IN, size_t OUT,
                           size_t b_lo, size_t b_hi, size_t j_lo, size_t j_hi)
 {
-    product(out, in, Wt, bias, IN, OUT, b_lo, b_hi, j_lo, j_hi);
+    if (b_hi <= b_lo || j_hi <= j_lo)
+        return;
+    if (gemm_worth_it(b_hi - b_lo, j_hi - j_lo, IN))
+        gemm_product(out + b_lo * OUT + j_lo, OUT, in + b_lo * IN, IN, 1,
+                     Wt + j_lo, OUT, bias + j_lo, b_hi - b_lo, j_hi - j_lo,
+                     IN);
+    else
+        product(out, in, Wt, bias, IN, OUT, b_lo, b_hi, j_lo, j_hi);
 }
 
-/* The input gradients of rows [b_lo, b_hi). */
+/* The input gradients of rows [b_lo, b_hi), as forward_block. */
 static void backward_input_block(float *din, const float *dout,
                                  const float *W, size_t IN, size_t OUT,
                                  size_t b_lo, size_t b_hi)
 {
-    product(din, dout, W, NULL, OUT, IN, b_lo, b_hi, 0, IN);
+    if (b_hi <= b_lo)
+        return;
+    if (gemm_worth_it(b_hi - b_lo, IN, OUT))
+        gemm_product(din + b_lo * IN, IN, dout + b_lo * OUT, OUT, 1, W, IN,
+                     NULL, b_hi - b_lo, IN, OUT);
+    else
+        product(din, dout, W, NULL, OUT, IN, b_lo, b_hi, 0, IN);
 }
 
 /* dst[c][r] = src[r][c] for an 8 x 8 block: eight 8-float rows in, eight
@@ -343,9 +372,23 @@ TILE void backward_weights_rows(float *dW, float *db, float *vW, float *vb,
     }
 }
 
+/* kmath_sgd on n parameters from their gradient sums g, in vectors. */
+static void sgd_row(float *w, float *v, const float *g, size_t n,
+                    const struct kernel_sgd *p)
+{
+    vmask none = vmask_first(0);
+    size_t i = 0;
+    for (; i + VLEN <= n; i += VLEN)
+        sgd_vec(w + i, v ? v + i : NULL, vload(g + i), p, false, none);
+    if (i < n) {
+        vmask m = vmask_first(n - i);
+        sgd_vec(w + i, v ? v + i : NULL, vload_mask(g + i, m), p, true, m);
+    }
+}
+
 /* Both weight-gradient kernels: split by output rows as evenly as rows go
  * (whole tiles would leave one thread a tile of work more: 22 against 21
- * at 256 rows), then in tiles of BWD_MJ. */
+ * at 256 rows), then through gemm or in tiles of BWD_MJ. */
 static void backward_weights(float *dW, float *db, float *vW, float *vb,
                              const struct kernel_sgd *sgd, const float *dout,
                              const float *in, size_t B, size_t IN, size_t OUT,
@@ -353,6 +396,11 @@ static void backward_weights(float *dW, float *db, float *vW, float *vb,
 {
     size_t lo, hi;
     thread_share(OUT, &lo, &hi);
+    if (hi > lo && gemm_worth_it(hi - lo, IN, B)) {
+        backward_weights_gemm(dW, db, vW, vb, sgd, dout, in, B, IN, OUT,
+                              offset, u, lo, hi);
+        return;
+    }
     for (size_t j0 = lo; j0 < hi; j0 += BWD_MJ) {
         size_t rows = hi - j0 < BWD_MJ ? hi - j0 : BWD_MJ;
         switch (rows) {
@@ -436,11 +484,26 @@ TILE void transpose8(float *dst, size_t ld_dst, const float *src,
 }
 #define TRANSPOSE_BLOCK 8
 
-/* Rows [b_lo, b_hi), columns [j_lo, j_hi) of the forward product. */
+static void sgd_row(float *w, float *v, const float *g, size_t n,
+                    const struct kernel_sgd *p)
+{
+    for (size_t i = 0; i < n; i++)
+        kmath_sgd(&w[i], v ? &v[i] : NULL, g[i], p);
+}
+
+/* Rows [b_lo, b_hi), columns [j_lo, j_hi) of the forward product: through
+ * gemm when big enough (the same bits). */
 static void forward_block(float *out, const float *in, const float *Wt,
                           const float *bias, size_t IN, size_t OUT,
                           size_t b_lo, size_t b_hi, size_t j_lo, size_t j_hi)
 {
+    if (b_hi > b_lo && j_hi > j_lo &&
+        gemm_worth_it(b_hi - b_lo, j_hi - j_lo, IN)) {
+        gemm_product(out + b_lo * OUT + j_lo, OUT, in + b_lo * IN, IN, 1,
+                     Wt + j_lo, OUT, bias + j_lo, b_hi - b_lo, j_hi - j_lo,
+                     IN);
+        return;
+    }
     size_t width = j_hi - j_lo;
     for (size_t b = b_lo; b < b_hi; b++) {
         const float *x = in + b * IN;
@@ -457,6 +520,11 @@ static void backward_input_block(float *din, const float *dout,
                                  const float *W, size_t IN, size_t OUT,
                                  size_t lo, size_t hi)
 {
+    if (hi > lo && gemm_worth_it(hi - lo, IN, OUT)) {
+        gemm_product(din + lo * IN, IN, dout + lo * OUT, OUT, 1, W, IN, NULL,
+                     hi - lo, IN, OUT);
+        return;
+    }
     for (size_t b = lo; b < hi; b++) {
         float *dx = din + b * IN;
         const float *dy = dout + b * OUT;
@@ -488,6 +556,11 @@ void kernel_dense_backward_weights(float *dW, float *db, const float *dout,
 {
     size_t lo, hi;
     thread_share(OUT, &lo, &hi);
+    if (hi > lo && gemm_worth_it(hi - lo, IN, B)) {
+        backward_weights_gemm(dW, db, NULL, NULL, NULL, dout, in, B, IN, OUT,
+                              0, NULL, lo, hi);
+        return;
+    }
     for (size_t j = lo; j < hi; j++)
         backward_weights_row(dW, db, dout, in, B, IN, OUT, j);
 }
@@ -499,6 +572,11 @@ void kernel_dense_backward_update(float *gW, float *gb, const float *dout,
 {
     size_t lo, hi;
     thread_share(OUT, &lo, &hi);
+    if (hi > lo && gemm_worth_it(hi - lo, IN, B)) {
+        backward_weights_gemm(gW, gb, NULL, NULL, NULL, dout, in, B, IN, OUT,
+                              offset, u, lo, hi);
+        return;
+    }
     for (size_t j = lo; j < hi; j++) {
         backward_weights_row(gW, gb, dout, in, B, IN, OUT, j);
         u->apply(u, offset + j * IN, gW + j * IN, IN);
@@ -515,6 +593,11 @@ void kernel_dense_backward_sgd(float *W, float *bias, float *vW, float *vb,
     float row[256];
     size_t lo, hi;
     thread_share(OUT, &lo, &hi);
+    if (hi > lo && gemm_worth_it(hi - lo, IN, B)) {
+        backward_weights_gemm(W, bias, vW, vb, p, dout, in, B, IN, OUT, 0,
+                              NULL, lo, hi);
+        return;
+    }
     for (size_t j = lo; j < hi; j++) {
         float gb = 0.0f;
         for (size_t i0 = 0; i0 < IN; i0 += 256) {
@@ -542,6 +625,76 @@ void kernel_sgd_step(float *w, float *v, const float *g, size_t n,
 }
 
 #endif
+
+/* ---- both builds: the weight gradients through gemm ---- */
+
+/* gb[j - lo] = sum_b dout[b][j] for j in [lo, hi): plain sums from zero
+ * in sample order, every j its own (so the loop over j vectorises). */
+static void bias_sums(float *gb, const float *dout, size_t B, size_t OUT,
+                      size_t lo, size_t hi)
+{
+    for (size_t j = lo; j < hi; j++)
+        gb[j - lo] = 0.0f;
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = lo; j < hi; j++)
+            gb[j - lo] += dout[b * OUT + j];
+}
+
+/* The SGD step applied to a block of complete weight-gradient sums as
+ * gemm_product_to hands them over (rows relative to `lo`). */
+struct sgd_sink {
+    struct gemm_sink base;
+    float *W, *vW;
+    size_t IN, lo;
+    const struct kernel_sgd *p;
+};
+
+static void sgd_block(const struct gemm_sink *sink, size_t m0, size_t n0,
+                      const float *sums, size_t ld, size_t rows, size_t cols)
+{
+    const struct sgd_sink *s = (const struct sgd_sink *)sink;
+    for (size_t r = 0; r < rows; r++) {
+        size_t at = (s->lo + m0 + r) * s->IN + n0;
+        sgd_row(s->W + at, s->vW ? s->vW + at : NULL, sums + r * ld, cols,
+                s->p);
+    }
+}
+
+/* The weight gradients of rows [lo, hi) through gemm (their sums over the
+ * batch, dout transposed as A): stored, handed to u in groups of GEMM_MC
+ * rows, or applied by SGD as each block completes. */
+static void backward_weights_gemm(float *dW, float *db, float *vW, float *vb,
+                                  const struct kernel_sgd *sgd,
+                                  const float *dout, const float *in,
+                                  size_t B, size_t IN, size_t OUT,
+                                  size_t offset,
+                                  const struct kernel_update *u, size_t lo,
+                                  size_t hi)
+{
+    if (sgd) {
+        struct sgd_sink sink = {{sgd_block}, dW, vW, IN, lo, sgd};
+        gemm_product_to(&sink.base, dout + lo, 1, OUT, in, IN, hi - lo, IN,
+                        B);
+        float gb[GEMM_MC];
+        for (size_t j0 = lo; j0 < hi; j0 += GEMM_MC) {
+            size_t rows = hi - j0 < GEMM_MC ? hi - j0 : GEMM_MC;
+            bias_sums(gb, dout, B, OUT, j0, j0 + rows);
+            for (size_t j = j0; j < j0 + rows; j++)
+                kmath_sgd(&db[j], vb ? &vb[j] : NULL, gb[j - j0], sgd);
+        }
+        return;
+    }
+    for (size_t j0 = lo; j0 < hi; j0 += GEMM_MC) {
+        size_t rows = hi - j0 < GEMM_MC ? hi - j0 : GEMM_MC;
+        gemm_product(dW + j0 * IN, IN, dout + j0, 1, OUT, in, IN, NULL, rows,
+                     IN, B);
+        bias_sums(db + j0, dout, B, OUT, j0, j0 + rows);
+        if (u) {
+            u->apply(u, offset + j0 * IN, dW + j0 * IN, rows * IN);
+            u->apply(u, offset + OUT * IN + j0, db + j0, rows);
+        }
+    }
+}
 
 /* The entry points of both builds: the thread's share, then the build's
  * block. */

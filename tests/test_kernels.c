@@ -329,6 +329,165 @@ START_TEST(kernels_are_bit_identical_across_thread_counts)
 }
 END_TEST
 
+/* Sizes for the packed, cache-blocked products (gemm.h) that cross every
+ * block: rows past GEMM_MC (72) and past GEMM_PACK_ROWS (96, B packed) or
+ * below it (B read in place), sums past KC (256) in one, two and three
+ * blocks, columns past NC (128), and every edge off the register block
+ * (6 rows, 64 or 16 columns, 16 or 8 lanes). {B, IN, OUT}; with threads,
+ * each thread's share crosses them too or falls back to the direct tiles. */
+static const size_t big_sizes[][3] = {
+    {100, 300, 200}, {40, 530, 77}, {300, 50, 260}, {17, 33, 1030},
+    {150, 257, 129}};
+
+/* Sums of up to 530 products of numbers in [-1, 1): float32's rounding
+ * over such a chain stays below ~1e-4 in practice; 1e-3 still catches any
+ * wrong index or lost block (an error of a whole term, ~0.1 or more). */
+#define BIG_TOLERANCE 1e-3
+
+/* The forward, input-gradient and weight-gradient kernels on a team of
+ * `threads`, then each element checked against its one chain of
+ * kmath_madd from zero in index order (bit for bit) and, every 7th, a
+ * naive double sum. */
+static void check_products(size_t B, size_t IN, size_t OUT, int threads)
+{
+    float *in = malloc(B * IN * 4), *W = malloc(OUT * IN * 4),
+          *Wt = malloc(OUT * IN * 4), *bias = malloc(OUT * 4),
+          *out = malloc(B * OUT * 4), *dout = malloc(B * OUT * 4),
+          *din = malloc(B * IN * 4), *dW = malloc(OUT * IN * 4),
+          *db = malloc(OUT * 4);
+    nets_random(in, B * IN, 41);
+    nets_random(W, OUT * IN, 42);
+    nets_random(bias, OUT, 43);
+    nets_random(dout, B * OUT, 44);
+    run_dense(threads, out, din, dW, db, in, W, Wt, bias, dout, B, IN, OUT);
+    for (size_t b = 0; b < B; b++) {
+        for (size_t j = 0; j < OUT; j++) {
+            float chain = 0.0f;
+            double sum = bias[j];
+            for (size_t i = 0; i < IN; i++) {
+                chain = kmath_madd(in[b * IN + i], W[j * IN + i], chain);
+                sum += (double)in[b * IN + i] * W[j * IN + i];
+            }
+            ck_assert_msg(out[b * OUT + j] == bias[j] + chain,
+                          "forward %zu x %zu x %zu, %d threads: [%zu][%zu]",
+                          B, IN, OUT, threads, b, j);
+            if ((b + j) % 7 == 0)
+                ck_assert_double_eq_tol(out[b * OUT + j], sum, BIG_TOLERANCE);
+        }
+        for (size_t i = 0; i < IN; i++) {
+            float chain = 0.0f;
+            double sum = 0;
+            for (size_t j = 0; j < OUT; j++) {
+                chain = kmath_madd(dout[b * OUT + j], W[j * IN + i], chain);
+                sum += (double)dout[b * OUT + j] * W[j * IN + i];
+            }
+            ck_assert_msg(din[b * IN + i] == chain,
+                          "input gradient %zu x %zu x %zu, %d threads: "
+                          "[%zu][%zu]", B, IN, OUT, threads, b, i);
+            if ((b + i) % 7 == 0)
+                ck_assert_double_eq_tol(din[b * IN + i], sum, BIG_TOLERANCE);
+        }
+    }
+    for (size_t j = 0; j < OUT; j++) {
+        float gb = 0.0f;
+        for (size_t b = 0; b < B; b++)
+            gb += dout[b * OUT + j];
+        ck_assert(db[j] == gb);
+        for (size_t i = 0; i < IN; i++) {
+            float chain = 0.0f;
+            double sum = 0;
+            for (size_t b = 0; b < B; b++) {
+                chain = kmath_madd(dout[b * OUT + j], in[b * IN + i], chain);
+                sum += (double)dout[b * OUT + j] * in[b * IN + i];
+            }
+            ck_assert_msg(dW[j * IN + i] == chain,
+                          "weight gradient %zu x %zu x %zu, %d threads: "
+                          "[%zu][%zu]", B, IN, OUT, threads, j, i);
+            if ((j + i) % 7 == 0)
+                ck_assert_double_eq_tol(dW[j * IN + i], sum, BIG_TOLERANCE);
+        }
+    }
+    free(in), free(W), free(Wt), free(bias), free(out), free(dout);
+    free(din), free(dW), free(db);
+}
+
+START_TEST(blocked_products_are_chains_across_every_block)
+{
+    for (size_t s = 0; s < sizeof big_sizes / sizeof *big_sizes; s++)
+        for (int threads = 1; threads <= 3; threads += 2)
+            check_products(big_sizes[s][0], big_sizes[s][1], big_sizes[s][2],
+                           threads);
+}
+END_TEST
+
+/* An update that records, for each parameter, the gradient it was handed
+ * and how many times. */
+struct recording_update {
+    struct kernel_update base;
+    float *seen;
+    int *calls;
+};
+
+static void record(const struct kernel_update *u, size_t offset,
+                   const float *g, size_t n)
+{
+    const struct recording_update *r = (const struct recording_update *)u;
+    for (size_t k = 0; k < n; k++) {
+        r->seen[offset + k] = g[k];
+#pragma omp atomic
+        r->calls[offset + k]++;
+    }
+}
+
+/* The fused SGD and the per-row update through the blocked products, bit
+ * for bit against the weight gradient then kernel_sgd_step: every
+ * parameter handed over exactly once, with its complete sum. */
+START_TEST(blocked_weight_updates_equal_gradient_then_step)
+{
+    const struct kernel_sgd p = {.scale = 0.01f, .lr = 0.05f,
+                                 .momentum = 0.9f, .weight_decay = 0.01f};
+    for (size_t s = 0; s < sizeof big_sizes / sizeof *big_sizes; s++)
+        for (int threads = 1; threads <= 3; threads += 2) {
+            size_t B = big_sizes[s][0], IN = big_sizes[s][1],
+                   OUT = big_sizes[s][2], np = OUT * (IN + 1);
+            float *in = malloc(B * IN * 4), *dout = malloc(B * OUT * 4),
+                  *w1 = malloc(np * 4), *w2 = malloc(np * 4),
+                  *v1 = malloc(np * 4), *v2 = malloc(np * 4),
+                  *g = malloc(np * 4), *g2 = malloc(np * 4),
+                  *seen = malloc(np * 4);
+            int *calls = calloc(np, sizeof *calls);
+            nets_random(in, B * IN, 51);
+            nets_random(dout, B * OUT, 52);
+            nets_random(w1, np, 53);
+            nets_random(v1, np, 54);
+            memcpy(w2, w1, np * 4);
+            memcpy(v2, v1, np * 4);
+            struct recording_update u = {{record}, seen, calls};
+#pragma omp parallel num_threads(threads)
+            {
+                kernel_dense_backward_weights(g, g + OUT * IN, dout, in, B,
+                                              IN, OUT);
+                kernel_sync();
+                kernel_sgd_step(w1, v1, g, np, &p);
+                kernel_dense_backward_sgd(w2, w2 + OUT * IN, v2,
+                                          v2 + OUT * IN, dout, in, B, IN,
+                                          OUT, &p);
+                kernel_dense_backward_update(g2, g2 + OUT * IN, dout, in, B,
+                                             IN, OUT, 0, &u.base);
+            }
+            ck_assert_msg(memcmp(w1, w2, np * 4) == 0,
+                          "fused SGD weights %zu x %zu x %zu, %d threads", B,
+                          IN, OUT, threads);
+            ck_assert_msg(memcmp(v1, v2, np * 4) == 0, "fused SGD velocity");
+            ck_assert_msg(memcmp(g, seen, np * 4) == 0, "updated gradients");
+            for (size_t k = 0; k < np; k++)
+                ck_assert_int_eq(calls[k], 1);
+            free(in), free(dout), free(w1), free(w2), free(v1), free(v2);
+            free(g), free(g2), free(seen), free(calls);
+        }
+}
+END_TEST
+
 Suite *kernels_suite(void)
 {
     Suite *s = suite_create("kernels");
@@ -341,6 +500,9 @@ Suite *kernels_suite(void)
     tcase_add_test(tc, sgd_step_follows_pytorch);
     tcase_add_test(tc, fused_sgd_equals_gradient_then_step);
     tcase_add_test(tc, kernels_are_bit_identical_across_thread_counts);
+    tcase_add_test(tc, blocked_products_are_chains_across_every_block);
+    tcase_add_test(tc, blocked_weight_updates_equal_gradient_then_step);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
 }
