@@ -799,16 +799,22 @@ static int run_all(struct sweep *s, struct bp_error *err)
     size_t jobs = s->jobs;
     pid_t *pid = calloc(jobs, sizeof *pid);
     size_t *slot_run = calloc(jobs, sizeof *slot_run);
+    /* Each child hands its result (read from its own log, in parallel)
+     * back through a pipe, so the parent's serial share of a run is a
+     * fork and a read. */
+    int *slot_fd = malloc(jobs * sizeof *slot_fd);
     struct progress_state p = {
         .tty = isatty(STDERR_FILENO) && !s->sa->quiet,
         .total = s->n_runs,
         .started = now_seconds(),
     };
     int rc = -1;
-    if (!pid || !slot_run) {
+    if (!pid || !slot_run || !slot_fd) {
         bp_error_set(err, BP_ENOMEM, "out of memory");
         goto out;
     }
+    for (size_t k = 0; k < jobs; k++)
+        slot_fd[k] = -1;
     for (size_t r = 0; r < s->n_runs; r++)
         p.done += s->results[r].done;
     p.done_before = p.done;
@@ -828,19 +834,37 @@ static int run_all(struct sweep *s, struct bp_error *err)
                 slot++;
             fflush(stdout);
             fflush(stderr);
+            int fds[2];
+            if (pipe(fds) != 0) {
+                bp_error_set(err, BP_EIO, "sweep: cannot start a run: %s",
+                             strerror(errno));
+                goto stop;
+            }
             pid_t c = fork();
             if (c < 0) {
+                close(fds[0]);
+                close(fds[1]);
                 bp_error_set(err, BP_EIO, "sweep: cannot start a run: %s",
                              strerror(errno));
                 goto stop;
             }
             if (c == 0) {
+                close(fds[0]);
                 int code = child_run(s, next);
+                struct sweep_result res;
+                read_log(s, next, &res);
+                /* Far below a pipe's buffer: it never blocks. A short
+                 * write leaves the parent to read the log itself. */
+                ssize_t put = write(fds[1], &res, sizeof res);
+                (void)put;
                 free(pid);
                 free(slot_run);
+                free(slot_fd);
                 _exit(code);
             }
+            close(fds[1]);
             setpgid(c, c); /* also here: no race with a quick Ctrl-C */
+            slot_fd[slot] = fds[0];
             pid[slot] = c;
             slot_run[slot] = next++;
             p.running++;
@@ -871,11 +895,19 @@ static int run_all(struct sweep *s, struct bp_error *err)
         pid[slot] = 0;
         p.running--;
         size_t r = slot_run[slot];
+        struct sweep_result handed;
+        bool got = read(slot_fd[slot], &handed, sizeof handed) ==
+                   (ssize_t)sizeof handed;
+        close(slot_fd[slot]);
+        slot_fd[slot] = -1;
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
         if (code == 130 || (WIFSIGNALED(status) && stopping))
             continue; /* interrupted: resumed by the next run of the sweep */
         struct sweep_result *res = &s->results[r];
-        read_log(s, r, res);
+        if (got)
+            *res = handed;
+        else
+            read_log(s, r, res); /* the child died before it could say */
         res->status = code;
         res->done = true;
         p.done++;
@@ -918,8 +950,12 @@ stop:
     erase_progress(&p);
 out:
     catch_sweep_signals(false);
+    for (size_t k = 0; slot_fd && k < jobs; k++)
+        if (slot_fd[k] >= 0)
+            close(slot_fd[k]);
     free(pid);
     free(slot_run);
+    free(slot_fd);
     return rc;
 }
 
