@@ -14,7 +14,9 @@
  * it may change from one step to the next.
  *
  * The choice: a step of fewer than TEAM_MIN_FLOPS runs alone, untimed (a
- * team cannot win there). Above, the first full batches probe: blocks of
+ * team cannot win there); one of TEAM_SURE_FLOPS or more on the team,
+ * untimed (it cannot lose there on a free machine). Between, the first
+ * full batches probe: blocks of
  * TEAM_PROBE_BLOCK steps on the team and alone in turn, the first step of
  * each block not counted (it pays for the switch: threads waking, caches
  * filling; when the first counted step takes TEAM_LONG_STEP_SECONDS or
@@ -51,6 +53,14 @@
 enum team_policy { TEAM_AUTO, TEAM_ALWAYS };
 
 #define TEAM_MIN_FLOPS 100000.0
+/* At this many FLOPs a step (some 150 us of arithmetic or more), the team
+ * runs every step, unprobed: its few microseconds a step (tens across
+ * dies) are lost in halving the arithmetic, while a probe of such steps
+ * misjudges it (each switch moves the step's data, a megabyte or more,
+ * between the cores' caches, and the team's first steps after the lone
+ * thread's pay for it: the bench shape's 64 MFLOP steps probed "alone" in
+ * two runs of three, 0.69 s an epoch against the team's 0.39). */
+#define TEAM_SURE_FLOPS 16e6
 #define TEAM_PROBE_BLOCK 4
 #define TEAM_PROBE_BLOCKS 4      /* team, alone, team, alone */
 #define TEAM_LONG_STEP_SECONDS 0.002

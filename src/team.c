@@ -71,7 +71,9 @@ void team_choice_init(struct team_choice *c, int threads,
     memset(c, 0, sizeof *c);
     c->batch = batch;
     c->flops_per_sample = flops_per_sample;
-    c->always = threads > 1 && policy == TEAM_ALWAYS;
+    c->always = threads > 1 && (policy == TEAM_ALWAYS ||
+                                (double)batch * flops_per_sample >=
+                                    TEAM_SURE_FLOPS);
     c->never = !c->always && (threads < 2 || (double)batch * flops_per_sample <
                                                  TEAM_MIN_FLOPS);
     start_probe(c);

@@ -55,6 +55,26 @@ START_TEST(a_step_below_the_floor_runs_alone_untimed)
 }
 END_TEST
 
+START_TEST(large_steps_run_on_the_team_untimed_and_small_ones_probe)
+{
+    struct team_choice c;
+    /* At the floor of TEAM_SURE_FLOPS a step: the team, never timed. */
+    team_choice_init(&c, 2, TEAM_AUTO, BATCH, TEAM_SURE_FLOPS / BATCH);
+    for (int k = 0; k < 100; k++) {
+        ck_assert(team_choice_next(&c, BATCH));
+        ck_assert(!team_choice_timed(&c));
+    }
+    /* Just below it: probed, so timed. */
+    team_choice_init(&c, 2, TEAM_AUTO, BATCH,
+                     TEAM_SURE_FLOPS / BATCH * 0.99);
+    team_choice_next(&c, BATCH);
+    ck_assert(team_choice_timed(&c));
+    /* One thread: alone whatever the size. */
+    team_choice_init(&c, 1, TEAM_AUTO, BATCH, TEAM_SURE_FLOPS);
+    ck_assert(!team_choice_next(&c, BATCH));
+}
+END_TEST
+
 START_TEST(always_puts_every_step_on_the_team_untimed)
 {
     struct team_choice c;
@@ -221,6 +241,7 @@ Suite *team_suite(void)
     tcase_add_test(tc, one_thread_never_takes_the_team_nor_times_a_step);
     tcase_add_test(tc, a_step_below_the_floor_runs_alone_untimed);
     tcase_add_test(tc, always_puts_every_step_on_the_team_untimed);
+    tcase_add_test(tc, large_steps_run_on_the_team_untimed_and_small_ones_probe);
     tcase_add_test(tc, the_faster_way_wins_the_probe);
     tcase_add_test(tc, a_near_tie_goes_to_the_lone_thread);
     tcase_add_test(tc,
