@@ -245,7 +245,7 @@ FUZZ_OBJ     := $(addprefix $(FUZZ_DIR)/,config.o config_json.o \
                   table.o table_reader.o table_parts.o decimal.o \
                   dataset.o rng.o weights.o json_writer.o \
                   atomic_file.o network.o kernels.o bp_error.o file_text.o \
-                  columns.o float_text.o json_floats.o)
+                  columns.o float_text.o json_floats.o gemm.o vmath.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Per target: longest input tried, and its dictionary.
 FUZZ_MAX_LEN_config  := 8192
