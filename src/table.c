@@ -209,25 +209,12 @@ int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
         if (n == 0)
             break;
         /* A block at a time, so memory stays bounded whatever the
-         * chunk holds: plain lines without libcsv where it holds nothing
-         * (reader_take_plain_lines), any other line through it. */
+         * chunk holds (reader_feed_step). */
         while (at < n) {
-            size_t took = 0;
-            if (boundary &&
-                reader_take_plain_lines(&r, buf + at, n - at, &took) != 0)
+            size_t took;
+            if (reader_feed_step(&r, &p, buf + at, n - at, 4096, &boundary,
+                                 &took) != 0)
                 goto out;
-            if (took == 0) {
-                size_t k = n - at < 4096 ? n - at : 4096;
-                const unsigned char *lf = memchr(buf + at, '\n', k);
-                took = lf ? (size_t)(lf + 1 - (buf + at)) : k;
-                size_t seen = r.lf_ends;
-                if (reader_feed(&r, &p, buf + at, took) != 0)
-                    goto out;
-                /* libcsv holds nothing when it has just ended a record
-                 * at that LF, which it then reported: one not inside
-                 * quotes. */
-                boundary = lf && r.lf_ends > seen;
-            }
             at += took;
             if (r.n_rows >= block_rows) {
                 rows = true;

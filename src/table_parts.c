@@ -80,10 +80,9 @@ static const unsigned char *release_pages(const unsigned char *from,
     return (const unsigned char *)end;
 }
 
-/* Feeds n bytes of the mapping in chunks that sit in L2: plain lines
- * without libcsv (reader_take_plain_lines) wherever libcsv holds nothing
- * (`boundary` says whether it does at the start), any other line through
- * libcsv (or the whole chunk, when a line is longer than a chunk). Gives
+/* Feeds n bytes of the mapping in chunks that sit in L2, a step at a time
+ * (reader_feed_step; `boundary` says whether libcsv holds nothing at the
+ * start). Gives
  * back the pages behind every TABLE_RELEASE_SIZE bytes (libcsv copies
  * what it keeps of a field, so nothing points into them afterwards). */
 static int feed_all(struct reader *r, struct csv_parser *p,
@@ -92,19 +91,9 @@ static int feed_all(struct reader *r, struct csv_parser *p,
     const unsigned char *kept = s; /* pages before it are released */
     for (size_t at = 0; at < n;) {
         size_t k = n - at < TABLE_CHUNK_SIZE ? n - at : TABLE_CHUNK_SIZE;
-        size_t took = 0;
-        if (boundary && reader_take_plain_lines(r, s + at, k, &took) != 0)
+        size_t took;
+        if (reader_feed_step(r, p, s + at, k, k, &boundary, &took) != 0)
             return -1;
-        if (took == 0) {
-            const unsigned char *lf = memchr(s + at, '\n', k);
-            took = lf ? (size_t)(lf + 1 - (s + at)) : k;
-            size_t seen = r->lf_ends;
-            if (reader_feed(r, p, s + at, took) != 0)
-                return -1;
-            /* libcsv holds nothing when it has just ended a record at
-             * that LF, which it then reported: one not inside quotes. */
-            boundary = lf && r->lf_ends > seen;
-        }
         at += took;
         if ((size_t)(s + at - kept) >= TABLE_RELEASE_SIZE || at == n)
             kept = release_pages(kept, s + at);

@@ -735,6 +735,25 @@ out:
     return rc;
 }
 
+int reader_feed_step(struct reader *r, struct csv_parser *p,
+                     const unsigned char *s, size_t n, size_t line_max,
+                     bool *boundary, size_t *taken)
+{
+    *taken = 0;
+    if (*boundary && reader_take_plain_lines(r, s, n, taken) != 0)
+        return -1;
+    if (*taken > 0)
+        return 0;
+    size_t k = n < line_max ? n : line_max;
+    const unsigned char *lf = memchr(s, '\n', k);
+    *taken = lf ? (size_t)(lf + 1 - s) : k;
+    size_t seen = r->lf_ends;
+    if (reader_feed(r, p, s, *taken) != 0)
+        return -1;
+    *boundary = lf && r->lf_ends > seen;
+    return 0;
+}
+
 /* Refuses what is plainly not CSV text before libcsv turns it into a
  * confusing number error. */
 int reader_check_head(struct reader *r, const unsigned char *head,

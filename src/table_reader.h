@@ -133,8 +133,8 @@ int reader_feed(struct reader *r, struct csv_parser *p,
 /* Reads the whole lines at the start of s[0..n) that libcsv would split
  * into fields exactly as they stand in the text (no quote, NUL or lone
  * CR, no blank at a field's ends), each ended by an LF or a CRLF, n_cols
- * fields each: the
- * bulk of a large table. It makes libcsv's callbacks itself, with the
+ * fields each: the bulk of a large table. It makes libcsv's callbacks
+ * itself, with the
  * same bytes, so cells, texts, line numbers and errors are the same; only
  * libcsv's byte-by-byte copy of every field (most of a load) is saved.
  * Only where the parser holds nothing: after the header or the first
@@ -144,6 +144,18 @@ int reader_feed(struct reader *r, struct csv_parser *p,
  * caller hands to libcsv). 0, or -1 when a cell was an error. */
 int reader_take_plain_lines(struct reader *r, const unsigned char *s,
                             size_t n, size_t *taken);
+
+/* One step through s[0..n), which continues the text fed so far: where
+ * *boundary says libcsv holds nothing, the plain lines at its start
+ * (reader_take_plain_lines); when there are none, one line through libcsv
+ * (up to and with its LF, within the first line_max bytes; or all of
+ * those). Sets *taken to the bytes read (at least one when n > 0), and
+ * *boundary to whether libcsv holds nothing after them: true when it has
+ * just reported the LF it was fed last, which then lay outside quotes.
+ * 0, or -1 when the text is in error. */
+int reader_feed_step(struct reader *r, struct csv_parser *p,
+                     const unsigned char *s, size_t n, size_t line_max,
+                     bool *boundary, size_t *taken);
 
 /* The end of the text: csv_fini ends the record in progress (an open
  * quote is an error). 0, or -1 when it or anything before it failed. */
