@@ -734,14 +734,10 @@ static int prepare_run(const struct sweep *s, size_t r, struct bp_error *err)
      * and only for reading (a cut-off copy is rewritten by no one, but
      * trains nothing either). */
     FILE *f = fopen(cfg_path, "w");
-    if (!f || fputs(text, f) == EOF || fputc('\n', f) == EOF) {
-        bp_error_set(err, BP_EIO, "%s: cannot write: %s", cfg_path,
-                     strerror(errno));
-        if (f)
-            fclose(f);
-        goto out;
-    }
-    if (fclose(f) != 0) {
+    bool written = f && fputs(text, f) != EOF && fputc('\n', f) != EOF;
+    if (f && fclose(f) != 0)
+        written = false;
+    if (!written) {
         bp_error_set(err, BP_EIO, "%s: cannot write: %s", cfg_path,
                      strerror(errno));
         goto out;
