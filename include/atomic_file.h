@@ -24,15 +24,37 @@ int atomic_write_file(const char *path, const void *data, size_t len,
                       struct bp_error *err);
 
 /* For a signal handler about to _exit while a write may be under way:
- * removes that write's temporary file, so an interrupted save leaves the
- * folder as it was. Async-signal-safe; does nothing when no write is under
- * way. */
+ * removes that write's temporary file (and those of deferred writes not
+ * yet renamed), so an interrupted save leaves the folder as it was.
+ * Async-signal-safe; does nothing when no write is under way. */
 void atomic_file_abandon(void);
 
 /* Checks, before any long work, that path could be written: its folder
  * exists and takes new files, and path is not a folder. BP_EIO if not.
  * Does nothing for "-". */
 int atomic_check_writable(const char *path, struct bp_error *err);
+
+/* Durability behind the work (a sweep's workers, which train the next
+ * run while the last one's weights reach the disk). After
+ * atomic_file_defer(), atomic_write_file of a regular file writes the
+ * temporary file and returns; a thread of this module then fsyncs it,
+ * renames it over the target and fsyncs the folder, in the order of the
+ * calls, so the promise above holds, later. A failure there is printed on
+ * stderr ("backprop: PATH: fsync failed: ...") and reported to the next
+ * atomic_file_then. Only for a process that does not read back what it
+ * wrote before atomic_file_settle. The thread starts here (it has this
+ * thread's CPU affinity and no signals). 0; -1 when it cannot start, and
+ * writes stay immediate. */
+int atomic_file_defer(void);
+
+/* Queues then(ctx, failed) to run on that thread once every write queued
+ * before it is durable; failed is true when one of them failed since the
+ * previous atomic_file_then. Without atomic_file_defer, calls it now. -1
+ * (nothing queued) when out of memory. */
+int atomic_file_then(void (*then)(void *ctx, bool failed), void *ctx);
+
+/* Waits until every deferred write and atomic_file_then is done. */
+void atomic_file_settle(void);
 
 /* What kind of file backprop writes there, for atomic_check_owner. */
 enum atomic_owner {

@@ -39,8 +39,10 @@ struct run_request {
     bool help;               /* run_train_command: print help instead */
 };
 
-/* One run, in this process alone (a sweep's child). 0, or -1 with err
- * (BP_EINTERRUPTED after a signal: the last complete epoch is saved). */
+/* One run, in this process (a sweep's worker, which runs several in
+ * turn): SIGINT and SIGTERM are the run's while it runs, and the caller's
+ * handlers are back when it returns. 0, or -1 with err (BP_EINTERRUPTED
+ * after a signal: the last complete epoch is saved). */
 int run_training(const struct run_request *rq, struct bp_error *err);
 
 /* The train command's whole life, alone or as one rank under mpirun:

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,10 +19,21 @@
 static char pending_tmp[4096 + 64];
 static atomic_int pending;
 
+/* The temporary files of deferred writes not yet renamed, likewise: a
+ * slot's name is complete before its flag is set, and the flag is cleared
+ * once the rename is done. A write that finds no free slot waits for the
+ * queue to empty and completes at once. */
+#define QUEUED_MAX 8
+static char queued_tmp[QUEUED_MAX][4096 + 64];
+static atomic_int queued[QUEUED_MAX];
+
 void atomic_file_abandon(void)
 {
     if (atomic_load(&pending))
         unlink(pending_tmp); /* async-signal-safe; gone already is fine */
+    for (int i = 0; i < QUEUED_MAX; i++)
+        if (atomic_load(&queued[i]))
+            unlink(queued_tmp[i]);
 }
 
 /* The folder of path ("." when it has none), in buf. */
@@ -93,6 +106,191 @@ static int write_special(const char *path, const void *data, size_t len,
     return 0;
 }
 
+/* The second half of a write: the temporary file fd (named tmp, in dir)
+ * made durable and renamed over path, then the rename made durable. fd is
+ * closed either way. 0; -1 with errno and *what naming the step that
+ * failed (tmp is left for the caller to remove). */
+static int finish_write(int fd, const char *tmp, const char *path,
+                        const char *dir, const char **what)
+{
+    *what = "fsync";
+    if (fsync(fd) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    *what = "close";
+    if (close(fd) < 0)
+        return -1;
+    *what = "rename";
+    if (rename(tmp, path) < 0)
+        return -1;
+    /* Make the rename durable. A folder that cannot be opened or synced
+     * (some file systems refuse) leaves the new file in place; that is
+     * not worth failing the run for. */
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dir_fd >= 0) {
+        fsync(dir_fd);
+        close(dir_fd);
+    }
+    return 0;
+}
+
+/* ---- deferred durability: a FIFO of writes to finish and callbacks to
+ * make, worked through by one thread ---- */
+
+struct deferred {
+    struct deferred *next;
+    int fd;    /* the temporary file; -1: a callback */
+    int slot;  /* its name's place in queued_tmp */
+    char *path, *dir;
+    void (*then)(void *ctx, bool failed);
+    void *ctx;
+};
+
+static bool deferring;
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t queue_idle = PTHREAD_COND_INITIALIZER;
+static struct deferred *queue_head, *queue_tail;
+static bool syncer_busy;
+
+static void *sync_loop(void *unused)
+{
+    (void)unused;
+    /* Signals are for the threads that train. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    bool failed = false;
+    pthread_mutex_lock(&queue_lock);
+    for (;;) {
+        while (!queue_head) {
+            syncer_busy = false;
+            pthread_cond_broadcast(&queue_idle);
+            pthread_cond_wait(&queue_work, &queue_lock);
+        }
+        struct deferred *d = queue_head;
+        queue_head = d->next;
+        if (!queue_head)
+            queue_tail = NULL;
+        syncer_busy = true;
+        pthread_mutex_unlock(&queue_lock);
+        if (d->fd >= 0) {
+            const char *what;
+            if (finish_write(d->fd, queued_tmp[d->slot], d->path, d->dir,
+                             &what) < 0) {
+                int saved = errno;
+                unlink(queued_tmp[d->slot]);
+                fprintf(stderr, "backprop: %s: %s failed: %s\n", d->path,
+                        what, strerror(saved));
+                failed = true;
+            }
+            atomic_store(&queued[d->slot], 0);
+        } else {
+            d->then(d->ctx, failed);
+            failed = false;
+        }
+        free(d->path);
+        free(d->dir);
+        free(d);
+        pthread_mutex_lock(&queue_lock);
+    }
+    return NULL;
+}
+
+/* Appends d to the queue. */
+static void enqueue(struct deferred *d)
+{
+    pthread_mutex_lock(&queue_lock);
+    d->next = NULL;
+    if (queue_tail)
+        queue_tail->next = d;
+    else
+        queue_head = d;
+    queue_tail = d;
+    syncer_busy = true;
+    pthread_cond_signal(&queue_work);
+    pthread_mutex_unlock(&queue_lock);
+}
+
+int atomic_file_defer(void)
+{
+    if (deferring)
+        return 0;
+    pthread_t t;
+    if (pthread_create(&t, NULL, sync_loop, NULL) != 0)
+        return -1;
+    pthread_detach(t);
+    deferring = true;
+    return 0;
+}
+
+void atomic_file_settle(void)
+{
+    pthread_mutex_lock(&queue_lock);
+    while (queue_head || syncer_busy)
+        pthread_cond_wait(&queue_idle, &queue_lock);
+    pthread_mutex_unlock(&queue_lock);
+}
+
+int atomic_file_then(void (*then)(void *ctx, bool failed), void *ctx)
+{
+    if (!deferring) {
+        then(ctx, false);
+        return 0;
+    }
+    struct deferred *d = calloc(1, sizeof *d);
+    if (!d)
+        return -1;
+    d->fd = -1;
+    d->then = then;
+    d->ctx = ctx;
+    enqueue(d);
+    return 0;
+}
+
+/* Hands the written temporary file fd (tmp, the pending write's name) to
+ * the thread. 0; -1 when it must be finished here instead (out of
+ * memory), after the queue has emptied so the renames stay in order. */
+static int defer_write(int fd, const char *tmp, const char *path,
+                       const char *dir)
+{
+    struct deferred *d = calloc(1, sizeof *d);
+    int slot = -1;
+    if (d) {
+        d->path = strdup(path);
+        d->dir = strdup(dir);
+        for (int i = 0; i < QUEUED_MAX && slot < 0; i++)
+            if (!atomic_load(&queued[i]))
+                slot = i;
+        if (slot < 0) {
+            /* Every slot in use: let the thread catch up. */
+            atomic_file_settle();
+            for (int i = 0; i < QUEUED_MAX && slot < 0; i++)
+                if (!atomic_load(&queued[i]))
+                    slot = i;
+        }
+    }
+    if (!d || !d->path || !d->dir || slot < 0) {
+        if (d) {
+            free(d->path);
+            free(d->dir);
+            free(d);
+        }
+        atomic_file_settle();
+        return -1;
+    }
+    memcpy(queued_tmp[slot], tmp, sizeof queued_tmp[slot]);
+    atomic_store(&queued[slot], 1);
+    atomic_store(&pending, 0);
+    d->fd = fd;
+    d->slot = slot;
+    enqueue(d);
+    return 0;
+}
+
 int atomic_write_file(const char *path, const void *data, size_t len,
                       struct bp_error *err)
 {
@@ -116,31 +314,17 @@ int atomic_write_file(const char *path, const void *data, size_t len,
                             path, dir, strerror(errno));
     memcpy(pending_tmp, tmp, sizeof pending_tmp);
     atomic_store(&pending, 1);
-    int dir_fd = -1;
     const char *what = "write";
     if (fchmod(fd, target_mode(path)) < 0)
         goto fail;
     if (write_all(fd, data, len) < 0)
         goto fail;
-    what = "fsync";
-    if (fsync(fd) < 0)
-        goto fail;
-    what = "close";
-    int closing = fd;
-    fd = -1;
-    if (close(closing) < 0)
-        goto fail;
-    what = "rename";
-    if (rename(tmp, path) < 0)
-        goto fail;
+    if (deferring && defer_write(fd, tmp, path, dir) == 0)
+        return 0;
     atomic_store(&pending, 0);
-    /* Make the rename durable. A folder that cannot be opened or synced
-     * (some file systems refuse) leaves the new file in place; that is
-     * not worth failing the run for. */
-    dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dir_fd >= 0) {
-        fsync(dir_fd);
-        close(dir_fd);
+    if (finish_write(fd, tmp, path, dir, &what) < 0) {
+        fd = -1;
+        goto fail;
     }
     return 0;
 

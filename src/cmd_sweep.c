@@ -5,14 +5,14 @@
  *
  * The parent checks the whole sweep before writing anything (every
  * point's config, the folds against the data, the folder), then runs the
- * runs in child processes, --jobs at a time. A child runs run.h's
- * run_training, the very function `train` runs, from the base config with
- * the run's overrides (or, to resume, from the weights its folder holds);
- * so a run's weights are byte-identical to `train CONFIG --set ...`, and
- * since a training's result does not depend on its thread count, nor on
- * --jobs. Each child is in a process group of its own: Ctrl-C reaches the
- * parent alone, which passes one SIGINT to every running child (each
- * saves its last complete epoch) and exits 1 once they have.
+ * runs in --jobs worker processes (workers.h), each taking the next run in
+ * turn. A run is run.h's run_training, the very function `train` runs,
+ * from the base config with the run's overrides (or, to resume, from the
+ * weights its folder holds); so a run's weights are byte-identical to
+ * `train CONFIG --set ...`, and since a training's result does not depend
+ * on its thread count, nor on --jobs. Ctrl-C reaches the parent alone,
+ * which passes one SIGINT to every worker (a run under way saves its last
+ * complete epoch) and exits 1 once they have.
  *
  * The folder: sweep.json (the definition; another definition against the
  * same folder is an error), one folder per run with config.json (the
@@ -22,19 +22,16 @@
  * at the end). A rerun skips the runs results.jsonl lists and resumes the
  * others from their weights.
  */
-#define _DEFAULT_SOURCE /* setpgid, kill, mkdir's friends */
+#define _DEFAULT_SOURCE /* mkdir's friends */
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +46,7 @@
 #include "json_writer.h"
 #include "run.h"
 #include "sweep.h"
+#include "workers.h"
 
 /* An epoch's work below this many FLOPs (6 per parameter per sample) is
  * too small to share among threads: such runs go one per core. */
@@ -195,10 +193,12 @@ struct sweep {
     enum sweep_metric metric;
     bool has_validation;
     size_t jobs, threads;
+    double *point_cost; /* [n_points]: parameters x epochs, for the order */
 };
 
 static void sweep_free(struct sweep *s)
 {
+    free(s->point_cost);
     free(s->dir);
     free(s->config_text);
     config_free(&s->base);
@@ -236,6 +236,10 @@ static int check_points(struct sweep *s, struct bp_error *err)
 {
     const struct sweep_def *d = &s->sa->def;
     size_t per_point = d->repeat * (d->folds ? d->folds : 1);
+    s->point_cost = calloc(s->points.n_points ? s->points.n_points : 1,
+                           sizeof *s->point_cost);
+    if (!s->point_cost)
+        return bp_error_set(err, BP_ENOMEM, "out of memory");
     for (size_t pt = 0; pt < s->points.n_points; pt++) {
         /* The point's last run: its repeat and fold overrides too. */
         size_t r = pt * per_point + per_point - 1;
@@ -249,6 +253,8 @@ static int check_points(struct sweep *s, struct bp_error *err)
             if (c.data.cv_folds == 0 && !c.data.validation &&
                 c.data.validation_split <= 0)
                 s->has_validation = false;
+            s->point_cost[pt] = (double)config_param_count(&c) *
+                                (double)c.training.epochs;
             config_free(&c);
         }
         sweep_overrides_free(ov, n);
@@ -622,36 +628,13 @@ out:
 
 /* ---- running ---- */
 
-static atomic_int sweep_signal;
-
-static void on_sweep_signal(int sig)
-{
-    atomic_store(&sweep_signal, sig);
-}
-
-static void catch_sweep_signals(bool on)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on ? on_sweep_signal : SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static int prepare_run(const struct sweep *s, size_t r, struct bp_error *err);
 
-/* The child: one run, as `train` runs it; returns the status to _exit
- * with (train's). A fresh run trains the base config with its overrides;
- * a run whose folder holds weights resumes from them, appending to its
- * log. */
-static int child_run(const struct sweep *s, size_t r)
+/* One run, in a worker, as `train` runs it; returns its exit status
+ * (train's). A fresh run trains the base config with its overrides; a run
+ * whose folder holds weights resumes from them, appending to its log. */
+static int one_run(const struct sweep *s, size_t r)
 {
-    /* Its own process group: the terminal's Ctrl-C reaches the parent
-     * alone, which passes on exactly one SIGINT (a second one would make
-     * train exit without saving). */
-    setpgid(0, 0);
-    catch_sweep_signals(false);
     struct bp_error err = {0};
     char *weights = run_path(s, r, "weights.json");
     char *log = run_path(s, r, "log.jsonl");
@@ -697,8 +680,8 @@ out:
     free(log);
     free(error);
     fflush(stderr);
-    /* Interrupted: 130, which the parent tells from a failure. */
-    return err.code == BP_EINTERRUPTED ? 130 : status;
+    /* Interrupted: the status the parent tells from a failure. */
+    return err.code == BP_EINTERRUPTED ? WORKERS_INTERRUPTED : status;
 }
 
 /* The run's folder and its config.json (the base config with the run's
@@ -788,171 +771,140 @@ static void erase_progress(const struct progress_state *p)
         fprintf(stderr, "\r\033[K");
 }
 
-/* Runs every unfinished run, `jobs` at a time. 0; -1 with err when
- * interrupted (BP_EINTERRUPTED) or a run could not start. */
+/* The parent's side of running: the progress line and the results files
+ * as runs end. */
+_Static_assert(sizeof(struct sweep_result) <= WORKERS_RESULT_MAX,
+               "a run's result fits a worker's message");
+
+struct running {
+    struct sweep *s;
+    struct progress_state p;
+    double written; /* when the results files were last written */
+};
+
+/* A worker's task: run r, and its result from its log. */
+static int run_task(void *ctx, size_t r, void *result)
+{
+    const struct running *rn = ctx;
+    int status = one_run(rn->s, r);
+    struct sweep_result res;
+    read_log(rn->s, r, &res);
+    memcpy(result, &res, sizeof res);
+    return status;
+}
+
+static void run_started(void *ctx, size_t r, size_t busy)
+{
+    (void)r;
+    struct running *rn = ctx;
+    rn->p.running = busy;
+    draw_progress(&rn->p);
+}
+
+static int run_finished(void *ctx, size_t r, int status, const void *result,
+                        size_t busy, struct bp_error *err)
+{
+    struct running *rn = ctx;
+    struct sweep *s = rn->s;
+    struct sweep_result *res = &s->results[r];
+    if (result)
+        memcpy(res, result, sizeof *res);
+    else
+        read_log(s, r, res); /* the worker died before it could say */
+    res->status = status;
+    res->done = true;
+    rn->p.running = busy;
+    rn->p.done++;
+    rn->p.failed += status != 0;
+    if (!s->sa->quiet && !rn->p.tty) {
+        char name[64];
+        sweep_run_name(&s->sa->def, r, name, sizeof name);
+        fprintf(stderr, "backprop: sweep: %s %s (%zu/%zu)\n", name,
+                status ? "failed" : "done", rn->p.done, rn->p.total);
+    }
+    draw_progress(&rn->p);
+    /* The results files follow the runs, but at most once a second:
+     * small runs finish faster than a file can be synced. */
+    if (now_seconds() - rn->written >= 1.0) {
+        if (write_results(s, err) < 0)
+            return -1;
+        rn->written = now_seconds();
+    }
+    return 0;
+}
+
+/* For qsort: the costlier run first, then run order. */
+static const struct sweep *ordering;
+
+static int costlier_first(const void *a, const void *b)
+{
+    size_t ra = *(const size_t *)a, rb = *(const size_t *)b, pa, pb, x, y;
+    sweep_run_position(&ordering->sa->def, ra, &pa, &x, &y);
+    sweep_run_position(&ordering->sa->def, rb, &pb, &x, &y);
+    double ca = ordering->point_cost[pa], cb = ordering->point_cost[pb];
+    if (ca != cb)
+        return ca > cb ? -1 : 1;
+    return ra < rb ? -1 : ra > rb;
+}
+
+/* Runs every unfinished run in `jobs` workers (workers.h), the costliest
+ * first (parameters x epochs): the last runs to start are then the
+ * shortest, and no worker waits long for another's at the end. 0; -1
+ * with err when interrupted (BP_EINTERRUPTED) or the runs could not
+ * start. */
 static int run_all(struct sweep *s, struct bp_error *err)
 {
-    size_t jobs = s->jobs;
-    pid_t *pid = calloc(jobs, sizeof *pid);
-    size_t *slot_run = calloc(jobs, sizeof *slot_run);
-    /* Each child hands its result (read from its own log, in parallel)
-     * back through a pipe, so the parent's serial share of a run is a
-     * fork and a read. */
-    int *slot_fd = malloc(jobs * sizeof *slot_fd);
-    struct progress_state p = {
-        .tty = isatty(STDERR_FILENO) && !s->sa->quiet,
-        .total = s->n_runs,
-        .started = now_seconds(),
+    struct running rn = {
+        .s = s,
+        .p = {.tty = isatty(STDERR_FILENO) && !s->sa->quiet,
+              .total = s->n_runs,
+              .started = now_seconds()},
+        .written = now_seconds(),
     };
-    int rc = -1;
-    if (!pid || !slot_run || !slot_fd) {
-        bp_error_set(err, BP_ENOMEM, "out of memory");
-        goto out;
+    bool *skip = malloc(s->n_runs * sizeof *skip);
+    size_t *order = malloc(s->n_runs * sizeof *order);
+    if (!skip || !order) {
+        free(skip);
+        free(order);
+        return bp_error_set(err, BP_ENOMEM, "out of memory");
     }
-    for (size_t k = 0; k < jobs; k++)
-        slot_fd[k] = -1;
-    for (size_t r = 0; r < s->n_runs; r++)
-        p.done += s->results[r].done;
-    p.done_before = p.done;
-    catch_sweep_signals(true);
-    size_t next = 0;
-    bool stopping = false;
-    double written = now_seconds();
-    for (;;) {
-        /* Fill the free slots. */
-        while (!stopping && p.running < jobs) {
-            while (next < s->n_runs && s->results[next].done)
-                next++;
-            if (next >= s->n_runs)
-                break;
-            size_t slot = 0;
-            while (pid[slot])
-                slot++;
-            fflush(stdout);
-            fflush(stderr);
-            int fds[2];
-            if (pipe(fds) != 0) {
-                bp_error_set(err, BP_EIO, "sweep: cannot start a run: %s",
-                             strerror(errno));
-                goto stop;
-            }
-            pid_t c = fork();
-            if (c < 0) {
-                close(fds[0]);
-                close(fds[1]);
-                bp_error_set(err, BP_EIO, "sweep: cannot start a run: %s",
-                             strerror(errno));
-                goto stop;
-            }
-            if (c == 0) {
-                close(fds[0]);
-                int code = child_run(s, next);
-                struct sweep_result res;
-                read_log(s, next, &res);
-                /* Far below a pipe's buffer: it never blocks. A short
-                 * write leaves the parent to read the log itself. */
-                ssize_t put = write(fds[1], &res, sizeof res);
-                (void)put;
-                free(pid);
-                free(slot_run);
-                free(slot_fd);
-                _exit(code);
-            }
-            close(fds[1]);
-            setpgid(c, c); /* also here: no race with a quick Ctrl-C */
-            slot_fd[slot] = fds[0];
-            pid[slot] = c;
-            slot_run[slot] = next++;
-            p.running++;
-            draw_progress(&p);
-        }
-        if (p.running == 0)
-            break;
-        int status;
-        pid_t done = waitpid(-1, &status, 0);
-        if (done < 0) {
-            if (errno != EINTR)
-                break;
-            if (atomic_load(&sweep_signal) && !stopping) {
-                /* Ctrl-C: one SIGINT to every running child; each saves
-                 * its last complete epoch. */
-                stopping = true;
-                for (size_t k = 0; k < jobs; k++)
-                    if (pid[k])
-                        kill(pid[k], SIGINT);
-            }
-            continue;
-        }
-        size_t slot = 0;
-        while (slot < jobs && pid[slot] != done)
-            slot++;
-        if (slot == jobs)
-            continue;
-        pid[slot] = 0;
-        p.running--;
-        size_t r = slot_run[slot];
-        struct sweep_result handed;
-        bool got = read(slot_fd[slot], &handed, sizeof handed) ==
-                   (ssize_t)sizeof handed;
-        close(slot_fd[slot]);
-        slot_fd[slot] = -1;
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-        if (code == 130 || (WIFSIGNALED(status) && stopping))
-            continue; /* interrupted: resumed by the next run of the sweep */
-        struct sweep_result *res = &s->results[r];
-        if (got)
-            *res = handed;
-        else
-            read_log(s, r, res); /* the child died before it could say */
-        res->status = code;
-        res->done = true;
-        p.done++;
-        p.failed += code != 0;
-        /* The results files follow the runs, but at most once a second:
-         * small runs finish faster than a file can be synced. */
-        if (now_seconds() - written >= 1.0) {
-            if (write_results(s, err) < 0)
-                goto stop;
-            written = now_seconds();
-        }
-        if (!s->sa->quiet && !p.tty) {
-            char name[64];
-            sweep_run_name(&s->sa->def, r, name, sizeof name);
-            fprintf(stderr, "backprop: sweep: %s %s (%zu/%zu)\n", name,
-                    code ? "failed" : "done", p.done, p.total);
-        }
-        draw_progress(&p);
+    for (size_t r = 0; r < s->n_runs; r++) {
+        skip[r] = s->results[r].done;
+        rn.p.done += skip[r];
+        order[r] = r;
     }
-    erase_progress(&p);
+    ordering = s;
+    qsort(order, s->n_runs, sizeof *order, costlier_first);
+    rn.p.done_before = rn.p.done;
+    struct workers_plan plan = {
+        .n_tasks = s->n_runs,
+        .skip = skip,
+        .order = order,
+        .jobs = s->jobs,
+        .result_size = sizeof(struct sweep_result),
+        .pin = s->threads == 1,
+        .run = run_task,
+        .started = run_started,
+        .finished = run_finished,
+        .ctx = &rn,
+    };
+    int rc = workers_run(&plan, err);
+    free(skip);
+    free(order);
+    erase_progress(&rn.p);
+    if (rc < 0 && err->code != BP_EINTERRUPTED) {
+        struct bp_error ignore = {0};
+        write_results(s, &ignore); /* what did finish is kept */
+        return bp_error_prefix(err, "sweep");
+    }
     if (write_results(s, err) < 0)
-        goto out;
-    if (stopping || atomic_load(&sweep_signal)) {
-        bp_error_set(err, BP_EINTERRUPTED, "sweep: interrupted: %zu of %zu "
-                     "runs done, the others saved at their last complete "
-                     "epoch; run the same command again to resume", p.done,
-                     p.total);
-        goto out;
-    }
-    rc = 0;
-    goto out;
-stop:
-    /* A run could not start: stop the others as Ctrl-C would. */
-    for (size_t k = 0; k < jobs; k++)
-        if (pid[k])
-            kill(pid[k], SIGINT);
-    for (size_t k = 0; k < jobs; k++)
-        if (pid[k])
-            waitpid(pid[k], NULL, 0);
-    erase_progress(&p);
-out:
-    catch_sweep_signals(false);
-    for (size_t k = 0; slot_fd && k < jobs; k++)
-        if (slot_fd[k] >= 0)
-            close(slot_fd[k]);
-    free(pid);
-    free(slot_run);
-    free(slot_fd);
-    return rc;
+        return -1;
+    if (rc < 0)
+        return bp_error_set(err, BP_EINTERRUPTED, "sweep: interrupted: %zu "
+                            "of %zu runs done, the others saved at their "
+                            "last complete epoch; run the same command again "
+                            "to resume", rn.p.done, rn.p.total);
+    return 0;
 }
 
 /* Finished runs left by an earlier sweep into the same folder: the rows

@@ -296,14 +296,27 @@ static void on_stop_signal(int sig)
     }
 }
 
+/* On: the run's handler; off: whatever was there before (the default for
+ * `train`; a sweep worker's own between its runs). Each is done once. */
 static void catch_signals(bool on)
 {
+    static struct sigaction before_int, before_term;
+    static bool caught;
+    if (on == caught)
+        return;
+    caught = on;
+    if (!on) {
+        sigaction(SIGINT, &before_int, NULL);
+        sigaction(SIGTERM, &before_term, NULL);
+        return;
+    }
+    atomic_store(&stop_signal, 0); /* a run before this one's, handled */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, &before_int);
+    sigaction(SIGTERM, &sa, &before_term);
 }
 
 static int interrupted(struct run *r, const struct train_metrics *metrics,
@@ -641,6 +654,7 @@ int run_training(const struct run_request *rq, struct bp_error *err)
     memset(&r, 0, sizeof r);
     r.lead = true;
     int rc = train(&r, rq, err);
+    catch_signals(false); /* on every way out: the caller may run again */
     run_free(&r);
     return rc;
 }

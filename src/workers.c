@@ -1,0 +1,386 @@
+/* workers: see workers.h. */
+#define _GNU_SOURCE /* ppoll */
+#include "workers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+
+/* What the workers share: the next task to take, and whether to stop. */
+struct shared {
+    atomic_size_t next;
+    atomic_int stop;
+};
+
+/* A worker's word to the parent, whole in one write (below PIPE_BUF, so
+ * a worker's two threads never interleave theirs). */
+enum { TOLD_STARTED = 1, TOLD_FINISHED = 2 };
+struct message {
+    int kind;
+    int status;
+    size_t task;
+    unsigned char result[WORKERS_RESULT_MAX];
+};
+
+/* ---- in a worker ---- */
+
+static atomic_int worker_signal;
+
+static void on_worker_signal(int sig)
+{
+    atomic_store(&worker_signal, sig);
+}
+
+static void tell(int fd, const struct message *m)
+{
+    ssize_t put = write(fd, m, sizeof *m);
+    (void)put; /* the parent is gone: nothing to tell */
+}
+
+/* A finished task's message, sent once its files are durable. */
+struct telling {
+    int fd;
+    struct message m;
+};
+
+static void tell_finished(void *ctx, bool failed)
+{
+    struct telling *t = ctx;
+    if (failed && t->m.status == 0)
+        t->m.status = 1;
+    tell(t->fd, &t->m);
+    free(t);
+}
+
+/* The task at place i of the plan's order. */
+static size_t task_at(const struct workers_plan *p, size_t i)
+{
+    return p->order ? p->order[i] : i;
+}
+
+/* The next task not skipped, or n_tasks. */
+static size_t take_task(const struct workers_plan *p, struct shared *sh)
+{
+    for (;;) {
+        size_t i = atomic_fetch_add(&sh->next, 1);
+        if (i >= p->n_tasks)
+            return p->n_tasks;
+        size_t t = task_at(p, i);
+        if (!p->skip || !p->skip[t])
+            return t;
+    }
+}
+
+/* Pins the calling thread to the k-th CPU of cpus. */
+static void pin_to(const cpu_set_t *cpus, size_t k)
+{
+    size_t seen = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, cpus) && seen++ == k) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            sched_setaffinity(0, sizeof one, &one);
+            return;
+        }
+}
+
+static void worker_main(const struct workers_plan *p, struct shared *sh,
+                        int fd, const cpu_set_t *pin, size_t k)
+{
+    /* Its own process group: Ctrl-C reaches the parent alone, which
+     * passes on exactly one SIGINT (a second would make a run exit
+     * without saving). */
+    setpgid(0, 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_worker_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    atomic_file_defer(); /* its thread keeps every CPU: it mostly waits */
+    if (pin)
+        pin_to(pin, k);
+    while (!atomic_load(&sh->stop) && !atomic_load(&worker_signal)) {
+        size_t t = take_task(p, sh);
+        if (t >= p->n_tasks)
+            break;
+        struct message started = {.kind = TOLD_STARTED, .task = t};
+        tell(fd, &started);
+        struct telling *done = calloc(1, sizeof *done);
+        if (!done)
+            _exit(1); /* the parent fails the task */
+        done->fd = fd;
+        done->m.kind = TOLD_FINISHED;
+        done->m.task = t;
+        done->m.status = p->run(p->ctx, t, done->m.result);
+        int status = done->m.status;
+        if (atomic_file_then(tell_finished, done) < 0) {
+            atomic_file_settle();
+            tell_finished(done, false);
+        }
+        if (status == WORKERS_INTERRUPTED)
+            break;
+    }
+    atomic_file_settle();
+    _exit(0);
+}
+
+/* ---- in the parent ---- */
+
+static atomic_int parent_signal;
+
+static void on_parent_signal(int sig)
+{
+    atomic_store(&parent_signal, sig);
+}
+
+static void catch_parent_signals(bool on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_parent_signal : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+struct worker {
+    pid_t pid; /* 0: gone */
+    int fd;    /* the read end of its pipe */
+};
+
+struct pool {
+    const struct workers_plan *plan;
+    struct shared *sh;
+    struct worker *w;
+    size_t n_workers;
+    int *owner; /* [n_tasks]: the worker a task under way is on, or -1 */
+    size_t busy;
+    bool stopping;
+    bool pin;         /* workers pinned, one to each of cpus */
+    cpu_set_t cpus;
+};
+
+/* Starts worker k. 0, or -1 with errno. */
+static int start_worker(struct pool *pl, size_t k)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(fds[0]);
+        close(fds[1]);
+        errno = saved;
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        for (size_t i = 0; i < pl->n_workers; i++)
+            if (pl->w[i].pid)
+                close(pl->w[i].fd); /* its siblings' pipes */
+        worker_main(pl->plan, pl->sh, fds[1], pl->pin ? &pl->cpus : NULL, k);
+    }
+    close(fds[1]);
+    setpgid(pid, pid); /* also here: no race with a quick Ctrl-C */
+    pl->w[k] = (struct worker){.pid = pid, .fd = fds[0]};
+    return 0;
+}
+
+static void stop_all(struct pool *pl)
+{
+    if (pl->stopping)
+        return;
+    pl->stopping = true;
+    atomic_store(&pl->sh->stop, 1);
+    for (size_t k = 0; k < pl->n_workers; k++)
+        if (pl->w[k].pid)
+            kill(pl->w[k].pid, SIGINT);
+}
+
+/* Reads exactly one message (the worker wrote it whole). 1, 0 at the end
+ * of the pipe, -1 on a read error. */
+static int read_message(int fd, struct message *m)
+{
+    size_t got = 0;
+    while (got < sizeof *m) {
+        ssize_t n = read(fd, (char *)m + got, sizeof *m - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n == 0 && got == 0 ? 0 : -1;
+        got += (size_t)n;
+    }
+    return 1;
+}
+
+/* Worker k's pipe has something: a message, or its end (the worker is
+ * exiting: its tasks under way failed, unless stopping). 0, or -1 with
+ * err from finished. */
+static int hear(struct pool *pl, size_t k, struct bp_error *err)
+{
+    const struct workers_plan *p = pl->plan;
+    struct worker *w = &pl->w[k];
+    struct message m;
+    int got = read_message(w->fd, &m);
+    if (got > 0 && m.task < p->n_tasks) {
+        if (m.kind == TOLD_STARTED) {
+            pl->owner[m.task] = (int)k;
+            pl->busy++;
+            if (p->started)
+                p->started(p->ctx, m.task, pl->busy);
+            return 0;
+        }
+        pl->owner[m.task] = -1;
+        pl->busy--;
+        if (m.status == WORKERS_INTERRUPTED) {
+            /* A signal sent to the worker itself stops the others too. */
+            stop_all(pl);
+            return 0; /* resumed by whoever runs the tasks again */
+        }
+        return p->finished(p->ctx, m.task, m.status, m.result, pl->busy,
+                           err);
+    }
+    /* The end: wait for the worker, then settle its tasks. */
+    int status = 0;
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(w->fd);
+    w->pid = 0;
+    int code = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status)
+                                                         : 1;
+    bool lost = false;
+    for (size_t t = 0; t < p->n_tasks; t++) {
+        if (pl->owner[t] != (int)k)
+            continue;
+        pl->owner[t] = -1;
+        pl->busy--;
+        lost = true;
+        if (!pl->stopping &&
+            p->finished(p->ctx, t, code, NULL, pl->busy, err) < 0)
+            return -1;
+    }
+    /* A worker that died in a task is replaced while tasks are left. */
+    if (lost && !pl->stopping &&
+        atomic_load(&pl->sh->next) < p->n_tasks && start_worker(pl, k) < 0)
+        return bp_error_set(err, BP_EIO, "cannot start a worker: %s",
+                            strerror(errno));
+    return 0;
+}
+
+int workers_run(const struct workers_plan *p, struct bp_error *err)
+{
+    size_t todo = 0;
+    for (size_t t = 0; t < p->n_tasks; t++)
+        todo += !p->skip || !p->skip[t];
+    if (todo == 0)
+        return 0;
+    struct pool pl = {.plan = p};
+    pl.n_workers = p->jobs < todo ? p->jobs : todo;
+    pl.sh = mmap(NULL, sizeof *pl.sh, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pl.w = calloc(pl.n_workers, sizeof *pl.w);
+    pl.owner = malloc(p->n_tasks * sizeof *pl.owner);
+    struct pollfd *pfd = calloc(pl.n_workers, sizeof *pfd);
+    size_t *index = calloc(pl.n_workers, sizeof *index);
+    int rc = -1;
+    if (pl.sh == MAP_FAILED) {
+        pl.sh = NULL;
+        bp_error_set(err, BP_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!pl.w || !pl.owner || !pfd || !index) {
+        bp_error_set(err, BP_ENOMEM, "out of memory");
+        goto out;
+    }
+    pl.pin = p->pin && sched_getaffinity(0, sizeof pl.cpus, &pl.cpus) == 0 &&
+             (size_t)CPU_COUNT(&pl.cpus) >= pl.n_workers;
+    atomic_init(&pl.sh->next, 0);
+    atomic_init(&pl.sh->stop, 0);
+    for (size_t t = 0; t < p->n_tasks; t++)
+        pl.owner[t] = -1;
+    atomic_store(&parent_signal, 0);
+    catch_parent_signals(true);
+    size_t started = 0;
+    for (size_t k = 0; k < pl.n_workers; k++)
+        started += start_worker(&pl, k) == 0;
+    if (started == 0) {
+        bp_error_set(err, BP_EIO, "cannot start a worker: %s",
+                     strerror(errno));
+        goto out;
+    }
+    bool failed = false;
+    for (;;) {
+        if (atomic_load(&parent_signal))
+            stop_all(&pl);
+        size_t n = 0;
+        for (size_t k = 0; k < pl.n_workers; k++)
+            if (pl.w[k].pid) {
+                pfd[n] = (struct pollfd){.fd = pl.w[k].fd, .events = POLLIN};
+                index[n++] = k;
+            }
+        if (n == 0)
+            break;
+        /* The check of the signal and the wait are one step: a Ctrl-C
+         * between them would otherwise wait for a whole task. */
+        sigset_t stop, before;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop, &before);
+        int ready = atomic_load(&parent_signal) && !pl.stopping
+                        ? 0 /* a signal since the check above: stop first */
+                        : ppoll(pfd, (nfds_t)n, NULL, &before);
+        sigprocmask(SIG_SETMASK, &before, NULL);
+        for (size_t i = 0; ready > 0 && i < n; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (hear(&pl, index[i], err) < 0 && !failed) {
+                failed = true;
+                stop_all(&pl);
+            }
+        }
+    }
+    if (failed)
+        goto out;
+    /* Workers that a signal of their own ended between tasks may leave
+     * some untaken: that is an interruption too. */
+    for (size_t i = atomic_load(&pl.sh->next); i < p->n_tasks; i++)
+        if (!p->skip || !p->skip[task_at(p, i)])
+            pl.stopping = true;
+    if (pl.stopping) {
+        bp_error_set(err, BP_EINTERRUPTED, "interrupted");
+        goto out;
+    }
+    rc = 0;
+out:
+    catch_parent_signals(false);
+    for (size_t k = 0; pl.w && k < pl.n_workers; k++)
+        if (pl.w[k].pid) {
+            kill(pl.w[k].pid, SIGINT);
+            waitpid(pl.w[k].pid, NULL, 0);
+            close(pl.w[k].fd);
+        }
+    if (pl.sh)
+        munmap(pl.sh, sizeof *pl.sh);
+    free(pl.w);
+    free(pl.owner);
+    free(pfd);
+    free(index);
+    return rc;
+}
