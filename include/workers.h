@@ -41,12 +41,11 @@ struct workers_plan {
     /* In a worker: runs task t, fills result_size bytes of result, and
      * returns its exit status (0 ok; WORKERS_INTERRUPTED after a signal). */
     int (*run)(void *ctx, size_t t, void *result);
-    /* In the parent, when task t starts (busy counts the tasks under way)
-     * and when it ends: status as run returned it (or 1 when a file it
-     * wrote could not be made durable, or the worker died: then result is
-     * NULL). Not called for a task a signal interrupted. finished
-     * returns 0, or -1 with err to stop every worker as Ctrl-C would. */
-    void (*started)(void *ctx, size_t t, size_t busy);
+    /* In the parent, when task t has ended: status as run returned it (or
+     * 1 when a file it wrote could not be made durable, or the worker
+     * died: then result is NULL); busy counts the tasks still under way.
+     * Not called for a task a signal interrupted. Returns 0, or -1 with
+     * err to stop every worker as Ctrl-C would. */
     int (*finished)(void *ctx, size_t t, int status, const void *result,
                     size_t busy, struct bp_error *err);
     void *ctx;

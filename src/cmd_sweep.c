@@ -793,14 +793,6 @@ static int run_task(void *ctx, size_t r, void *result)
     return status;
 }
 
-static void run_started(void *ctx, size_t r, size_t busy)
-{
-    (void)r;
-    struct running *rn = ctx;
-    rn->p.running = busy;
-    draw_progress(&rn->p);
-}
-
 static int run_finished(void *ctx, size_t r, int status, const void *result,
                         size_t busy, struct bp_error *err)
 {
@@ -875,6 +867,9 @@ static int run_all(struct sweep *s, struct bp_error *err)
     }
     ordering = s;
     qsort(order, s->n_runs, sizeof *order, costlier_first);
+    size_t left = s->n_runs - rn.p.done;
+    rn.p.running = left < s->jobs ? left : s->jobs;
+    draw_progress(&rn.p);
     rn.p.done_before = rn.p.done;
     struct workers_plan plan = {
         .n_tasks = s->n_runs,
@@ -884,7 +879,6 @@ static int run_all(struct sweep *s, struct bp_error *err)
         .result_size = sizeof(struct sweep_result),
         .pin = s->threads == 1,
         .run = run_task,
-        .started = run_started,
         .finished = run_finished,
         .ctx = &rn,
     };

@@ -17,17 +17,21 @@
 
 #include "atomic_file.h"
 
-/* What the workers share: the next task to take, and whether to stop. */
+/* What the workers and the parent share: the next place in the order,
+ * how many tasks were taken, whether to stop, and which worker took each
+ * task (1 + its index; 0: none), for the parent when a worker dies. A
+ * task's start is written here, not told: the parent wakes once a task,
+ * at its end. */
 struct shared {
     atomic_size_t next;
+    atomic_size_t taken;
     atomic_int stop;
+    atomic_int taken_by[]; /* [n_tasks] */
 };
 
-/* A worker's word to the parent, whole in one write (below PIPE_BUF, so
- * a worker's two threads never interleave theirs). */
-enum { TOLD_STARTED = 1, TOLD_FINISHED = 2 };
+/* A worker's word to the parent: a task has ended. Whole in one write
+ * (below PIPE_BUF). */
 struct message {
-    int kind;
     int status;
     size_t task;
     unsigned char result[WORKERS_RESULT_MAX];
@@ -69,16 +73,20 @@ static size_t task_at(const struct workers_plan *p, size_t i)
     return p->order ? p->order[i] : i;
 }
 
-/* The next task not skipped, or n_tasks. */
-static size_t take_task(const struct workers_plan *p, struct shared *sh)
+/* The next task not skipped, taken by worker k; or n_tasks. */
+static size_t take_task(const struct workers_plan *p, struct shared *sh,
+                        size_t k)
 {
     for (;;) {
         size_t i = atomic_fetch_add(&sh->next, 1);
         if (i >= p->n_tasks)
             return p->n_tasks;
         size_t t = task_at(p, i);
-        if (!p->skip || !p->skip[t])
+        if (!p->skip || !p->skip[t]) {
+            atomic_store(&sh->taken_by[t], (int)k + 1);
+            atomic_fetch_add(&sh->taken, 1);
             return t;
+        }
     }
 }
 
@@ -113,16 +121,13 @@ static void worker_main(const struct workers_plan *p, struct shared *sh,
     if (pin)
         pin_to(pin, k);
     while (!atomic_load(&sh->stop) && !atomic_load(&worker_signal)) {
-        size_t t = take_task(p, sh);
+        size_t t = take_task(p, sh, k);
         if (t >= p->n_tasks)
             break;
-        struct message started = {.kind = TOLD_STARTED, .task = t};
-        tell(fd, &started);
         struct telling *done = calloc(1, sizeof *done);
         if (!done)
             _exit(1); /* the parent fails the task */
         done->fd = fd;
-        done->m.kind = TOLD_FINISHED;
         done->m.task = t;
         done->m.status = p->run(p->ctx, t, done->m.result);
         int status = done->m.status;
@@ -166,8 +171,8 @@ struct pool {
     struct shared *sh;
     struct worker *w;
     size_t n_workers;
-    int *owner; /* [n_tasks]: the worker a task under way is on, or -1 */
-    size_t busy;
+    bool *ended; /* [n_tasks]: told, or settled at its worker's death */
+    size_t n_ended;
     bool stopping;
     bool pin;         /* workers pinned, one to each of cpus */
     cpu_set_t cpus;
@@ -229,6 +234,12 @@ static int read_message(int fd, struct message *m)
     return 1;
 }
 
+/* Tasks under way (or ended and not yet told). */
+static size_t busy(const struct pool *pl)
+{
+    return atomic_load(&pl->sh->taken) - pl->n_ended;
+}
+
 /* Worker k's pipe has something: a message, or its end (the worker is
  * exiting: its tasks under way failed, unless stopping). 0, or -1 with
  * err from finished. */
@@ -238,22 +249,15 @@ static int hear(struct pool *pl, size_t k, struct bp_error *err)
     struct worker *w = &pl->w[k];
     struct message m;
     int got = read_message(w->fd, &m);
-    if (got > 0 && m.task < p->n_tasks) {
-        if (m.kind == TOLD_STARTED) {
-            pl->owner[m.task] = (int)k;
-            pl->busy++;
-            if (p->started)
-                p->started(p->ctx, m.task, pl->busy);
-            return 0;
-        }
-        pl->owner[m.task] = -1;
-        pl->busy--;
+    if (got > 0 && m.task < p->n_tasks && !pl->ended[m.task]) {
+        pl->ended[m.task] = true;
+        pl->n_ended++;
         if (m.status == WORKERS_INTERRUPTED) {
             /* A signal sent to the worker itself stops the others too. */
             stop_all(pl);
             return 0; /* resumed by whoever runs the tasks again */
         }
-        return p->finished(p->ctx, m.task, m.status, m.result, pl->busy,
+        return p->finished(p->ctx, m.task, m.status, m.result, busy(pl),
                            err);
     }
     /* The end: wait for the worker, then settle its tasks. */
@@ -266,13 +270,13 @@ static int hear(struct pool *pl, size_t k, struct bp_error *err)
                                                          : 1;
     bool lost = false;
     for (size_t t = 0; t < p->n_tasks; t++) {
-        if (pl->owner[t] != (int)k)
+        if (pl->ended[t] || atomic_load(&pl->sh->taken_by[t]) != (int)k + 1)
             continue;
-        pl->owner[t] = -1;
-        pl->busy--;
+        pl->ended[t] = true;
+        pl->n_ended++;
         lost = true;
         if (!pl->stopping &&
-            p->finished(p->ctx, t, code, NULL, pl->busy, err) < 0)
+            p->finished(p->ctx, t, code, NULL, busy(pl), err) < 0)
             return -1;
     }
     /* A worker that died in a task is replaced while tasks are left. */
@@ -292,10 +296,11 @@ int workers_run(const struct workers_plan *p, struct bp_error *err)
         return 0;
     struct pool pl = {.plan = p};
     pl.n_workers = p->jobs < todo ? p->jobs : todo;
-    pl.sh = mmap(NULL, sizeof *pl.sh, PROT_READ | PROT_WRITE,
+    size_t shared_size = sizeof *pl.sh + p->n_tasks * sizeof(atomic_int);
+    pl.sh = mmap(NULL, shared_size, PROT_READ | PROT_WRITE,
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     pl.w = calloc(pl.n_workers, sizeof *pl.w);
-    pl.owner = malloc(p->n_tasks * sizeof *pl.owner);
+    pl.ended = calloc(p->n_tasks, sizeof *pl.ended);
     struct pollfd *pfd = calloc(pl.n_workers, sizeof *pfd);
     size_t *index = calloc(pl.n_workers, sizeof *index);
     int rc = -1;
@@ -304,16 +309,17 @@ int workers_run(const struct workers_plan *p, struct bp_error *err)
         bp_error_set(err, BP_ENOMEM, "out of memory");
         goto out;
     }
-    if (!pl.w || !pl.owner || !pfd || !index) {
+    if (!pl.w || !pl.ended || !pfd || !index) {
         bp_error_set(err, BP_ENOMEM, "out of memory");
         goto out;
     }
     pl.pin = p->pin && sched_getaffinity(0, sizeof pl.cpus, &pl.cpus) == 0 &&
              (size_t)CPU_COUNT(&pl.cpus) >= pl.n_workers;
     atomic_init(&pl.sh->next, 0);
+    atomic_init(&pl.sh->taken, 0);
     atomic_init(&pl.sh->stop, 0);
     for (size_t t = 0; t < p->n_tasks; t++)
-        pl.owner[t] = -1;
+        atomic_init(&pl.sh->taken_by[t], 0);
     atomic_store(&parent_signal, 0);
     catch_parent_signals(true);
     size_t started = 0;
@@ -377,9 +383,9 @@ out:
             close(pl.w[k].fd);
         }
     if (pl.sh)
-        munmap(pl.sh, sizeof *pl.sh);
+        munmap(pl.sh, shared_size);
     free(pl.w);
-    free(pl.owner);
+    free(pl.ended);
     free(pfd);
     free(index);
     return rc;
