@@ -56,6 +56,9 @@ int atomic_file_then(void (*then)(void *ctx, bool failed), void *ctx);
 /* Waits until every deferred write and atomic_file_then is done. */
 void atomic_file_settle(void);
 
+/* Settles, then ends the thread: writes are immediate again. */
+void atomic_file_undefer(void);
+
 /* What kind of file backprop writes there, for atomic_check_owner. */
 enum atomic_owner {
     OWNER_WEIGHTS, /* starts {"format": "backprop.weights/...  */

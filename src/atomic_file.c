@@ -150,6 +150,8 @@ struct deferred {
 };
 
 static bool deferring;
+static pthread_t syncer;
+static bool syncer_leaving; /* under queue_lock */
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queue_work = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t queue_idle = PTHREAD_COND_INITIALIZER;
@@ -169,6 +171,10 @@ static void *sync_loop(void *unused)
         while (!queue_head) {
             syncer_busy = false;
             pthread_cond_broadcast(&queue_idle);
+            if (syncer_leaving) {
+                pthread_mutex_unlock(&queue_lock);
+                return NULL;
+            }
             pthread_cond_wait(&queue_work, &queue_lock);
         }
         struct deferred *d = queue_head;
@@ -219,12 +225,23 @@ int atomic_file_defer(void)
 {
     if (deferring)
         return 0;
-    pthread_t t;
-    if (pthread_create(&t, NULL, sync_loop, NULL) != 0)
+    syncer_leaving = false;
+    if (pthread_create(&syncer, NULL, sync_loop, NULL) != 0)
         return -1;
-    pthread_detach(t);
     deferring = true;
     return 0;
+}
+
+void atomic_file_undefer(void)
+{
+    if (!deferring)
+        return;
+    pthread_mutex_lock(&queue_lock);
+    syncer_leaving = true;
+    pthread_cond_signal(&queue_work);
+    pthread_mutex_unlock(&queue_lock);
+    pthread_join(syncer, NULL); /* it leaves once the queue is empty */
+    deferring = false;
 }
 
 void atomic_file_settle(void)

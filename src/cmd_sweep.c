@@ -788,6 +788,7 @@ static int run_task(void *ctx, size_t r, void *result)
     const struct running *rn = ctx;
     int status = one_run(rn->s, r);
     struct sweep_result res;
+    memset(&res, 0, sizeof res); /* every byte goes through the pipe */
     read_log(rn->s, r, &res);
     memcpy(result, &res, sizeof res);
     return status;

@@ -138,7 +138,7 @@ static void worker_main(const struct workers_plan *p, struct shared *sh,
         if (status == WORKERS_INTERRUPTED)
             break;
     }
-    atomic_file_settle();
+    atomic_file_undefer();
     _exit(0);
 }
 
@@ -279,6 +279,12 @@ static int hear(struct pool *pl, size_t k, struct bp_error *err)
             p->finished(p->ctx, t, code, NULL, busy(pl), err) < 0)
             return -1;
     }
+    /* A worker ends with 0 once no task is left; any other status with
+     * no task under way (memcheck's error exit code, say) is an error. */
+    if (!lost && !pl->stopping &&
+        !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        return bp_error_set(err, BP_EIO, "a worker exited with status %d",
+                            code);
     /* A worker that died in a task is replaced while tasks are left. */
     if (lost && !pl->stopping &&
         atomic_load(&pl->sh->next) < p->n_tasks && start_worker(pl, k) < 0)
