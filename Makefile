@@ -171,6 +171,7 @@ tsan:
 	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=trainer ../build/tsan/check_backprop
 	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=kernels ../build/tsan/check_backprop
 	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=table ../build/tsan/check_backprop
+	cd tests && env $(TSAN_ENV) CK_RUN_SUITE=workers ../build/tsan/check_backprop
 	env $(TSAN_ENV) bash tests/cli/run.sh build/tsan/backprop build/tsan/jsonpath
 
 # Memcheck over the seed and iris examples: train, predict, eval. Built for

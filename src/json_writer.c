@@ -165,11 +165,19 @@ void json_format_double(char *buf, size_t size, double x)
         snprintf(buf, size, "null");
         return;
     }
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, x);
-        if (strtod(buf, NULL) == x)
-            return;
+    /* The fewest of 15, 16 and 17 digits that read back as x. Most
+     * numbers here (float sums, seconds) need 17, which always read back:
+     * so 16 first, and 15 only when 16 does (15 digits that read back
+     * mean 16 do too, the nearer decimal). */
+    snprintf(buf, size, "%.16g", x);
+    if (strtod(buf, NULL) != x) {
+        snprintf(buf, size, "%.17g", x);
+        return;
     }
+    char shorter[32];
+    snprintf(shorter, sizeof shorter, "%.15g", x);
+    if (strtod(shorter, NULL) == x)
+        snprintf(buf, size, "%s", shorter);
 }
 
 void json_double(struct json_writer *w, double x)

@@ -284,6 +284,44 @@ START_TEST(json_writer_formats_numbers_exactly)
 }
 END_TEST
 
+/* json_format_double's digits: the fewest of 15, 16 and 17 that read
+ * back, as a plain loop over the three finds them. */
+START_TEST(doubles_take_the_fewest_digits_that_read_back)
+{
+    uint64_t state = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 200000; i++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        double x;
+        switch (i % 4) {
+        case 0: { /* any bits */
+            uint64_t bits = state ^ (state >> 29);
+            memcpy(&x, &bits, sizeof x);
+            if (!isfinite(x))
+                continue;
+            break;
+        }
+        case 1: /* a float's value, as the metrics are */
+            x = (double)(float)((double)(state >> 11) * 0x1p-53 * 10.0);
+            break;
+        case 2: /* a short decimal */
+            x = (double)(state % 100000) / 1000.0;
+            break;
+        default: /* seconds-like sums */
+            x = (double)(state >> 11) * 0x1p-53 * 1e-3 * (double)(i % 97);
+            break;
+        }
+        char want[40], got[40];
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(want, sizeof want, "%.*g", digits, x);
+            if (strtod(want, NULL) == x)
+                break;
+        }
+        json_format_double(got, sizeof got, x);
+        ck_assert_str_eq(got, want);
+    }
+}
+END_TEST
+
 START_TEST(atomic_write_replaces_and_keeps_the_mode)
 {
     char path[512];
@@ -645,6 +683,7 @@ Suite *weights_suite(void)
     tcase_add_test(tc, data_paths_are_rewritten_for_the_files_folder);
     tcase_add_test(tc, a_path_to_the_output_folder_is_written_as_dot);
     tcase_add_test(tc, json_writer_formats_numbers_exactly);
+    tcase_add_test(tc, doubles_take_the_fewest_digits_that_read_back);
     tcase_add_test(tc, atomic_write_replaces_and_keeps_the_mode);
     tcase_add_test(tc, atomic_write_failure_leaves_the_target_untouched);
     tcase_add_test(tc, a_signal_during_a_write_leaves_no_temporary_file);
