@@ -281,10 +281,13 @@ static int hear(struct pool *pl, size_t k, struct bp_error *err)
     }
     /* A worker ends with 0 once no task is left; any other status with
      * no task under way (memcheck's error exit code, say) is an error. */
-    if (!lost && !pl->stopping &&
-        !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    if (!lost && !pl->stopping && WIFSIGNALED(status))
+        return bp_error_set(err, BP_EIO, "a worker was killed by signal %d",
+                            WTERMSIG(status));
+    if (!lost && !pl->stopping && WIFEXITED(status) &&
+        WEXITSTATUS(status) != 0)
         return bp_error_set(err, BP_EIO, "a worker exited with status %d",
-                            code);
+                            WEXITSTATUS(status));
     /* A worker that died in a task is replaced while tasks are left. */
     if (lost && !pl->stopping &&
         atomic_load(&pl->sh->next) < p->n_tasks && start_worker(pl, k) < 0)
