@@ -198,25 +198,35 @@ static int note(void *ctx, size_t t, int status, const void *result,
     return 0;
 }
 
+/* workers_run over the N_TASKS tasks with `run`, the results into *y;
+ * returns what workers_run returned, err its error. */
+static int run_tasks(int (*run)(void *, size_t, void *), size_t jobs,
+                     const bool *skip, const size_t *order, struct tally *y,
+                     struct bp_error *err)
+{
+    scratch(); /* named by this process, before the workers fork */
+    struct workers_plan p = {
+        .n_tasks = N_TASKS,
+        .skip = skip,
+        .order = order,
+        .jobs = jobs,
+        .result_size = sizeof(long),
+        .pin = jobs == 1,
+        .run = run,
+        .finished = note,
+        .ctx = y,
+    };
+    return workers_run(&p, err);
+}
+
 START_TEST(every_task_runs_once_with_its_result)
 {
-    scratch();
     for (size_t jobs = 1; jobs <= 3; jobs++) {
         struct tally y = {0};
         bool skip[N_TASKS] = {0};
         skip[0] = skip[7] = true;
-        struct workers_plan p = {
-            .n_tasks = N_TASKS,
-            .skip = skip,
-            .jobs = jobs,
-            .result_size = sizeof(long),
-            .pin = jobs == 1,
-            .run = square,
-            .finished = note,
-            .ctx = &y,
-        };
         struct bp_error err = {0};
-        ck_assert_int_eq(workers_run(&p, &err), 0);
+        ck_assert_int_eq(run_tasks(square, jobs, skip, NULL, &y, &err), 0);
         for (size_t t = 0; t < N_TASKS; t++) {
             ck_assert_int_eq(y.finished[t], skip[t] ? 0 : 1);
             if (skip[t])
@@ -231,22 +241,12 @@ END_TEST
 
 START_TEST(one_worker_takes_the_tasks_in_the_given_order)
 {
-    scratch();
     struct tally y = {0};
     size_t order[N_TASKS];
     for (size_t i = 0; i < N_TASKS; i++)
         order[i] = N_TASKS - 1 - i;
-    struct workers_plan p = {
-        .n_tasks = N_TASKS,
-        .order = order,
-        .jobs = 1,
-        .result_size = sizeof(long),
-        .run = square,
-        .finished = note,
-        .ctx = &y,
-    };
     struct bp_error err = {0};
-    ck_assert_int_eq(workers_run(&p, &err), 0);
+    ck_assert_int_eq(run_tasks(square, 1, NULL, order, &y, &err), 0);
     ck_assert_uint_eq(y.n_seen, N_TASKS);
     for (size_t i = 0; i < N_TASKS; i++)
         ck_assert_uint_eq(y.order_seen[i], order[i]);
@@ -263,18 +263,9 @@ static int dies_on_two(void *ctx, size_t t, void *result)
 
 START_TEST(a_worker_that_dies_fails_its_task_and_is_replaced)
 {
-    scratch();
     struct tally y = {0};
-    struct workers_plan p = {
-        .n_tasks = N_TASKS,
-        .jobs = 1,
-        .result_size = sizeof(long),
-        .run = dies_on_two,
-        .finished = note,
-        .ctx = &y,
-    };
     struct bp_error err = {0};
-    ck_assert_int_eq(workers_run(&p, &err), 0);
+    ck_assert_int_eq(run_tasks(dies_on_two, 1, NULL, NULL, &y, &err), 0);
     for (size_t t = 0; t < N_TASKS; t++)
         ck_assert_int_eq(y.finished[t], 1);
     ck_assert(!y.had_result[2]);
@@ -310,18 +301,9 @@ static int ctrl_c_on_one(void *ctx, size_t t, void *result)
 
 START_TEST(ctrl_c_stops_every_worker)
 {
-    scratch();
     struct tally y = {0};
-    struct workers_plan p = {
-        .n_tasks = N_TASKS,
-        .jobs = 1,
-        .result_size = sizeof(long),
-        .run = ctrl_c_on_one,
-        .finished = note,
-        .ctx = &y,
-    };
     struct bp_error err = {0};
-    ck_assert_int_eq(workers_run(&p, &err), -1);
+    ck_assert_int_eq(run_tasks(ctrl_c_on_one, 1, NULL, NULL, &y, &err), -1);
     ck_assert_int_eq(err.code, BP_EINTERRUPTED);
     ck_assert_int_eq(y.finished[0], 1);
     ck_assert_int_eq(y.finished[1], 0); /* interrupted: not a result */
