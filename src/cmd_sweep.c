@@ -22,11 +22,12 @@
  * at the end). A rerun skips the runs results.jsonl lists and resumes the
  * others from their weights.
  */
-#define _DEFAULT_SOURCE /* mkdir's friends */
+#define _GNU_SOURCE /* sched_getaffinity; mkdir's friends */
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,17 @@ static int check_points(struct sweep *s, struct bp_error *err)
     return 0;
 }
 
+/* The CPUs this process may run on (`taskset`, a container's cpuset),
+ * as nproc counts them; else those online. */
+static size_t usable_cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (size_t)CPU_COUNT(&set);
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (size_t)online : 1;
+}
+
 /* The data, read once (one thread: the parent starts no OpenMP team
  * before it forks), for the folds' check and the size of the work. */
 static int check_data(struct sweep *s, struct bp_error *err)
@@ -291,8 +303,7 @@ static int check_data(struct sweep *s, struct bp_error *err)
     /* The work of an epoch decides how runs share the cores. */
     double params = (double)config_param_count(&c);
     double flops = 6.0 * params * (double)ds.n_rows;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t ncores = cores > 0 ? (size_t)cores : 1;
+    size_t ncores = usable_cores();
     if (s->sa->jobs) {
         s->jobs = s->sa->jobs;
         s->threads = ncores / s->jobs ? ncores / s->jobs : 1;

@@ -1646,6 +1646,16 @@ t_sweep_results_do_not_depend_on_jobs() {
     grep -q '"seed":[[:space:]]*3' "$T/j1/p000-r1/config.json" || note "repeat 1's seeds"
 }
 
+t_sweep_counts_the_cpus_it_may_use() {
+    # Held to one CPU (as a container's cpuset would), the default is one
+    # run at a time, not one per CPU of the machine.
+    command -v taskset >/dev/null || { note "taskset is missing"; return; }
+    run taskset -c 0 "$BP" sweep configs/iris.json --grid training.epochs=2,3 \
+        -o "$T/one-cpu"
+    expect_status 0
+    expect_stderr '2 runs in .* 1 at a time on 1 thread each'
+}
+
 t_sweep_resumes_after_ctrl_c_exactly() {
     # Long enough to be cut in its first run, short enough under TSan.
     local g=(--grid training.learning_rate=0.01,0.02,0.03 --grid training.epochs=60
