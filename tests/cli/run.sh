@@ -1650,8 +1650,11 @@ t_sweep_counts_the_cpus_it_may_use() {
     # Held to one CPU (as a container's cpuset would), the default is one
     # run at a time, not one per CPU of the machine.
     command -v taskset >/dev/null || { note "taskset is missing"; return; }
-    run taskset -c 0 "$BP" sweep configs/iris.json --grid training.epochs=2,3 \
-        -o "$T/one-cpu"
+    # The first CPU this shell may use ("0-1", "2,5", ...).
+    local cpu
+    cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
+    run taskset -c "$cpu" "$BP" sweep configs/iris.json \
+        --grid training.epochs=2,3 -o "$T/one-cpu"
     expect_status 0
     expect_stderr '2 runs in .* 1 at a time on 1 thread each'
 }
