@@ -338,11 +338,13 @@ int atomic_write_file(const char *path, const void *data, size_t len,
         goto fail;
     if (deferring && defer_write(fd, tmp, path, dir) == 0)
         return 0;
-    atomic_store(&pending, 0);
+    /* `pending` stays set through the fsync: a second Ctrl-C there still
+     * removes the temporary file (after the rename it finds none). */
     if (finish_write(fd, tmp, path, dir, &what) < 0) {
         fd = -1;
         goto fail;
     }
+    atomic_store(&pending, 0);
     return 0;
 
 fail:;
