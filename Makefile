@@ -142,7 +142,7 @@ kernel-isa:
 # build ARCH selects.
 .PHONY: vmath-sweep
 vmath-sweep: | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $(BUILD)/vmath_sweep bench/vmath_sweep.c \
+	$(CC) $(ALL_CFLAGS) -Itests -o $(BUILD)/vmath_sweep bench/vmath_sweep.c \
 	  src/vmath.c -lm
 	$(BUILD)/vmath_sweep
 

@@ -16,30 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "vmath.h"
 
 #define CHUNK 65536u
-
-static float from_bits(uint32_t u)
-{
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-/* Distance in representable floats; NaN to NaN is 0, NaN to a number
- * the largest distance. */
-static int64_t ulp_distance(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return isnan(a) && isnan(b) ? 0 : INT64_MAX;
-    int64_t ia = (int32_t)vmath_bits32(a), ib = (int32_t)vmath_bits32(b);
-    if (ia < 0)
-        ia = INT32_MIN - ia;
-    if (ib < 0)
-        ib = INT32_MIN - ib;
-    return ia > ib ? ia - ib : ib - ia;
-}
 
 struct tally {
     uint64_t differ;       /* from libm */
@@ -52,7 +32,7 @@ struct tally {
 static void count(struct tally *t, uint32_t bits, float got, float libm,
                   float scalar)
 {
-    int64_t d = ulp_distance(got, libm);
+    int64_t d = testutil_ulp_distance(got, libm);
     if (d) {
         t->differ++;
         if (d > 2)
@@ -62,7 +42,7 @@ static void count(struct tally *t, uint32_t bits, float got, float libm,
             t->worst_input = bits;
         }
     }
-    if (ulp_distance(got, scalar) != 0 ||
+    if (testutil_ulp_distance(got, scalar) != 0 ||
         (!isnan(got) && vmath_bits32(got) != vmath_bits32(scalar)))
         t->not_scalar++;
 }
@@ -84,7 +64,7 @@ static void report(const char *name, const char *libm, const struct tally *t)
            " by more than 2 ulp, at most %" PRId64 " ulp",
            name, libm, t->differ, t->over2, t->worst);
     if (t->worst)
-        printf(" (x = %a)", (double)from_bits(t->worst_input));
+        printf(" (x = %a)", (double)testutil_float_of_bits(t->worst_input));
     printf("; array != scalar form: %" PRIu64 "\n", t->not_scalar);
 }
 
@@ -100,7 +80,7 @@ int main(void)
         for (uint64_t c = 0; c < (1ull << 32) / CHUNK; c++) {
             uint32_t base = (uint32_t)(c * CHUNK);
             for (uint32_t i = 0; i < CHUNK; i++)
-                x[i] = from_bits(base + i);
+                x[i] = testutil_float_of_bits(base + i);
             vmath_exp(e, x, CHUNK);
             vmath_tanh(th, x, CHUNK);
             vmath_sigmoid(sg, x, CHUNK);

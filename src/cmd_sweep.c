@@ -782,11 +782,11 @@ static void erase_progress(const struct progress_state *p)
         fprintf(stderr, "\r\033[K");
 }
 
-/* The parent's side of running: the progress line and the results files
- * as runs end. */
 _Static_assert(sizeof(struct sweep_result) <= WORKERS_RESULT_MAX,
                "a run's result fits a worker's message");
 
+/* The parent's side of running: the progress line and the results files
+ * as runs end. */
 struct running {
     struct sweep *s;
     struct progress_state p;
@@ -837,18 +837,19 @@ static int run_finished(void *ctx, size_t r, int status, const void *result,
     return 0;
 }
 
-/* For qsort: the costlier run first, then run order. */
-static const struct sweep *ordering;
+/* A run and its cost, for the order runs are given out in. */
+struct costed_run {
+    double cost;
+    size_t run;
+};
 
+/* For qsort: the costlier run first, then run order. */
 static int costlier_first(const void *a, const void *b)
 {
-    size_t ra = *(const size_t *)a, rb = *(const size_t *)b, pa, pb, x, y;
-    sweep_run_position(&ordering->sa->def, ra, &pa, &x, &y);
-    sweep_run_position(&ordering->sa->def, rb, &pb, &x, &y);
-    double ca = ordering->point_cost[pa], cb = ordering->point_cost[pb];
-    if (ca != cb)
-        return ca > cb ? -1 : 1;
-    return ra < rb ? -1 : ra > rb;
+    const struct costed_run *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return x->run < y->run ? -1 : x->run > y->run;
 }
 
 /* Runs every unfinished run in `jobs` workers (workers.h), the costliest
@@ -867,18 +868,24 @@ static int run_all(struct sweep *s, struct bp_error *err)
     };
     bool *skip = malloc(s->n_runs * sizeof *skip);
     size_t *order = malloc(s->n_runs * sizeof *order);
-    if (!skip || !order) {
+    struct costed_run *by_cost = malloc(s->n_runs * sizeof *by_cost);
+    if (!skip || !order || !by_cost) {
         free(skip);
         free(order);
+        free(by_cost);
         return bp_error_set(err, BP_ENOMEM, "out of memory");
     }
     for (size_t r = 0; r < s->n_runs; r++) {
         skip[r] = s->results[r].done;
         rn.p.done += skip[r];
-        order[r] = r;
+        size_t point, repeat, fold;
+        sweep_run_position(&s->sa->def, r, &point, &repeat, &fold);
+        by_cost[r] = (struct costed_run){s->point_cost[point], r};
     }
-    ordering = s;
-    qsort(order, s->n_runs, sizeof *order, costlier_first);
+    qsort(by_cost, s->n_runs, sizeof *by_cost, costlier_first);
+    for (size_t i = 0; i < s->n_runs; i++)
+        order[i] = by_cost[i].run;
+    free(by_cost);
     size_t left = s->n_runs - rn.p.done;
     rn.p.running = left < s->jobs ? left : s->jobs;
     draw_progress(&rn.p);

@@ -44,6 +44,7 @@ struct trainer {
     size_t full_batch;     /* samples of a full step: the batch, or all rows */
     bool small;            /* small_net_fits(net), and no dropout */
     bool dropout;          /* some layer drops in training */
+    uint64_t dropout_key;  /* this epoch's masks' key, when dropout */
     bool fused_sgd;        /* SGD without clipping: kernel_dense_backward_sgd */
     bool velocity_ready;   /* false: the next step starts the buffer */
     struct workspace ws;
@@ -368,12 +369,7 @@ static void optimizer_step(struct trainer *tr, const size_t *idx, size_t n,
 {
     struct network *net = tr->net;
     struct workspace *ws = &tr->ws;
-    /* The key only when some layer drops: two hashes a step are a tenth
-     * of a 1-1-1 network's step. */
-    struct dropout_batch drop = {
-        tr->dropout ? network_dropout_key(tr->tc->seed, tr->state->epoch)
-                    : 0,
-        idx};
+    struct dropout_batch drop = {tr->dropout_key, idx};
     ws->drop = tr->dropout ? &drop : NULL;
     if (!tr->fused_sgd) {
         rule_step(tr, idx, n, learning_rate, parallel);
@@ -447,10 +443,7 @@ static void distributed_step(struct trainer *tr, size_t start, size_t n,
     float *tail = losses + n;                 /* correct, stop */
     double t0 = now_seconds();
 
-    struct dropout_batch drop = {
-        tr->dropout ? network_dropout_key(tr->tc->seed, tr->state->epoch)
-                    : 0,
-        idx};
+    struct dropout_batch drop = {tr->dropout_key, idx};
     ws->drop = tr->dropout ? &drop : NULL;
     if (m > 0) {
         gather_batch(tr, idx, 0, m);
@@ -511,6 +504,10 @@ int trainer_epoch_begin(struct trainer *tr)
     tr->epoch_started = now_seconds();
     tr->learning_rate =
         optim_learning_rate(tr->tc, epoch, &tr->state->plateau);
+    /* Once an epoch, not a step: two hashes were a tenth of a 1-1-1
+     * network's step. */
+    tr->dropout_key =
+        tr->dropout ? network_dropout_key(tr->tc->seed, epoch) : 0;
     tr->next_row = 0;
     tr->loss_sum = 0.0;
     tr->correct = 0;

@@ -373,10 +373,11 @@ int workers_run(const struct workers_plan *p, struct bp_error *err)
     }
     if (failed)
         goto out;
-    /* Workers that a signal of their own ended between tasks may leave
-     * some untaken: that is an interruption too. */
-    for (size_t i = atomic_load(&pl.sh->next); i < p->n_tasks; i++)
-        if (!p->skip || !p->skip[task_at(p, i)])
+    /* A task that never ended (workers that a signal of their own ended
+     * between tasks left it untaken, or one died as it took it) is an
+     * interruption too: the next run of the tasks does it. */
+    for (size_t t = 0; t < p->n_tasks; t++)
+        if ((!p->skip || !p->skip[t]) && !pl.ended[t])
             pl.stopping = true;
     if (pl.stopping) {
         bp_error_set(err, BP_EINTERRUPTED, "interrupted");

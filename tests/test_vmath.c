@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "vmath.h"
 
 /* vmath.h's bounds. exp is glibc's own algorithm: 0 ulp from glibc's
@@ -26,27 +27,6 @@
 #define SAMPLE_STRIDE 4099u
 /* Consecutive floats checked around each boundary below. */
 #define RUN 4096
-
-static float from_bits(uint32_t u)
-{
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-/* Distance in representable floats (-0 and +0 are one float apart from
- * neither: 0); NaN to NaN is 0, NaN to a number the largest distance. */
-static int64_t ulp_distance(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return isnan(a) && isnan(b) ? 0 : INT64_MAX;
-    int64_t ia = (int32_t)vmath_bits32(a), ib = (int32_t)vmath_bits32(b);
-    if (ia < 0)
-        ia = INT32_MIN - ia;
-    if (ib < 0)
-        ib = INT32_MIN - ib;
-    return ia > ib ? ia - ib : ib - ia;
-}
 
 static float libm_sigmoid(float x)
 {
@@ -98,7 +78,7 @@ static void check_block(enum fn f, const float *x, size_t n)
     array_form(f, y, x, n);
     for (size_t i = 0; i < n; i++) {
         float want = libm_form(f, x[i]);
-        int64_t d = ulp_distance(y[i], want);
+        int64_t d = testutil_ulp_distance(y[i], want);
         ck_assert_msg(d <= max_ulp(f), "%s(%a) = %a, libm %a: %lld ulp",
                       fn_name(f), (double)x[i], (double)y[i], (double)want,
                       (long long)d);
@@ -117,7 +97,7 @@ static void check_run(enum fn f, float x0)
     uint32_t b = vmath_bits32(x0);
     for (size_t done = 0; done < RUN; done += BLOCK) {
         for (size_t i = 0; i < BLOCK; i++)
-            x[i] = from_bits(b + (uint32_t)(done + i));
+            x[i] = testutil_float_of_bits(b + (uint32_t)(done + i));
         check_block(f, x, BLOCK);
     }
 }
@@ -128,7 +108,7 @@ START_TEST(each_function_is_within_its_ulp_bound_of_libm_over_every_binade)
     float x[BLOCK];
     size_t n = 0;
     for (uint64_t b = 0; b < (1ull << 32); b += SAMPLE_STRIDE) {
-        x[n++] = from_bits((uint32_t)b);
+        x[n++] = testutil_float_of_bits((uint32_t)b);
         if (n == BLOCK) {
             check_block(f, x, n);
             n = 0;

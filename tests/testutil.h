@@ -2,9 +2,36 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The float with these bits. */
+static inline float testutil_float_of_bits(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* Distance in representable floats (-0 and +0 are one float apart from
+ * neither: 0); NaN to NaN is 0, NaN to a number the largest distance. */
+static inline int64_t testutil_ulp_distance(float a, float b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b) ? 0 : INT64_MAX;
+    int32_t sa, sb;
+    memcpy(&sa, &a, sizeof sa);
+    memcpy(&sb, &b, sizeof sb);
+    int64_t ia = sa, ib = sb;
+    if (ia < 0)
+        ia = INT32_MIN - ia;
+    if (ib < 0)
+        ib = INT32_MIN - ib;
+    return ia > ib ? ia - ib : ib - ia;
+}
 
 /* A FILE* reading the given bytes (a test's in-memory CSV or JSON). */
 static inline FILE *testutil_file(const char *bytes, size_t len)
