@@ -249,7 +249,8 @@ static int check_points(struct sweep *s, struct bp_error *err)
         struct config c;
         if (sweep_run_overrides(d, &s->points, r, &s->base, &ov, &n, err) < 0)
             return -1;
-        int rc = config_load(&c, s->sa->config, ov, n, err);
+        int rc = config_parse_buffer(&c, s->sa->config, s->config_text,
+                                     s->config_len, ov, n, err);
         if (rc == 0) {
             if (c.data.cv_folds == 0 && !c.data.validation &&
                 c.data.validation_split <= 0)
@@ -280,9 +281,11 @@ static size_t usable_cores(void)
  * before it forks), for the folds' check and the size of the work. */
 static int check_data(struct sweep *s, struct bp_error *err)
 {
+    /* A copy of the base config: the data's columns are learnt into it. */
     struct config c;
     struct dataset ds;
-    if (config_load(&c, s->sa->config, NULL, 0, err) < 0)
+    if (config_parse_buffer(&c, s->sa->config, s->config_text, s->config_len,
+                            NULL, 0, err) < 0)
         return -1;
     if (!c.data.train) {
         config_free(&c);
@@ -1054,7 +1057,8 @@ static int sweep(const struct sweep_args *sa, struct bp_error *err)
     s.has_validation = true;
     int rc = -1;
     if (file_read_text(sa->config, &s.config_text, &s.config_len, err) < 0 ||
-        config_load(&s.base, sa->config, NULL, 0, err) < 0 ||
+        config_parse_buffer(&s.base, sa->config, s.config_text, s.config_len,
+                            NULL, 0, err) < 0 ||
         sweep_make_points(&sa->def, s.base.training.seed, &s.points, err) < 0)
         goto out;
     s.n_runs = sweep_run_count(&sa->def, &s.points);

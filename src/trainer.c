@@ -54,6 +54,7 @@ struct trainer {
 
     /* The epoch under way. */
     double learning_rate;
+    struct kernel_sgd full_sgd; /* fused SGD's factors for a full batch */
     double epoch_started;
     size_t next_row;       /* position in order[] */
     double loss_sum;
@@ -265,8 +266,17 @@ static void gather(struct workspace *ws, const struct dataset *ds,
         else
             memcpy(dst, src, nf * sizeof *dst);
     }
-    if (ds->has_targets)
-        dataset_targets(ds, idx + lo, hi - lo, ws->t + lo * ds->n_outputs);
+    if (!ds->has_targets)
+        return;
+    size_t no = ds->n_outputs;
+    if (ds->y && no <= GATHER_INLINE_FLOATS) {
+        /* A few values per row, copied here for the reason above. */
+        for (size_t k = lo; k < hi; k++)
+            for (size_t i = 0; i < no; i++)
+                ws->t[k * no + i] = ds->y[idx[k] * no + i];
+        return;
+    }
+    dataset_targets(ds, idx + lo, hi - lo, ws->t + lo * no);
 }
 
 /* Label smoothing (SPEC section 7b) of the targets of rows [lo, hi):
@@ -380,7 +390,10 @@ static void optimizer_step(struct trainer *tr, const size_t *idx, size_t n,
     }
     float *velocity = tr->state->buffer[STATE_VELOCITY];
     struct kernel_sgd sgd =
-        optim_sgd(tr->tc, learning_rate, n, !tr->velocity_ready);
+        n == tr->full_batch && tr->velocity_ready &&
+                learning_rate == tr->learning_rate
+            ? tr->full_sgd
+            : optim_sgd(tr->tc, learning_rate, n, !tr->velocity_ready);
 
     /* Without a team the kernels' work-sharing and barriers cost nothing;
      * a team of one (`if (0)`) would still pay a futex call per barrier. */
@@ -508,6 +521,8 @@ int trainer_epoch_begin(struct trainer *tr)
      * network's step. */
     tr->dropout_key =
         tr->dropout ? network_dropout_key(tr->tc->seed, epoch) : 0;
+    tr->full_sgd = optim_sgd(tr->tc, tr->learning_rate, tr->full_batch,
+                             false);
     tr->next_row = 0;
     tr->loss_sum = 0.0;
     tr->correct = 0;
