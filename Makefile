@@ -65,6 +65,10 @@ $(BUILD)/%.o: src/%.c $(FLAGS_STAMP) | $(BUILD)
 # run-time checks and tails cost more than the arithmetic (a 1-1-1 step
 # took 0.10 us vectorised, 0.064 us not).
 $(BUILD)/small_net.o: FILE_CFLAGS = -fno-tree-vectorize
+# So do the trainer's per-step copies of a small row (a hundred
+# instructions of checks around the 1-1-1 network's two floats); its
+# large copies are memcpy's, its arithmetic is in the kernels.
+$(BUILD)/trainer.o: FILE_CFLAGS = -fno-tree-vectorize
 
 # The optimizers' rules call sqrtf, correctly rounded with or without
 # errno; without it the loops vectorise (not -ffast-math: no result moves).

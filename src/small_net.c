@@ -101,8 +101,9 @@ static inline __attribute__((always_inline)) float sample_loss(
 /* The pass, with the gradient sums in grad; with `sgd`, the last sample's
  * contribution completes each sum in a register and the SGD step applies
  * it at once (velocity may be NULL), so grad holds partial sums only. */
-static void pass(const struct network *net, struct workspace *ws, size_t n,
-                 float *grad, float *velocity, const struct kernel_sgd *sgd)
+static inline __attribute__((always_inline)) void pass(
+    const struct network *net, struct workspace *ws, size_t n, float *grad,
+    float *velocity, const struct kernel_sgd *sgd)
 {
     size_t L = net->n_layers - 1;
     size_t outputs = network_outputs(net);
@@ -177,5 +178,10 @@ void small_net_step(struct network *net, struct workspace *ws, size_t n,
                     float *grad, float *velocity,
                     const struct kernel_sgd *sgd)
 {
-    pass(net, ws, n, grad, velocity, sgd);
+    /* Online training (batch 1), FANN's and the seed example's case, in a
+     * copy of its own: no partial sums to keep, each update at once. */
+    if (n == 1)
+        pass(net, ws, 1, grad, velocity, sgd);
+    else
+        pass(net, ws, n, grad, velocity, sgd);
 }

@@ -250,7 +250,8 @@ static void backprop_alone(struct trainer *tr, size_t n)
 }
 
 /* Copies rows idx[lo..hi) of ds into the same rows of the workspace's
- * input and target blocks. */
+ * input and target blocks (the Makefile keeps the compiler from
+ * vectorising its small rows' loops). */
 static void gather(struct workspace *ws, const struct dataset *ds,
                    const size_t *idx, size_t lo, size_t hi)
 {

@@ -120,11 +120,11 @@ START_TEST(fused_pass_equals_the_kernel_pass)
 END_TEST
 
 /* The fused step against the pass and kernel_sgd_step in turn, with and
- * without momentum, over a few steps so the velocity carries over. */
-START_TEST(fused_step_equals_pass_then_update)
+ * without momentum, over a few steps so the velocity carries over; at
+ * batch 1 (the step's own copy for online training) and a larger one. */
+static void check_fused_step(int _i, size_t n)
 {
     const struct small_case *c = &cases[_i];
-    size_t n = 5;
     struct config cfg;
     struct network a, b;
     struct workspace wa, wb;
@@ -155,7 +155,8 @@ START_TEST(fused_step_equals_pass_then_update)
         kernel_sgd_step(a.params, v_a, grad, np, &sgd);
         small_net_step(&b, &wb, n, scratch, v_b, &sgd);
         ck_assert_msg(memcmp(a.params, b.params, np * 4) == 0,
-                      "case %d, step %d: parameters differ", _i, step);
+                      "case %d, batch %zu, step %d: parameters differ", _i,
+                      n, step);
         ck_assert_mem_eq(va, vb, np * 4);
         ck_assert_mem_eq(wa.loss, wb.loss, n * 4);
     }
@@ -165,6 +166,12 @@ START_TEST(fused_step_equals_pass_then_update)
     network_free(&a);
     network_free(&b);
     config_free(&cfg);
+}
+
+START_TEST(fused_step_equals_pass_then_update)
+{
+    check_fused_step(_i, 1);
+    check_fused_step(_i, 5);
 }
 END_TEST
 
