@@ -280,10 +280,12 @@ struct config {
  * "layers[0].units"); `json` is the value as JSON text. A value that does
  * not parse as JSON is taken as a string. Missing objects on the path are
  * created; the result is validated like the rest of the file, and errors
- * name the key. */
+ * name the key, after `option`: the command-line option the override
+ * came from ("--grid"; NULL: "--set"). */
 struct config_override {
     const char *key;
     const char *json;
+    const char *option;
 };
 
 /* Reads, overrides, validates. On success returns 0 and fills *cfg, which

@@ -230,9 +230,31 @@ static bool exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* The data files of config c that `base` does not share open for
+ * reading (base NULL: all of them), as `train` opens them. */
+static int check_files(const struct config *c, const struct config *base,
+                       struct bp_error *err)
+{
+    const char *mine[2] = {c->data.train, c->data.validation};
+    const char *theirs[2] = {base ? base->data.train : NULL,
+                             base ? base->data.validation : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!mine[i] || strcmp(mine[i], "-") == 0 ||
+            (theirs[i] && strcmp(mine[i], theirs[i]) == 0))
+            continue;
+        FILE *f = fopen(mine[i], "r");
+        if (!f)
+            return bp_error_set(err, BP_EINPUT, "%s: cannot open: %s",
+                                mine[i], strerror(errno));
+        fclose(f);
+    }
+    return 0;
+}
+
 /* Each point's config is checked as `train` would load it, before
- * anything is written: an unknown key in --grid (with its did-you-mean)
- * or a value of the wrong type stops the sweep at once. */
+ * anything is written: an unknown key in --grid (with its did-you-mean),
+ * a value of the wrong type or a data file that does not open (a --grid
+ * over data.train) stops the sweep at once. */
 static int check_points(struct sweep *s, struct bp_error *err)
 {
     const struct sweep_def *d = &s->sa->def;
@@ -257,6 +279,7 @@ static int check_points(struct sweep *s, struct bp_error *err)
                 s->has_validation = false;
             s->point_cost[pt] = (double)config_param_count(&c) *
                                 (double)c.training.epochs;
+            rc = check_files(&c, &s->base, err);
             config_free(&c);
         }
         sweep_overrides_free(ov, n);
@@ -292,7 +315,8 @@ static int check_data(struct sweep *s, struct bp_error *err)
         return bp_error_set(err, BP_EINPUT, "%s: data.train: no training "
                             "data", s->sa->config);
     }
-    if (dataset_load_training(&ds, c.data.train, &c, 1, err) < 0) {
+    if (check_files(&c, NULL, err) < 0 ||
+        dataset_load_training(&ds, c.data.train, &c, 1, err) < 0) {
         config_free(&c);
         return -1;
     }

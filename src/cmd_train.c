@@ -100,8 +100,8 @@ static int add_override(struct train_args *ta, const char *key,
     memcpy(owned, key, k);
     memcpy(owned + k, json, j);
     ta->owned[ta->n_overrides] = owned;
-    ta->overrides[ta->n_overrides].key = owned;
-    ta->overrides[ta->n_overrides].json = owned + k;
+    ta->overrides[ta->n_overrides] =
+        (struct config_override){owned, owned + k, NULL};
     ta->n_overrides++;
     return 0;
 }

@@ -18,18 +18,19 @@
 #include "config_sections.h"
 #include "jsonscan.h"
 
-static int usage(struct bp_error *err, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int usage(struct bp_error *err, const char *opt, const char *key,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* "--set KEY: WHAT" */
-static int usage(struct bp_error *err, const char *key, const char *fmt, ...)
+/* "--set KEY: WHAT" (or the override's own option for --set) */
+static int usage(struct bp_error *err, const char *opt, const char *key,
+                 const char *fmt, ...)
 {
     char what[BP_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    bp_error_set(err, BP_EUSAGE, "--set %s: %s", key, what);
+    bp_error_set(err, BP_EUSAGE, "%s %s: %s", opt, key, what);
     /* The key comes from argv and may hold any byte; keep the message on
      * one line, as kp_key does for keys from the file. */
     for (char *p = err ? err->msg : NULL; p && *p; p++)
@@ -70,8 +71,8 @@ static bool covers(const char *set, const char *target)
 /* Walks the key's segments ("a.b.0.c", "a.b[0].c") from root, creating
  * missing (or null) objects on the way, and puts `value` at the end.
  * Takes ownership of value. `kp` receives the normalized path. */
-static int set_path(cJSON *root, const char *key, cJSON *value,
-                    struct keypath *kp, struct bp_error *err)
+static int set_path(cJSON *root, const char *opt, const char *key,
+                    cJSON *value, struct keypath *kp, struct bp_error *err)
 {
     cJSON *node = root;
     const char *p = key;
@@ -82,18 +83,18 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
         const char *seg = bracket ? p + 1 : p;
         size_t n = bracket ? strcspn(seg, "]") : strcspn(seg, ".[");
         if (bracket && (seg[n] != ']' || !all_digits(seg, n))) {
-            usage(err, key, "bad index \"[%.*s\" (expected [N])", (int)n,
+            usage(err, opt, key, "bad index \"[%.*s\" (expected [N])", (int)n,
                   seg);
             goto fail;
         }
         if (n == 0) {
-            usage(err, key, "empty part in the key");
+            usage(err, opt, key, "empty part in the key");
             goto fail;
         }
         p = seg + n + (bracket ? 1 : 0);
         bool last = *p == '\0';
         if (!last && *p != '.' && *p != '[') {
-            usage(err, key, "expected \".\" or \"[\" after \"%.*s\"",
+            usage(err, opt, key, "expected \".\" or \"[\" after \"%.*s\"",
                   (int)(p - key), key);
             goto fail;
         }
@@ -101,7 +102,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
         if (*p == '.')
             p++;
         if (!last && *p == '\0') {
-            usage(err, key, "empty part in the key");
+            usage(err, opt, key, "empty part in the key");
             goto fail;
         }
         const char *where = kp->len ? kp->buf : "the top level";
@@ -113,7 +114,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
         cJSON *child;
         if (cJSON_IsArray(node)) {
             if (!all_digits(seg, n)) {
-                usage(err, key, "%s is an array: expected an index, got "
+                usage(err, opt, key, "%s is an array: expected an index, got "
                                 "\"%s\"", where, name);
                 goto fail;
             }
@@ -121,7 +122,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
             unsigned long long idx = strtoull(name, NULL, 10);
             size_t size = count_items(node);
             if (errno || idx >= size) {
-                usage(err, key, "index %s out of range (%s has %zu "
+                usage(err, opt, key, "index %s out of range (%s has %zu "
                                 "element%s)", name, where, size,
                       plural(size));
                 goto fail;
@@ -144,7 +145,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
             }
         } else {
             if (bracket) {
-                usage(err, key, "%s is not an array", where);
+                usage(err, opt, key, "%s is not an array", where);
                 goto fail;
             }
             kp_key(kp, name);
@@ -160,7 +161,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
                 break;
             }
             if ((!child || cJSON_IsNull(child)) && next_is_index) {
-                usage(err, key, "%s does not exist (an index needs an "
+                usage(err, opt, key, "%s does not exist (an index needs an "
                                 "existing array)", kp->buf);
                 goto fail;
             }
@@ -178,7 +179,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
             }
         }
         if (!cJSON_IsObject(child) && !cJSON_IsArray(child)) {
-            usage(err, key, "%s is not an %s", kp->buf,
+            usage(err, opt, key, "%s is not an %s", kp->buf,
                   next_is_index ? "array" : "object");
             goto fail;
         }
@@ -187,7 +188,7 @@ static int set_path(cJSON *root, const char *key, cJSON *value,
     rc = 0;
     goto fail;
 nomem:
-    bp_error_set(err, BP_ENOMEM, "--set %s: out of memory", key);
+    bp_error_set(err, BP_ENOMEM, "%s %s: out of memory", opt, key);
 fail:
     free(name);
     cJSON_Delete(value);
@@ -199,26 +200,27 @@ int apply_overrides(cJSON *root, const struct config_override *ov, size_t n,
 {
     for (size_t i = 0; i < n; i++) {
         const char *key = ov[i].key ? ov[i].key : "";
+        const char *opt = ov[i].option ? ov[i].option : "--set";
         struct keypath kp = {"", 0};
         bool dup;
         if (!*key)
-            return usage(err, key, "empty key");
+            return usage(err, opt, key, "empty key");
         if (!ov[i].json)
-            return usage(err, key, "missing value");
+            return usage(err, opt, key, "missing value");
         cJSON *value = override_value(ov[i].json);
         if (!value)
-            return bp_error_set(err, BP_ENOMEM, "--set %s: out of memory",
-                                key);
+            return bp_error_set(err, BP_ENOMEM, "%s %s: out of memory",
+                                opt, key);
         if (find_duplicate_key(value, &kp, &dup)) {
             cJSON_Delete(value);
-            return bp_error_set(err, BP_ENOMEM, "--set %s: out of memory",
-                                key);
+            return bp_error_set(err, BP_ENOMEM, "%s %s: out of memory",
+                                opt, key);
         }
         if (dup) {
             cJSON_Delete(value);
-            return usage(err, key, "duplicate key %s in the value", kp.buf);
+            return usage(err, opt, key, "duplicate key %s in the value", kp.buf);
         }
-        if (set_path(root, key, value, &kp, err))
+        if (set_path(root, opt, key, value, &kp, err))
             return -1;
         po->train_cli |= covers(kp.buf, "data.train");
         po->validation_cli |= covers(kp.buf, "data.validation");

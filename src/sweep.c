@@ -351,7 +351,7 @@ void sweep_run_name(const struct sweep_def *d, size_t run, char *dst,
 }
 
 static int add_ov(struct config_override *ov, size_t *n, const char *key,
-                  const char *json)
+                  const char *json, const char *option)
 {
     char *k = strdup(key), *j = strdup(json);
     if (!k || !j) {
@@ -361,6 +361,7 @@ static int add_ov(struct config_override *ov, size_t *n, const char *key,
     }
     ov[*n].key = k;
     ov[*n].json = j;
+    ov[*n].option = option;
     (*n)++;
     return 0;
 }
@@ -381,21 +382,22 @@ int sweep_run_overrides(const struct sweep_def *d,
     int bad = 0;
     for (size_t i = 0; i < d->n_axes && !bad; i++)
         bad = add_ov(*ov, n, d->axes[i].key,
-                     p->value[point * d->n_axes + i]);
+                     p->value[point * d->n_axes + i],
+                     d->axes[i].dist == SWEEP_GRID ? "--grid" : "--range");
     if (repeat > 0 && !bad) {
         snprintf(buf, sizeof buf, "%llu",
                  (unsigned long long)(base->init_seed + repeat));
-        bad = add_ov(*ov, n, "init.seed", buf);
+        bad = add_ov(*ov, n, "init.seed", buf, "--repeat");
         snprintf(buf, sizeof buf, "%llu",
                  (unsigned long long)(base->training.seed + repeat));
-        bad = bad || add_ov(*ov, n, "training.seed", buf);
+        bad = bad || add_ov(*ov, n, "training.seed", buf, "--repeat");
     }
     if (d->folds && !bad) {
         snprintf(buf, sizeof buf, "{\"folds\": %zu, \"fold\": %zu}", d->folds,
                  fold);
-        bad = add_ov(*ov, n, "data.validation", "null") ||
-              add_ov(*ov, n, "data.validation_split", "0") ||
-              add_ov(*ov, n, "data.cross_validation", buf);
+        bad = add_ov(*ov, n, "data.validation", "null", "--folds") ||
+              add_ov(*ov, n, "data.validation_split", "0", "--folds") ||
+              add_ov(*ov, n, "data.cross_validation", buf, "--folds");
     }
     if (bad) {
         sweep_overrides_free(*ov, *n);

@@ -396,7 +396,7 @@ END_TEST
 
 START_TEST(paths_set_on_the_command_line_resolve_against_the_current_folder)
 {
-    const struct config_override ov[] = {{"data.train", "mine.csv"}};
+    const struct config_override ov[] = {{"data.train", "mine.csv", NULL}};
     ck_assert_int_eq(load_with("{" NET ", \"data\": {\"train\": \"t.csv\", "
                                "\"validation\": \"v.csv\"}}", ov, 1), 0);
     ck_assert_str_eq(cfg.data.train, "mine.csv");
@@ -1112,7 +1112,7 @@ START_TEST(names_with_control_characters_keep_messages_on_one_line)
                        "{\"classes\": [\"a\\nb\", \"c\", \"a\\nb\"]}}",
                        ": data.classes[2]: duplicate class name "
                        "\"a\\u000ab\"");
-    const struct config_override key = {"x\n[0]", "1"};
+    const struct config_override key = {"x\n[0]", "1", NULL};
     ck_assert_int_eq(load_with("{" NET "}", &key, 1), -1);
     ck_assert_int_eq(err.code, BP_EUSAGE);
     ck_assert_str_eq(err.msg, "--set x?[0]: x? does not exist (an index "
@@ -1125,10 +1125,10 @@ END_TEST
 START_TEST(overrides_set_numbers_and_strings)
 {
     const struct config_override ov[] = {
-        {"training.momentum", "0.9"},
-        {"training.epochs", "3"},
-        {"data.label", "species"},
-        {"init.method", "\"uniform\""},
+        {"training.momentum", "0.9", NULL},
+        {"training.epochs", "3", NULL},
+        {"data.label", "species", NULL},
+        {"init.method", "\"uniform\"", NULL},
     };
     ck_assert_int_eq(load_with(spec_example, ov, 4), 0);
     ck_assert(cfg.training.momentum == 0.9);
@@ -1141,8 +1141,8 @@ END_TEST
 START_TEST(overrides_create_missing_objects)
 {
     const struct config_override ov[] = {
-        {"training.schedule.type", "cosine"},
-        {"data.normalize.scale", "2"},
+        {"training.schedule.type", "cosine", NULL},
+        {"data.normalize.scale", "2", NULL},
     };
     ck_assert_int_eq(load_with("{" NET "}", ov, 2), 0);
     ck_assert_int_eq(cfg.training.schedule, SCHEDULE_COSINE);
@@ -1154,8 +1154,8 @@ END_TEST
 START_TEST(overrides_take_array_indices_in_both_spellings)
 {
     const struct config_override ov[] = {
-        {"layers.0.units", "7"},
-        {"layers[1].activation", "linear"},
+        {"layers.0.units", "7", NULL},
+        {"layers[1].activation", "linear", NULL},
     };
     ck_assert_int_eq(load_with("{" NET "}", ov, 2), 0);
     ck_assert_uint_eq(cfg.layers[0].units, 7);
@@ -1166,8 +1166,8 @@ END_TEST
 START_TEST(overrides_replace_whole_values_and_null_removes)
 {
     const struct config_override ov[] = {
-        {"training", "{\"epochs\": 1}"},
-        {"output", "null"},
+        {"training", "{\"epochs\": 1}", NULL},
+        {"output", "null", NULL},
     };
     ck_assert_int_eq(load_with(spec_example, ov, 2), 0);
     ck_assert_uint_eq(cfg.training.epochs, 1);
@@ -1186,46 +1186,46 @@ static void assert_usage_error(const struct config_override *ov,
 
 START_TEST(bad_override_paths_are_usage_errors)
 {
-    const struct config_override out_of_range = {"layers[2].units", "1"};
+    const struct config_override out_of_range = {"layers[2].units", "1", NULL};
     assert_usage_error(&out_of_range, "--set layers[2].units: index 2 out of "
                                       "range (layers has 2 elements)");
-    const struct config_override through = {"input.size", "1"};
+    const struct config_override through = {"input.size", "1", NULL};
     assert_usage_error(&through, "--set input.size: input is not an object");
-    const struct config_override empty = {"training..epochs", "1"};
+    const struct config_override empty = {"training..epochs", "1", NULL};
     assert_usage_error(&empty, "--set training..epochs: empty part in the "
                                "key");
-    const struct config_override bad_index = {"layers[x].units", "1"};
+    const struct config_override bad_index = {"layers[x].units", "1", NULL};
     assert_usage_error(&bad_index, "--set layers[x].units: bad index \"[x\" "
                                    "(expected [N])");
-    const struct config_override not_array = {"input[0]", "1"};
+    const struct config_override not_array = {"input[0]", "1", NULL};
     assert_usage_error(&not_array, "--set input[0]: input is not an array");
-    const struct config_override object = {"layers[0][0]", "1"};
+    const struct config_override object = {"layers[0][0]", "1", NULL};
     assert_usage_error(&object, "--set layers[0][0]: layers[0] is not an "
                                 "array");
-    const struct config_override missing = {"data.targets[0]", "1"};
+    const struct config_override missing = {"data.targets[0]", "1", NULL};
     assert_usage_error(&missing, "--set data.targets[0]: data.targets does "
                                  "not exist (an index needs an existing "
                                  "array)");
-    const struct config_override top = {"[0]", "1"};
+    const struct config_override top = {"[0]", "1", NULL};
     assert_usage_error(&top, "--set [0]: the top level is not an array");
-    const struct config_override name_in_array = {"layers.first.units", "1"};
+    const struct config_override name_in_array = {"layers.first.units", "1", NULL};
     assert_usage_error(&name_in_array, "--set layers.first.units: layers is "
                                        "an array: expected an index, got "
                                        "\"first\"");
-    const struct config_override dup = {"training", "{\"a\": 1, \"a\": 2}"};
+    const struct config_override dup = {"training", "{\"a\": 1, \"a\": 2}", NULL};
     assert_usage_error(&dup, "--set training: duplicate key a in the value");
 }
 END_TEST
 
 START_TEST(overridden_values_are_validated_under_their_key)
 {
-    const struct config_override ov[] = {{"training.epochs", "ten"}};
+    const struct config_override ov[] = {{"training.epochs", "ten", NULL}};
     ck_assert_int_eq(load_with("{" NET "}", ov, 1), -1);
     ck_assert_int_eq(err.code, BP_EINPUT);
     ck_assert_str_eq(err.msg + strlen(path),
                      ": training.epochs: expected a whole number, got "
                      "\"ten\"");
-    const struct config_override typo[] = {{"training.epoch", "3"}};
+    const struct config_override typo[] = {{"training.epoch", "3", NULL}};
     ck_assert_int_eq(load_with("{" NET "}", typo, 1), -1);
     ck_assert_str_eq(err.msg + strlen(path),
                      ": training.epoch: unknown key (did you mean "
@@ -1235,7 +1235,7 @@ END_TEST
 
 START_TEST(duplicate_keys_are_caught_before_overrides_replace_them)
 {
-    const struct config_override ov[] = {{"training.epochs", "3"}};
+    const struct config_override ov[] = {{"training.epochs", "3", NULL}};
     ck_assert_int_eq(load_with("{" NET ", \"training\": {\"epochs\": 1, "
                                "\"epochs\": 2}}", ov, 1), -1);
     ck_assert_str_eq(err.msg + strlen(path),

@@ -647,8 +647,8 @@ START_TEST(overrides_reach_into_parameter_rows)
 {
     struct config cfg;
     struct bp_error err = {0};
-    struct config_override ov[] = {{"layers.0.bias.1", "0.25"},
-                                   {"layers[0].weights[1][0]", "-2"}};
+    struct config_override ov[] = {{"layers.0.bias.1", "0.25", NULL},
+                                   {"layers[0].weights[1][0]", "-2", NULL}};
     ck_assert_msg(load_small(&cfg, "[[1, 2], [3, 4]]", "[0.5, 0.75]", ov, 2,
                              &err) == 0,
                   "%s", err.msg);

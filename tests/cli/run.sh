@@ -1723,6 +1723,18 @@ t_sweep_refuses_bad_input_writing_nothing() {
     run "$BP" sweep configs/xor.json --metric validation_loss -o "$T/bad"
     expect_status 2
     expect_error_line '^backprop: --metric validation_loss: the runs have no validation data'
+    # A key the config cannot take is named with the option that gave it.
+    run "$BP" sweep configs/iris.json --grid layers.5.units=3 -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --grid layers.5.units: index 5 out of range \(layers has 2 elements\)$'
+    run "$BP" sweep configs/iris.json --random 2 --range layers.7.units=int:2:3 -o "$T/bad"
+    expect_status 2
+    expect_error_line '^backprop: --range layers.7.units: index 7 out of range'
+    # A point's own data file that does not open: refused before any run,
+    # not a failure of each.
+    run "$BP" sweep configs/iris.json --grid "data.train=datasets/iris.csv,$T/no-such.csv" -o "$T/bad"
+    expect_status 2
+    expect_error_line "^backprop: $T/no-such.csv: cannot open: No such file or directory\$"
     [ ! -e "$T/bad" ] || note "a refused sweep wrote $T/bad"
     mkdir -p "$T/notes"
     printf 'mine\n' >"$T/notes/a.txt"

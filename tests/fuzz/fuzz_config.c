@@ -76,6 +76,7 @@ static size_t parse_overrides(char *buf, struct config_override *ov)
     for (char *line = strtok_r(buf, "\n", &save); line && n < MAX_OVERRIDES;
          line = strtok_r(NULL, "\n", &save)) {
         char *eq = strchr(line, '=');
+        ov[n].option = NULL;
         if (eq) {
             *eq = '\0';
             ov[n].key = line;
