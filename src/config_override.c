@@ -218,7 +218,8 @@ int apply_overrides(cJSON *root, const struct config_override *ov, size_t n,
         }
         if (dup) {
             cJSON_Delete(value);
-            return usage(err, opt, key, "duplicate key %s in the value", kp.buf);
+            return usage(err, opt, key, "duplicate key %s in the value",
+                         kp.buf);
         }
         if (set_path(root, opt, key, value, &kp, err))
             return -1;

@@ -1208,11 +1208,13 @@ START_TEST(bad_override_paths_are_usage_errors)
                                  "array)");
     const struct config_override top = {"[0]", "1", NULL};
     assert_usage_error(&top, "--set [0]: the top level is not an array");
-    const struct config_override name_in_array = {"layers.first.units", "1", NULL};
+    const struct config_override name_in_array = {"layers.first.units", "1",
+                                                  NULL};
     assert_usage_error(&name_in_array, "--set layers.first.units: layers is "
                                        "an array: expected an index, got "
                                        "\"first\"");
-    const struct config_override dup = {"training", "{\"a\": 1, \"a\": 2}", NULL};
+    const struct config_override dup = {"training",
+                                        "{\"a\": 1, \"a\": 2}", NULL};
     assert_usage_error(&dup, "--set training: duplicate key a in the value");
 }
 END_TEST

@@ -121,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ov[0].key = table_keys[size % COUNT(table_keys)];
         ov[0].json = table_values[(size / COUNT(table_keys)) %
                                   COUNT(table_values)];
+        ov[0].option = NULL;
         n_ov = 1;
     }
     memset(&err, 0, sizeof err);
