@@ -177,6 +177,23 @@ static int parse_line(struct curves *c, char *text, size_t len,
                         line + l - 1, col, why);
 }
 
+/* A log whose first line does not parse may be a whole JSON document
+ * written over several lines (a weights file or a config, given in the
+ * log's place): say so, not where its first line stops. */
+static int not_a_log(const char *text, size_t len, const char *name,
+                     struct bp_error *err)
+{
+    if (!memchr(text, '\n', len) || jsonscan_check(text, len, NULL, NULL, 0))
+        return 0;
+    bool weights = strstr(text, "\"backprop.weights") != NULL;
+    return bp_error_set(err, BP_EINPUT,
+                        "%s: %s, not a log: plot reads one JSON object per "
+                        "line, as train --log writes",
+                        name, weights ? "a weights file"
+                                      : "one JSON document over several "
+                                        "lines");
+}
+
 /* Reads the log: one JSON object per line; blank lines are skipped. */
 static int read_log(struct curves *c, const char *path, const char *name,
                     struct bp_error *err)
@@ -193,8 +210,11 @@ static int read_log(struct curves *c, const char *path, const char *name,
         line++;
         size_t n = end - start;
         if (strspn(text + start, " \t\r") < n &&
-            parse_line(c, text + start, n, name, line, err) < 0)
+            parse_line(c, text + start, n, name, line, err) < 0) {
+            if (c->n == 0)
+                not_a_log(text, len, name, err);
             goto out;
+        }
         start = end + 1;
     }
     if (c->n == 0) {

@@ -735,7 +735,9 @@ t_plot_refuses_bad_logs_naming_the_line() {
     bad_log empty '' '1:1: empty log'
     bad_log blank-lines '\n  \n\r\n' '1:1: empty log'
     bad_log nul '{"epoch":1}\n{"ep\000' '2:5: invalid JSON: NUL byte'
-    bad_log weights-file '{\n  "input": 4\n}\n' '1:2: invalid JSON'
+    # A whole JSON document in the log's place: named as what it is.
+    bad_log document '{\n  "input": 4\n}\n' ' one JSON document over several lines, not a log: plot reads one JSON object per line'
+    bad_log weights-file '{\n  "format": "backprop.weights/1",\n  "input": 4\n}\n' ' a weights file, not a log'
     run "$BP" plot "$T/no-such.log"
     expect_status 2
     expect_error_line "^backprop: $T/no-such.log: cannot open"
