@@ -153,6 +153,24 @@ static int syntax_error(struct ctx *x, const char *text, size_t len,
                         col, what);
 }
 
+/* Whether text[0..len), which stopped parsing at `stop`, is a log of
+ * train --log given where a config or weights file belongs: its first
+ * line is a whole object with an "epoch", and the next line is where the
+ * one JSON value should have ended. */
+static bool is_log(const char *text, size_t len, size_t stop)
+{
+    const char *nl = memchr(text, '\n', len);
+    if (!nl || stop <= (size_t)(nl - text))
+        return false;
+    size_t line = (size_t)(nl - text);
+    if (text[0] != '{' || jsonscan_check(text, line, NULL, NULL, 0) != 0)
+        return false;
+    for (size_t i = 0; i + 7 <= line; i++)
+        if (memcmp(text + i, "\"epoch\"", 7) == 0)
+            return true;
+    return false;
+}
+
 /* Parses the file's text into a tree whose top level is an object. With
  * `lifted`, the text (then writable) first gives up its parameter arrays
  * (json_floats.h), and *lifted holds them (NULL when none). */
@@ -172,6 +190,12 @@ static int parse_text(struct ctx *x, char *text, size_t len,
                             x->name);
     size_t start = off;
     if (jsonscan_check(text, len, &off, why, sizeof why)) {
+        if (is_log(text + start, len - start, off - start))
+            return bp_error_set(x->err, BP_EINPUT,
+                                "%s: a training log (one JSON object per "
+                                "line, as train --log writes), not a "
+                                "config or weights file",
+                                x->name);
         snprintf(msg, sizeof msg, "invalid JSON: %s", why);
         return syntax_error(x, text, len, off, msg);
     }

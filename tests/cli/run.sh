@@ -722,6 +722,25 @@ bad_log() {
     [ "$(ls -A "$dir" | wc -l)" -eq 2 ] || note "$1: stray files: $(ls -A "$dir")"
 }
 
+# A log handed to a command that reads a config or weights file is named
+# as a log, not as JSON with trailing garbage on its line 2.
+t_a_log_in_a_config_s_place_is_named() {
+    "$BP" train configs/xor.json --epochs 2 --quiet -o "$T/xor.w.json" --log "$T/xor.log" --force
+    for cmd in train info; do
+        run "$BP" "$cmd" "$T/xor.log"
+        expect_status 2
+        expect_error_line "^backprop: $T/xor.log: a training log \\(one JSON object per line, as train --log writes\\), not a config or weights file\$"
+    done
+    run "$BP" predict "$T/xor.log" datasets/xor.csv
+    expect_status 2
+    expect_error_line "^backprop: $T/xor.log: a training log"
+    # Two objects without an epoch: still plain invalid JSON, where it is.
+    printf '{"a": 1}\n{"b": 2}\n' >"$T/two.json"
+    run "$BP" info "$T/two.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/two.json:2:1: invalid JSON: trailing garbage"
+}
+
 t_plot_refuses_bad_logs_naming_the_line() {
     bad_log not-json 'epoch 1 loss 0.5\n' '1:1: invalid JSON'
     bad_log second-line '{"epoch":1}\n{"epoch":2,}\n' '2:12: invalid JSON'
