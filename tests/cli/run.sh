@@ -905,6 +905,9 @@ t_bad_configs_exit_2_naming_the_place() {
   "layers": [}' '.*'
     grep -Eq ':3:[0-9]+: ' "$T/stderr" || note "syntax error not placed on line 3: $(cat "$T/stderr")"
     bad_config trailing "{\"input\": 4, $IRIS_LAYERS} x" 'invalid JSON'
+    bad_config log '{"epoch": 1, "train_loss": 0.5}
+{"epoch": 2, "train_loss": 0.4}
+' 'a training log \(one JSON object per line, as train --log writes\), not a config or weights file$'
     bad_config empty '' 'empty'
     bad_config not-object '[1, 2]' '.*object'
     bad_config duplicate "{\"input\": 4, \"input\": 4, $IRIS_LAYERS}" 'input: duplicate key'
