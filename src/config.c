@@ -171,13 +171,23 @@ static bool is_log(const char *text, size_t len, size_t stop)
     return false;
 }
 
+/* Whether text[0..len) starts like a CSV table rather than any JSON: a
+ * first line with a comma that no JSON value could start. */
+static bool looks_like_csv(const char *text, size_t len)
+{
+    const char *nl = memchr(text, '\n', len);
+    size_t line = nl ? (size_t)(nl - text) : len;
+    return line > 0 && !strchr("{[\"-0123456789tfn", text[0]) &&
+           memchr(text, ',', line) != NULL;
+}
+
 /* Parses the file's text into a tree whose top level is an object. With
  * `lifted`, the text (then writable) first gives up its parameter arrays
  * (json_floats.h), and *lifted holds them (NULL when none). */
 static int parse_text(struct ctx *x, char *text, size_t len,
                       struct json_floats **lifted, cJSON **out)
 {
-    char why[160], msg[200], d[DESC_MAX];
+    char why[160], msg[300], d[DESC_MAX];
     size_t off;
     const char *nul = memchr(text, '\0', len);
     if (nul)
@@ -196,7 +206,11 @@ static int parse_text(struct ctx *x, char *text, size_t len,
                                 "line, as train --log writes), not a "
                                 "config or weights file",
                                 x->name);
-        snprintf(msg, sizeof msg, "invalid JSON: %s", why);
+        snprintf(msg, sizeof msg, "invalid JSON: %s%s", why,
+                 looks_like_csv(text + start, len - start)
+                     ? " (a CSV file? a config is JSON, and names its data "
+                       "in data.train)"
+                     : "");
         return syntax_error(x, text, len, off, msg);
     }
     if (lifted && json_floats_lift(text, &len, x->name, lifted, x->err))

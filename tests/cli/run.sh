@@ -905,6 +905,9 @@ t_bad_configs_exit_2_naming_the_place() {
   "layers": [}' '.*'
     grep -Eq ':3:[0-9]+: ' "$T/stderr" || note "syntax error not placed on line 3: $(cat "$T/stderr")"
     bad_config trailing "{\"input\": 4, $IRIS_LAYERS} x" 'invalid JSON'
+    bad_config csv 'sepal_length,sepal_width,species
+5.1,3.5,setosa
+' 'invalid JSON: unexpected "sepal_length" \(expected a value\) \(a CSV file\? a config is JSON, and names its data in data.train\)$'
     bad_config log '{"epoch": 1, "train_loss": 0.5}
 {"epoch": 2, "train_loss": 0.4}
 ' 'a training log \(one JSON object per line, as train --log writes\), not a config or weights file$'
