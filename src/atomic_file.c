@@ -268,6 +268,15 @@ int atomic_file_then(void (*then)(void *ctx, bool failed), void *ctx)
     return 0;
 }
 
+/* A free place in queued_tmp, or -1. */
+static int free_slot(void)
+{
+    for (int i = 0; i < QUEUED_MAX; i++)
+        if (!atomic_load(&queued[i]))
+            return i;
+    return -1;
+}
+
 /* Hands the written temporary file fd (tmp, the pending write's name) to
  * the thread. 0; -1 when it must be finished here instead (out of
  * memory), after the queue has emptied so the renames stay in order. */
@@ -279,15 +288,11 @@ static int defer_write(int fd, const char *tmp, const char *path,
     if (d) {
         d->path = strdup(path);
         d->dir = strdup(dir);
-        for (int i = 0; i < QUEUED_MAX && slot < 0; i++)
-            if (!atomic_load(&queued[i]))
-                slot = i;
+        slot = free_slot();
         if (slot < 0) {
             /* Every slot in use: let the thread catch up. */
             atomic_file_settle();
-            for (int i = 0; i < QUEUED_MAX && slot < 0; i++)
-                if (!atomic_load(&queued[i]))
-                    slot = i;
+            slot = free_slot();
         }
     }
     if (!d || !d->path || !d->dir || slot < 0) {

@@ -21,7 +21,8 @@
 static int usage(struct bp_error *err, const char *opt, const char *key,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* "--set KEY: WHAT" (or the override's own option for --set) */
+/* "OPTION KEY: WHAT": OPTION is --set, or the option the override came
+ * from (--grid). */
 static int usage(struct bp_error *err, const char *opt, const char *key,
                  const char *fmt, ...)
 {
