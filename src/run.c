@@ -475,6 +475,43 @@ static int share_training_rows(struct run *r, struct bp_error *err)
     return 0;
 }
 
+/* A run continued from a weights file after `epoch` epochs, with the
+ * log of the run it continues: that log keeps its lines up to that
+ * epoch (later ones, from a later save than the one resumed, go) and the
+ * run appends to it, so one log tells the whole training. True when the
+ * log was cut there; false (write it anew) when there is no such log, it
+ * is not a regular file, or it holds no line for that epoch. */
+static bool keep_log_until(const char *path, size_t epoch)
+{
+    struct stat st;
+    if (epoch == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    char *text;
+    size_t len;
+    struct bp_error ignore = {0};
+    if (file_read_text(path, &text, &len, &ignore) < 0)
+        return false;
+    static const char prefix[] = "{\"epoch\":";
+    size_t keep = 0;
+    bool found = false;
+    for (size_t at = 0; at < len && !found;) {
+        const char *line = text + at;
+        const char *nl = memchr(line, '\n', len - at);
+        if (!nl || strncmp(line, prefix, sizeof prefix - 1) != 0)
+            break; /* a cut-off last line or not a log line: the end */
+        char *after;
+        errno = 0;
+        unsigned long long e = strtoull(line + sizeof prefix - 1, &after, 10);
+        if (errno || after == line + sizeof prefix - 1 || e > epoch)
+            break;
+        at = (size_t)(nl - text) + 1;
+        found = e == epoch;
+        keep = at;
+    }
+    free(text);
+    return found && truncate(path, (off_t)keep) == 0;
+}
+
 /* Config, checks and data, up to a trainer ready to run. */
 static int set_up(struct run *r, const struct run_request *rq,
                   const char **output, struct bp_error *err)
@@ -493,7 +530,15 @@ static int set_up(struct run *r, const struct run_request *rq,
         cfg->data.validation_split = 0;
         cfg->data.cv_folds = 0;
     }
-    *output = rq->output ? rq->output : cfg->output ? cfg->output : "-";
+    /* A weights file read as the config is continued in place: its own
+     * output key names the config it came from, not where it was saved
+     * (`-o` then). */
+    if (rq->output)
+        *output = rq->output;
+    else if (cfg->is_weights && !is_stdin(rq->config))
+        *output = rq->config;
+    else
+        *output = cfg->output ? cfg->output : "-";
     int threads = rq->threads ? (int)rq->threads : trainer_default_threads();
     /* Like OMP_NUM_THREADS, an environment setting: tests and measurements
      * that need every step on the team whatever its speed. */
@@ -546,8 +591,11 @@ static int set_up(struct run *r, const struct run_request *rq,
      * must not cost the previous run's log. */
     if (rc == 0 && r->lead && rq->log) {
         r->log_is_stdout = strcmp(rq->log, "-") == 0;
+        bool append = rq->log_append ||
+                      (!r->log_is_stdout &&
+                       keep_log_until(rq->log, r->state.epoch));
         r->log = r->log_is_stdout ? stdout
-                                  : fopen(rq->log, rq->log_append ? "a" : "w");
+                                  : fopen(rq->log, append ? "a" : "w");
         if (!r->log)
             rc = bp_error_set(err, BP_EIO, "%s: cannot open for writing: %s",
                               rq->log, strerror(errno));

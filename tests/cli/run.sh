@@ -306,6 +306,44 @@ t_resume_equals_one_uninterrupted_run() {
     expect_same_file "$T/resumed.json" "$T/whole.json"
 }
 
+t_a_weights_file_continues_in_place_with_its_log() {
+    # A file trained with -o elsewhere than the config's output: training
+    # it again writes it back, not to the config's output (here a file in
+    # the config's folder that must not appear).
+    local d="$T/in-place"
+    mkdir -p "$d/cfg"
+    sed "s|\"\.\./datasets/|\"$PWD/datasets/|; s|\"output\": *\"[^\"]*\"|\"output\": \"never.json\"|" \
+        configs/iris.json >"$d/cfg/iris.json"
+    run "$BP" train "$d/cfg/iris.json" --epochs 4 -o "$d/w.json" --log "$d/w.log" --quiet
+    expect_status 0
+    run "$BP" train "$d/w.json" --epochs 9 --log "$d/w.log"
+    expect_status 0
+    expect_stderr "weights written to $d/w.json\$"
+    [ "$(json "$d/w.json" state.epoch)" = 9 ] || note "w.json was not continued in place"
+    [ ! -e "$d/cfg/never.json" ] || note "continuing w.json wrote the config's output"
+    # The log of the run it continues keeps epochs 1-4 and gains 5-9:
+    # the same lines (but the clock's) as one run of 9 epochs.
+    run "$BP" train "$d/cfg/iris.json" --epochs 9 -o "$d/whole.json" --log "$d/whole.log" --quiet
+    expect_status 0
+    expect_same_file "$d/w.json" "$d/whole.json"
+    diff <(sed 's/,"samples_per_second".*//' "$d/w.log") \
+         <(sed 's/,"samples_per_second".*//' "$d/whole.log") >/dev/null ||
+        note "the continued log is not the whole run's"
+    # Continued from an earlier save than its log's last epoch: the later
+    # lines go.
+    run "$BP" train "$d/cfg/iris.json" --epochs 2 -o "$d/two.json" --quiet
+    cp "$d/whole.log" "$d/two.log"
+    run "$BP" train "$d/two.json" --epochs 3 --log "$d/two.log" --quiet
+    expect_status 0
+    [ "$(wc -l <"$d/two.log")" = 3 ] || note "two.log has $(wc -l <"$d/two.log") lines, expected 3"
+    # A log without the epoch resumed from (two.json is at 3 now) is not
+    # this run's: written anew.
+    printf '{"epoch":1,"train_loss":1}\n' >"$d/other.log"
+    run "$BP" train "$d/two.json" --epochs 4 --log "$d/other.log" --quiet
+    expect_status 0
+    [ "$(head -c 11 "$d/other.log")" = '{"epoch":4,' ] || note "other.log was not written anew"
+}
+
 # The optimizers of SPEC 7a with the regularisers and schedules of 7b: k
 # epochs then a resumed m give the bytes of k + m in one run, and
 # --threads 1 and 2 the same bytes.
