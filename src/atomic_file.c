@@ -368,18 +368,18 @@ int atomic_check_writable(const char *path, struct bp_error *err)
         return 0;
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return bp_error_set(err, BP_EIO, "%s: is a folder, not a file", path);
+        return bp_error_set(err, BP_EUSAGE, "%s: is a folder, not a file", path);
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return access(path, W_OK) == 0
                    ? 0
-                   : bp_error_set(err, BP_EIO, "%s: cannot write: %s", path,
+                   : bp_error_set(err, BP_EUSAGE, "%s: cannot write: %s", path,
                                   strerror(errno));
     char dir[4096];
     folder_of(path, dir, sizeof dir);
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-        return bp_error_set(err, BP_EIO, "%s: no such folder: %s", path, dir);
+        return bp_error_set(err, BP_EUSAGE, "%s: no such folder: %s", path, dir);
     if (access(dir, W_OK | X_OK) < 0)
-        return bp_error_set(err, BP_EIO, "%s: cannot write in %s: %s", path,
+        return bp_error_set(err, BP_EUSAGE, "%s: cannot write in %s: %s", path,
                             dir, strerror(errno));
     return 0;
 }
@@ -414,7 +414,7 @@ static bool looks_owned(const char *head, size_t n, enum atomic_owner kind)
                next_is(&at, end, ":") &&
                next_is(&at, end, "\"backprop.weights/");
     case OWNER_LOG:
-        return next_is(&at, end, "{\"epoch\":");
+        return false; /* by its lines: log_is_owned */
     case OWNER_SVG: {
         size_t len = strlen(ATOMIC_SVG_MARKER);
         for (size_t i = 0; i + len <= n; i++)
@@ -424,6 +424,43 @@ static bool looks_owned(const char *head, size_t n, enum atomic_owner kind)
     }
     }
     return false;
+}
+
+/* Whether one line is one that `train --log` writes: an object that
+ * starts with the epoch and holds the training loss. */
+static bool is_log_line(const char *line, size_t len)
+{
+    static const char prefix[] = "{\"epoch\":";
+    static const char loss[] = "\"train_loss\":";
+    size_t p = sizeof prefix - 1;
+    if (len < p + 2 || memcmp(line, prefix, p) != 0 || line[p] < '0' ||
+        line[p] > '9' || line[len - 1] != '}')
+        return false;
+    for (size_t i = p; i + sizeof loss - 1 <= len; i++)
+        if (memcmp(line + i, loss, sizeof loss - 1) == 0)
+            return true;
+    return false;
+}
+
+/* Whether every line of f is a log line (the last may be cut off, as an
+ * interrupted write leaves it, if it starts as one). */
+static bool log_is_owned(FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    bool owned = true, any = false;
+    while (owned && (n = getline(&line, &cap, f)) > 0) {
+        bool whole = line[n - 1] == '\n';
+        size_t len = (size_t)n - whole;
+        if (len && line[len - 1] == '\r')
+            len--;
+        any = true;
+        owned = is_log_line(line, len) ||
+                (!whole && len >= 9 && memcmp(line, "{\"epoch\":", 9) == 0);
+    }
+    free(line);
+    return owned && any;
 }
 
 int atomic_check_owner(const char *path, enum atomic_owner kind, bool force,
@@ -438,12 +475,18 @@ int atomic_check_owner(const char *path, enum atomic_owner kind, bool force,
         return 0;
     char head[512];
     size_t n = 0;
+    bool owned = false;
     FILE *f = fopen(path, "rb");
     if (f) {
-        n = fread(head, 1, sizeof head, f);
+        if (kind == OWNER_LOG) {
+            owned = log_is_owned(f);
+        } else {
+            n = fread(head, 1, sizeof head, f);
+            owned = looks_owned(head, n, kind);
+        }
         fclose(f);
     }
-    if (f && looks_owned(head, n, kind))
+    if (owned)
         return 0;
     return bp_error_set(err, BP_EUSAGE, "%s: exists and is not %s (%s names "
                         "it); refusing to replace it: --force replaces it "

@@ -229,7 +229,10 @@ static int check_outputs(const struct run_request *rq, const struct config *cfg,
         (rq->log && atomic_check_owner(rq->log, OWNER_LOG, rq->force, "--log",
                                        err) < 0))
         return -1;
-    return atomic_check_writable(output, err);
+    return atomic_check_writable(output, err) < 0 ||
+                   (rq->log && atomic_check_writable(rq->log, err) < 0)
+               ? -1
+               : 0;
 }
 
 /* The metric early stopping watches must exist in this run. */

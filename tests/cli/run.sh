@@ -213,6 +213,13 @@ t_outputs_replace_only_files_backprop_wrote() {
     expect_status 2
     expect_error_line "^backprop: $d/notes.txt: exists and is not a backprop log [(]--log names it[)]"
     [ ! -e "$d/w.json" ] || note "a refused run wrote its weights"
+    # A log by its lines, each of them: a user's JSON lines that begin
+    # like a log are not one.
+    printf '{"epoch":1,"name":"my data"}\n' >"$d/mine.jsonl"
+    run "$BP" train configs/xor.json -o "$d/w.json" --log "$d/mine.jsonl" --quiet
+    expect_status 2
+    expect_error_line "^backprop: $d/mine.jsonl: exists and is not a backprop log"
+    [ "$(cat "$d/mine.jsonl")" = '{"epoch":1,"name":"my data"}' ] || note "--log replaced a user's JSON lines"
     # Empty files, and files backprop wrote, are replaced; checkpoints too.
     : >"$d/empty.json"
     run "$BP" train configs/xor.json -o "$d/empty.json" --log "$d/log" \
@@ -1287,9 +1294,21 @@ t_write_failures_exit_1() {
     expect_error_line '^backprop: stdout: write error: Bad file descriptor$'
     run sh -c "\"$BP\" predict --help >&-"
     expect_status 1
+}
+
+t_an_unusable_output_path_is_bad_usage() {
+    # Known before any work: the path given cannot be written (SPEC 2).
     run "$BP" train configs/seed-example.json -o "$T/no/such/folder/w.json"
-    expect_status 1
-    expect_error_line "no such folder"
+    expect_status 2
+    expect_error_line "^backprop: $T/no/such/folder/w.json: no such folder: $T/no/such/folder\$"
+    mkdir -p "$T/a-folder"
+    run "$BP" train configs/seed-example.json -o "$T/a-folder"
+    expect_status 2
+    expect_error_line "^backprop: $T/a-folder: is a folder, not a file\$"
+    run "$BP" train configs/seed-example.json -o "$T/w.json" --log "$T/a-folder"
+    expect_status 2
+    run "$BP" plot "$T/none.log" -o "$T/no/such/folder/p.svg"
+    expect_status 2
 }
 
 t_an_empty_file_name_is_bad_usage() {
