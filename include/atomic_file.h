@@ -30,9 +30,10 @@ int atomic_write_file(const char *path, const void *data, size_t len,
 void atomic_file_abandon(void);
 
 /* Checks, before any long work, that path could be written: its folder
- * exists and takes new files, and path is not a folder. BP_EUSAGE if
- * not (nothing has run: the path given is unusable, exit 2). Does nothing
- * for "-". */
+ * exists and takes new files, and path is not a folder. BP_EUSAGE when
+ * the path itself is wrong (a folder, or in a folder that does not
+ * exist: exit 2); BP_EIO when the system refuses it (no permission, a
+ * read-only file system). Does nothing for "-". */
 int atomic_check_writable(const char *path, struct bp_error *err);
 
 /* Durability behind the work (a sweep's workers, which train the next

@@ -372,14 +372,14 @@ int atomic_check_writable(const char *path, struct bp_error *err)
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return access(path, W_OK) == 0
                    ? 0
-                   : bp_error_set(err, BP_EUSAGE, "%s: cannot write: %s", path,
+                   : bp_error_set(err, BP_EIO, "%s: cannot write: %s", path,
                                   strerror(errno));
     char dir[4096];
     folder_of(path, dir, sizeof dir);
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return bp_error_set(err, BP_EUSAGE, "%s: no such folder: %s", path, dir);
     if (access(dir, W_OK | X_OK) < 0)
-        return bp_error_set(err, BP_EUSAGE, "%s: cannot write in %s: %s", path,
+        return bp_error_set(err, BP_EIO, "%s: cannot write in %s: %s", path,
                             dir, strerror(errno));
     return 0;
 }

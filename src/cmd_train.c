@@ -91,7 +91,8 @@ static void free_train_args(struct train_args *ta)
 }
 
 static int add_override(struct train_args *ta, const char *key,
-                        const char *json, struct bp_error *err)
+                        const char *json, const char *option,
+                        struct bp_error *err)
 {
     size_t k = strlen(key) + 1, j = strlen(json) + 1;
     char *owned = malloc(k + j);
@@ -101,7 +102,7 @@ static int add_override(struct train_args *ta, const char *key,
     memcpy(owned + k, json, j);
     ta->owned[ta->n_overrides] = owned;
     ta->overrides[ta->n_overrides] =
-        (struct config_override){owned, owned + k, NULL};
+        (struct config_override){owned, owned + k, option};
     ta->n_overrides++;
     return 0;
 }
@@ -110,11 +111,11 @@ static int add_override(struct train_args *ta, const char *key,
  * to the config as JSON: "+5" and "010" are whole numbers to the option
  * parser but not JSON, which would take them as strings. */
 static int add_whole(struct train_args *ta, const char *key, size_t n,
-                     struct bp_error *err)
+                     const char *option, struct bp_error *err)
 {
     char json[32];
     snprintf(json, sizeof json, "%zu", n);
-    return add_override(ta, key, json, err);
+    return add_override(ta, key, json, option, err);
 }
 
 static int parse_train_args(struct train_args *ta, int argc, char **argv,
@@ -161,13 +162,13 @@ static int parse_train_args(struct train_args *ta, int argc, char **argv,
         case OPT_HELP: ta->help = true; break;
         case OPT_EPOCHS:
             if (args_size("--epochs", value, 0, (size_t)1 << 40, &n, err) < 0 ||
-                add_whole(ta, "training.epochs", n, err) < 0)
+                add_whole(ta, "training.epochs", n, "--epochs", err) < 0)
                 return -1;
             break;
         case OPT_BATCH_SIZE:
             if (args_size("--batch-size", value, 1, (size_t)1 << 40, &n,
                           err) < 0 ||
-                add_whole(ta, "training.batch_size", n, err) < 0)
+                add_whole(ta, "training.batch_size", n, "--batch-size", err) < 0)
                 return -1;
             break;
         case OPT_LEARNING_RATE: {
@@ -175,14 +176,15 @@ static int parse_train_args(struct train_args *ta, int argc, char **argv,
             if (args_double("--learning-rate", value, &x, err) < 0)
                 return -1;
             json_format_double(json, sizeof json, x);
-            if (add_override(ta, "training.learning_rate", json, err) < 0)
+            if (add_override(ta, "training.learning_rate", json,
+                             "--learning-rate", err) < 0)
                 return -1;
             break;
         }
         case OPT_SEED:
             if (args_size("--seed", value, 0, (size_t)1 << 53, &n, err) < 0 ||
-                add_whole(ta, "training.seed", n, err) < 0 ||
-                add_whole(ta, "init.seed", n, err) < 0)
+                add_whole(ta, "training.seed", n, "--seed", err) < 0 ||
+                add_whole(ta, "init.seed", n, "--seed", err) < 0)
                 return -1;
             break;
         case OPT_THREADS:
@@ -203,7 +205,7 @@ static int parse_train_args(struct train_args *ta, int argc, char **argv,
             char *key = strndup(value, (size_t)(eq - value));
             if (!key)
                 return bp_error_set(err, BP_ENOMEM, "out of memory");
-            int rc = add_override(ta, key, eq + 1, err);
+            int rc = add_override(ta, key, eq + 1, NULL, err);
             free(key);
             if (rc < 0)
                 return -1;

@@ -308,9 +308,12 @@ static int load_text(struct config *cfg, const char *path, char *text,
         goto fail;
     x.lifted = lifted;
     if (reject_duplicate_keys(&x, root) ||
-        apply_overrides(root, overrides, n_overrides, &po, err) ||
-        load_sections(&x, root, &c, &po))
+        apply_overrides(root, overrides, n_overrides, &po, err))
         goto fail;
+    if (load_sections(&x, root, &c, &po)) {
+        blame_override(err, c.name, overrides, n_overrides);
+        goto fail;
+    }
     cJSON_Delete(root);
     json_floats_free(lifted);
     free(owned);

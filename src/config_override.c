@@ -230,3 +230,56 @@ int apply_overrides(cJSON *root, const struct config_override *ov, size_t n,
     }
     return 0;
 }
+
+/* An override's key as messages write key paths: "layers.1.units" and
+ * "layers[1].units" both as "layers[1].units". False when it does not
+ * fit. */
+static bool key_as_path(const char *key, char *out, size_t size)
+{
+    size_t len = 0;
+    for (const char *seg = key; *seg;) {
+        size_t n = strcspn(seg, ".");
+        int w = all_digits(seg, n)
+                    ? snprintf(out + len, size - len, "[%.*s]", (int)n, seg)
+                    : snprintf(out + len, size - len, "%s%.*s",
+                               len ? "." : "", (int)n, seg);
+        if (w < 0 || (size_t)w >= size - len)
+            return false;
+        len += (size_t)w;
+        seg += n;
+        if (*seg == '.')
+            seg++;
+    }
+    return true;
+}
+
+void blame_override(struct bp_error *err, const char *name,
+                    const struct config_override *ov, size_t n)
+{
+    if (!err || err->code != BP_EINPUT || !name)
+        return;
+    size_t name_len = strlen(name);
+    if (strncmp(err->msg, name, name_len) != 0 ||
+        strncmp(err->msg + name_len, ": ", 2) != 0)
+        return;
+    const char *key = err->msg + name_len + 2;
+    const char *what = strstr(key, ": ");
+    if (!what)
+        return;
+    size_t key_len = (size_t)(what - key);
+    for (size_t i = n; i-- > 0;) {
+        char path[KEYPATH_MAX];
+        if (!ov[i].key || !key_as_path(ov[i].key, path, sizeof path))
+            continue;
+        size_t p = strlen(path);
+        if (p > key_len || strncmp(key, path, p) != 0 ||
+            (p < key_len && key[p] != '.' && key[p] != '['))
+            continue;
+        char msg[BP_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s %.*s%s",
+                 ov[i].option ? ov[i].option : "--set", (int)key_len, key,
+                 what);
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+        return;
+    }
+}

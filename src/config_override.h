@@ -27,4 +27,13 @@ struct path_origin; /* config_sections.h */
 int apply_overrides(cJSON *root, const struct config_override *ov, size_t n,
                     struct path_origin *po, struct bp_error *err);
 
+/* After a config named `name` was refused with "NAME: KEY: WHAT": when
+ * KEY (or the object holding it) is one an override set, the message
+ * names the option the value came from instead of the file, "OPTION KEY:
+ * WHAT" (`--learning-rate training.learning_rate: must be > 0, got -1`),
+ * as apply_overrides' own messages do. The latest such override wins, as
+ * its value does. Other messages stay as they are. */
+void blame_override(struct bp_error *err, const char *name,
+                    const struct config_override *ov, size_t n);
+
 #endif

@@ -406,8 +406,10 @@ static int load_schedule(struct ctx *x, const cJSON *tr,
             ok = strcmp(*a, k->string) == 0;
         if (!ok) {
             kp_key(&x->kp, k->string);
-            return bad(x, "not used by a %s schedule",
-                       schedule_name(t->schedule));
+            const char *kind_name = schedule_name(t->schedule);
+            return bad(x, "not used by %s %s schedule",
+                       strchr("aeiou", kind_name[0]) ? "an" : "a",
+                       kind_name);
         }
     }
     t->plateau_factor = 0.1;

@@ -57,7 +57,7 @@ static void print_usage(FILE *f)
 
 int cli_help(const char *command)
 {
-    if (!command) {
+    if (!command || strcmp(command, "help") == 0) {
         print_usage(stdout);
         return 0;
     }

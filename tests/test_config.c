@@ -721,6 +721,10 @@ START_TEST(schedule_keys_follow_the_schedule_type)
                        ": training.schedule.every: not used by a cosine "
                        "schedule");
     ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": {\"type\": "
+                       "\"exponential\", \"every\": 10}}}",
+                       ": training.schedule.every: not used by an "
+                       "exponential schedule");
+    ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": {\"type\": "
                        "\"step\", \"every\": 10, \"gamma\": 0}}}",
                        ": training.schedule.gamma: must be > 0, got 0");
     ASSERT_INPUT_ERROR("{" NET ", \"training\": {\"schedule\": \"step\"}}",
@@ -1221,17 +1225,36 @@ END_TEST
 
 START_TEST(overridden_values_are_validated_under_their_key)
 {
+    /* Under their key, and named by the option they came from. */
     const struct config_override ov[] = {{"training.epochs", "ten", NULL}};
     ck_assert_int_eq(load_with("{" NET "}", ov, 1), -1);
     ck_assert_int_eq(err.code, BP_EINPUT);
-    ck_assert_str_eq(err.msg + strlen(path),
-                     ": training.epochs: expected a whole number, got "
-                     "\"ten\"");
+    ck_assert_str_eq(err.msg, "--set training.epochs: expected a whole "
+                              "number, got \"ten\"");
     const struct config_override typo[] = {{"training.epoch", "3", NULL}};
     ck_assert_int_eq(load_with("{" NET "}", typo, 1), -1);
-    ck_assert_str_eq(err.msg + strlen(path),
-                     ": training.epoch: unknown key (did you mean "
-                     "\"epochs\"?)");
+    ck_assert_str_eq(err.msg, "--set training.epoch: unknown key (did you "
+                              "mean \"epochs\"?)");
+    /* An index as the option wrote it, the object holding the key, and
+     * the latest override of the key. */
+    const struct config_override deep[] = {
+        {"layers.0", "{\"units\": 3, \"activation\": \"relux\"}", "--grid"},
+        {"training.learning_rate", "0.1", "--learning-rate"},
+        {"training.learning_rate", "-2", "--range"}};
+    ck_assert_int_eq(load_with("{" NET "}", deep, 1), -1);
+    ck_assert_str_eq(err.msg, "--grid layers[0].activation: unknown "
+                              "activation \"relux\" (expected one of: "
+                              "sigmoid, tanh, relu, linear, softmax)");
+    ck_assert_int_eq(load_with("{" NET "}", deep + 1, 2), -1);
+    ck_assert_str_eq(err.msg, "--range training.learning_rate: must be > 0, "
+                              "got -2");
+    /* A key the override did not set still names the file. */
+    const struct config_override other[] = {{"training.momentum", "0.5",
+                                             NULL}};
+    ck_assert_int_eq(load_with("{" NET ", \"training\": {\"epochs\": -1}}",
+                               other, 1), -1);
+    ck_assert_str_eq(err.msg + strlen(path), ": training.epochs: must be at "
+                                             "least 0, got -1");
 }
 END_TEST
 
