@@ -23,7 +23,7 @@ enum {
 static const struct option_spec train_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
      "write the weights to FILE (- for stdout; default: the config's "
-     "\"output\", else stdout)"},
+     "\"output\", else stdout; a weights file as CONFIG: itself)"},
     {OPT_DATA, "data", 0, "FILE", "training CSV (- for stdin)"},
     {OPT_VALIDATION, "validation", 0, "FILE",
      "validation CSV, scored every epoch"},
