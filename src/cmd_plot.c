@@ -403,9 +403,21 @@ static int add_sweep(struct overlay *o, const char *dir, struct bp_error *err)
         n++;
     }
     closedir(d);
-    if (rc == 0 && n == 0)
-        rc = bp_error_set(err, BP_EINPUT, "%s: a sweep's folder with no run's "
-                          "log in it yet", dir);
+    if (rc == 0 && n == 0) {
+        /* A folder of sweeps, or any other folder, is not a sweep's. */
+        size_t len = strlen(dir) + 16;
+        char *saved = malloc(len);
+        struct stat st;
+        bool is_sweep = saved && (snprintf(saved, len, "%s/sweep.json", dir),
+                                  stat(saved, &st) == 0);
+        free(saved);
+        rc = is_sweep ? bp_error_set(err, BP_EINPUT, "%s: a sweep's folder "
+                                     "with no run's log in it yet", dir)
+                      : bp_error_set(err, BP_EINPUT, "%s: a folder, not a "
+                                     "sweep's (no sweep.json in it) nor a "
+                                     "log: give a sweep's folder or log "
+                                     "files", dir);
+    }
     if (rc == 0)
         qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {

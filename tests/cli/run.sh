@@ -790,6 +790,18 @@ t_a_log_in_a_config_s_place_is_named() {
     expect_error_line "^backprop: $T/two.json:2:1: invalid JSON: trailing garbage"
 }
 
+t_plot_tells_a_folder_from_a_sweep_s_folder() {
+    mkdir -p "$T/sweeps/one"
+    run "$BP" plot "$T/sweeps" -o "$T/p.svg"
+    expect_status 2
+    expect_error_line "^backprop: $T/sweeps: a folder, not a sweep's [(]no sweep.json in it[)]"
+    printf '{}\n' >"$T/sweeps/one/sweep.json"
+    run "$BP" plot "$T/sweeps/one" -o "$T/p.svg"
+    expect_status 2
+    expect_error_line "^backprop: $T/sweeps/one: a sweep's folder with no run's log in it yet\$"
+    [ ! -e "$T/p.svg" ] || note "a refused plot wrote its SVG"
+}
+
 t_plot_refuses_bad_logs_naming_the_line() {
     bad_log not-json 'epoch 1 loss 0.5\n' '1:1: invalid JSON'
     bad_log second-line '{"epoch":1}\n{"epoch":2,}\n' '2:12: invalid JSON'
