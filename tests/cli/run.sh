@@ -1799,6 +1799,21 @@ t_sweep_random_points_are_seeded() {
     [ "$(wc -l <"$T/rand1/results.csv")" -eq 5 ] || note "expected 4 runs"
 }
 
+t_sweep_refuses_a_value_given_twice() {
+    # The same point twice would run it twice and count it twice.
+    run "$BP" sweep configs/iris.json --grid training.epochs=1,2,1 -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --grid training.epochs: the value 1 is given twice$'
+    run "$BP" sweep configs/iris.json --grid training.epochs=2,2.0 -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --grid training.epochs: the value 2.0 is given twice$'
+    run "$BP" sweep configs/iris.json --random 2 \
+        --range training.momentum=choice:0,0.9,0.9 -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --range training.momentum: the value 0.9 is given twice$'
+    [ ! -e "$T/dup" ] || note "a refused sweep wrote $T/dup"
+}
+
 t_plot_overlays_a_sweep_one_colour_per_run() {
     [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
     run "$BP" plot "$T/sw" -o "$T/sweep.svg"
