@@ -1048,9 +1048,14 @@ static void print_table(const struct sweep *s, struct bp_error *err)
                    e->final_mean, e->runs);
         else
             printf("  %12s    %-12s  %10s  %4zu", "-", "", "-", e->runs);
-        if (accuracy)
-            printf("  %19.4f", point_mean(s, e->point,
-                                          SWEEP_VALIDATION_ACCURACY));
+        if (accuracy) {
+            double acc = point_mean(s, e->point, SWEEP_VALIDATION_ACCURACY);
+            /* No finished run: "-", as in the loss columns. */
+            if (isnan(acc))
+                printf("  %19s", "-");
+            else
+                printf("  %19.4f", acc);
+        }
         putchar('\n');
     }
     free(width);

@@ -1814,6 +1814,34 @@ t_sweep_refuses_a_value_given_twice() {
     [ ! -e "$T/dup" ] || note "a refused sweep wrote $T/dup"
 }
 
+# wait_for_lines FILE N: waits (up to 30 s) until FILE has N lines.
+wait_for_lines() {
+    local i=0
+    while [ $i -lt 600 ] && ! [ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+}
+
+t_sweep_table_shows_a_dash_for_points_with_no_finished_run() {
+    # Interrupted in the first epochs: no point has a finished run, and
+    # every metric column says so alike.
+    "$BP" sweep configs/iris.json --grid training.learning_rate=0.01,0.02 \
+        --grid training.epochs=100000 --jobs 2 -o "$T/unfinished" \
+        >"$T/unfinished.out" 2>/dev/null &
+    local pid=$!
+    wait_for_lines "$T/unfinished/p000/log.jsonl" 1
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 1
+    [ "$(wc -l <"$T/unfinished.out")" -eq 3 ] || note "the table: $(cat "$T/unfinished.out")"
+    grep -q 'validation_accuracy$' "$T/unfinished.out" || note "no accuracy column: $(cat "$T/unfinished.out")"
+    ! grep -qi 'nan' "$T/unfinished.out" || note "the table shows nan: $(cat "$T/unfinished.out")"
+    awk 'NR > 1 && $NF != "-" { exit 1 }' "$T/unfinished.out" ||
+        note "a point with no finished run has an accuracy: $(cat "$T/unfinished.out")"
+}
+
 t_plot_overlays_a_sweep_one_colour_per_run() {
     [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
     run "$BP" plot "$T/sw" -o "$T/sweep.svg"
