@@ -43,7 +43,9 @@ struct workers_plan {
     int (*run)(void *ctx, size_t t, void *result);
     /* In the parent, when task t has ended: status as run returned it (or
      * 1 when a file it wrote could not be made durable, or the worker
-     * died: then result is NULL); busy counts the tasks still under way.
+     * died: then result is NULL); busy counts the tasks still under way,
+     * at most one a worker (a task whose files are still being made
+     * durable while its worker runs the next is not counted again).
      * Not called for a task a signal interrupted. Returns 0, or -1 with
      * err to stop every worker as Ctrl-C would. */
     int (*finished)(void *ctx, size_t t, int status, const void *result,

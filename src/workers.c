@@ -234,10 +234,15 @@ static int read_message(int fd, struct message *m)
     return 1;
 }
 
-/* Tasks under way (or ended and not yet told). */
+/* Tasks under way, at most one a worker: the tasks taken and not yet
+ * told count a worker twice while its last task's files reach the disk
+ * behind its next task's work. */
 static size_t busy(const struct pool *pl)
 {
-    return atomic_load(&pl->sh->taken) - pl->n_ended;
+    size_t untold = atomic_load(&pl->sh->taken) - pl->n_ended, working = 0;
+    for (size_t k = 0; k < pl->n_workers; k++)
+        working += pl->w[k].pid != 0;
+    return untold < working ? untold : working;
 }
 
 /* Worker k's pipe has something: a message, or its end (the worker is
