@@ -20,17 +20,20 @@
  * error.txt for a run that failed); then results.csv and results.jsonl,
  * rebuilt from the runs' logs as runs finish (at most once a second, and
  * at the end). A rerun skips the runs results.jsonl lists and resumes the
- * others from their weights.
+ * others from their weights. The folder is locked for the whole sweep,
+ * its workers included: a second sweep into it is refused.
  */
 #define _GNU_SOURCE /* sched_getaffinity; mkdir's friends */
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -195,6 +198,7 @@ struct sweep {
     bool has_validation;
     size_t jobs, threads;
     double *point_cost; /* [n_points]: parameters x epochs, for the order */
+    int dir_lock;       /* the folder, open and flock'ed; -1: none */
 };
 
 static void sweep_free(struct sweep *s)
@@ -205,6 +209,8 @@ static void sweep_free(struct sweep *s)
     config_free(&s->base);
     sweep_points_free(&s->points);
     free(s->results);
+    if (s->dir_lock >= 0)
+        close(s->dir_lock);
 }
 
 static char *path_join(const char *a, const char *b, const char *c)
@@ -386,8 +392,37 @@ static bool dir_is_empty(const char *path)
     return empty;
 }
 
-/* The sweep's folder: made, or checked to be this sweep's (its saved
- * definition), or refused. Writes sweep.json for a new one. */
+/* Takes the folder for this sweep alone: an exclusive flock on the
+ * folder itself (no lock file left in it), held until the sweep ends.
+ * The workers inherit the open folder, and the lock with it, so a sweep
+ * whose parent was killed keeps its folder until its last worker has
+ * ended. A second sweep into the folder is refused. Where flock is not
+ * supported (some network file systems) the sweep goes on unlocked
+ * rather than not at all. */
+static int lock_dir(struct sweep *s, struct bp_error *err)
+{
+    /* O_CLOEXEC: a program the sweep started would not hold it; a fork
+     * (a worker) does. */
+    int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return bp_error_set(err, BP_EUSAGE, "-o %s: cannot open the folder: "
+                            "%s", s->dir, strerror(errno));
+    int locked;
+    while ((locked = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+        ;
+    if (locked != 0 && errno == EWOULDBLOCK) {
+        close(fd);
+        return bp_error_set(err, BP_EUSAGE, "%s: another sweep is writing "
+                            "into this folder; wait for it to end, or give "
+                            "another -o DIR", s->dir);
+    }
+    s->dir_lock = fd;
+    return 0;
+}
+
+/* The sweep's folder: made, locked (lock_dir), then checked to be this
+ * sweep's (its saved definition), or refused. Writes sweep.json for a
+ * new one. */
 static int prepare_dir(struct sweep *s, struct bp_error *err)
 {
     char *def = sweep_definition(&s->sa->def, s->config_text, s->config_len,
@@ -401,33 +436,34 @@ static int prepare_dir(struct sweep *s, struct bp_error *err)
         goto out;
     }
     struct stat st;
-    if (stat(s->dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            bp_error_set(err, BP_EUSAGE, "-o %s: exists and is not a folder",
-                         s->dir);
+    bool present = stat(s->dir, &st) == 0;
+    if (present && !S_ISDIR(st.st_mode)) {
+        bp_error_set(err, BP_EUSAGE, "-o %s: exists and is not a folder",
+                     s->dir);
+        goto out;
+    }
+    /* Locked before sweep.json is read or written: two sweeps starting
+     * together must not both find the folder new, or both resume it. */
+    if ((!present && make_dirs(s->dir, err) < 0) || lock_dir(s, err) < 0)
+        goto out;
+    if (exists(saved_path)) {
+        struct bp_error ignore = {0};
+        if (file_read_text(saved_path, &saved, &saved_len, &ignore) < 0 ||
+            strcmp(saved, def) != 0) {
+            bp_error_set(err, BP_EUSAGE, "%s: holds another sweep (its "
+                         "sweep.json differs from this one's config, "
+                         "grids, ranges, --random, --repeat or --folds); "
+                         "give another -o DIR", s->dir);
             goto out;
         }
-        if (exists(saved_path)) {
-            struct bp_error ignore = {0};
-            if (file_read_text(saved_path, &saved, &saved_len, &ignore) < 0 ||
-                strcmp(saved, def) != 0) {
-                bp_error_set(err, BP_EUSAGE, "%s: holds another sweep (its "
-                             "sweep.json differs from this one's config, "
-                             "grids, ranges, --random, --repeat or --folds); "
-                             "give another -o DIR", s->dir);
-                goto out;
-            }
-            rc = 0; /* the same sweep: resume it */
-            goto out;
-        }
-        bool empty = dir_is_empty(s->dir);
-        if (!empty && !s->sa->force) {
-            bp_error_set(err, BP_EUSAGE, "%s: exists and is not a sweep's "
-                         "folder (no sweep.json); refusing to write into it: "
-                         "--force writes into it anyway", s->dir);
-            goto out;
-        }
-    } else if (make_dirs(s->dir, err) < 0) {
+        rc = 0; /* the same sweep: resume it */
+        goto out;
+    }
+    /* A folder made just now is empty. */
+    if (!dir_is_empty(s->dir) && !s->sa->force) {
+        bp_error_set(err, BP_EUSAGE, "%s: exists and is not a sweep's "
+                     "folder (no sweep.json); refusing to write into it: "
+                     "--force writes into it anyway", s->dir);
         goto out;
     }
     if (access(s->dir, W_OK | X_OK) != 0) {
@@ -1082,6 +1118,7 @@ static int sweep(const struct sweep_args *sa, struct bp_error *err)
 {
     struct sweep s;
     memset(&s, 0, sizeof s);
+    s.dir_lock = -1;
     s.sa = sa;
     s.has_validation = true;
     int rc = -1;

@@ -1827,7 +1827,7 @@ t_sweep_table_shows_a_dash_for_points_with_no_finished_run() {
     # Interrupted in the first epochs: no point has a finished run, and
     # every metric column says so alike.
     "$BP" sweep configs/iris.json --grid training.learning_rate=0.01,0.02 \
-        --grid training.epochs=100000 --jobs 2 -o "$T/unfinished" \
+        --grid training.epochs=100000000 --jobs 2 -o "$T/unfinished" \
         >"$T/unfinished.out" 2>/dev/null &
     local pid=$!
     wait_for_lines "$T/unfinished/p000/log.jsonl" 1
@@ -1840,6 +1840,32 @@ t_sweep_table_shows_a_dash_for_points_with_no_finished_run() {
     ! grep -qi 'nan' "$T/unfinished.out" || note "the table shows nan: $(cat "$T/unfinished.out")"
     awk 'NR > 1 && $NF != "-" { exit 1 }' "$T/unfinished.out" ||
         note "a point with no finished run has an accuracy: $(cat "$T/unfinished.out")"
+}
+
+t_sweep_refuses_a_folder_another_sweep_is_writing_into() {
+    local g=(--grid training.learning_rate=0.01,0.02 --grid training.epochs=100000000)
+    "$BP" sweep configs/iris.json "${g[@]}" --jobs 2 -o "$T/busy" --quiet \
+        >/dev/null 2>&1 &
+    local pid=$!
+    wait_for_lines "$T/busy/p000/log.jsonl" 1
+    # The same sweep (it would resume the runs under way) and another one.
+    run "$BP" sweep configs/iris.json "${g[@]}" --jobs 2 -o "$T/busy"
+    expect_status 2
+    expect_error_line "^backprop: $T/busy: another sweep is writing into this folder; wait for it to end, or give another -o DIR\$"
+    expect_empty_stdout
+    run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/busy"
+    expect_status 2
+    expect_error_line "^backprop: $T/busy: another sweep is writing into this folder"
+    kill -0 "$pid" 2>/dev/null || note "the first sweep ended too soon to tell"
+    [ ! -e "$T/busy/results.csv" ] || note "results.csv was written while the runs were under way"
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 1
+    # Once it has ended, the folder is free again (and holds its sweep).
+    run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/busy"
+    expect_status 2
+    expect_error_line "^backprop: $T/busy: holds another sweep"
 }
 
 t_plot_overlays_a_sweep_one_colour_per_run() {
