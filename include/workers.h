@@ -10,7 +10,9 @@
  * it. Each worker is in a process group of its own: the terminal's Ctrl-C
  * reaches the parent alone, which then stops giving out tasks and passes
  * one SIGINT to every worker (a task under way saves and ends; a worker
- * between tasks ends). A worker that dies in a task is replaced.
+ * between tasks ends). A worker that dies in a task is replaced. A worker
+ * whose parent dies (even by SIGKILL) gets a SIGTERM and ends the same
+ * way, taking no further task.
  */
 #ifndef WORKERS_H
 #define WORKERS_H

@@ -1868,6 +1868,46 @@ t_sweep_refuses_a_folder_another_sweep_is_writing_into() {
     expect_error_line "^backprop: $T/busy: holds another sweep"
 }
 
+# alive PID: the process runs (a zombie has ended).
+alive() {
+    [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+t_sweep_workers_stop_when_the_sweep_is_killed() {
+    local g=(--grid training.learning_rate=0.01,0.02,0.03 --grid training.epochs=2000)
+    "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/unkilled" \
+        --quiet >/dev/null || note "the uninterrupted sweep failed"
+    "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/killed" \
+        --quiet >/dev/null 2>&1 &
+    local pid=$! workers w i left
+    wait_for_lines "$T/killed/p000/log.jsonl" 3
+    workers=$(pgrep -P "$pid")
+    [ -n "$workers" ] || note "found no worker to watch"
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    # Each worker saves its run's last complete epoch and ends.
+    for ((i = 0; i < 200; i++)); do
+        left=
+        for w in $workers; do alive "$w" && left="$left $w"; done
+        [ -z "$left" ] && break
+        sleep 0.05
+    done
+    if [ -n "$left" ]; then
+        note "workers still running 10 s after the sweep was killed:$left"
+        kill -KILL $left 2>/dev/null
+    fi
+    [ "$(wc -l <"$T/killed/p000/log.jsonl")" -lt 2000 ] ||
+        note "a worker went on with its run after the sweep was killed"
+    [ ! -e "$T/killed/p002" ] || note "a worker took a run after the sweep was killed"
+    run "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/killed" --quiet
+    expect_status 0
+    local r
+    for r in p000 p001 p002; do
+        cmp -s "$T/unkilled/$r/weights.json" "$T/killed/$r/weights.json" ||
+            note "$r: weights differ from the uninterrupted sweep's"
+    done
+}
+
 t_plot_overlays_a_sweep_one_colour_per_run() {
     [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
     run "$BP" plot "$T/sw" -o "$T/sweep.svg"
