@@ -420,6 +420,30 @@ static int lock_dir(struct sweep *s, struct bp_error *err)
     return 0;
 }
 
+/* A run's folder name taken by a file (in a folder given with --force,
+ * say): the run could be neither made nor told to have failed in its
+ * error.txt, so the sweep is refused before it starts. */
+static int check_run_dirs(const struct sweep *s, struct bp_error *err)
+{
+    for (size_t r = 0; r < s->n_runs; r++) {
+        char name[64];
+        sweep_run_name(&s->sa->def, r, name, sizeof name);
+        char *path = path_join(s->dir, name, NULL);
+        if (!path)
+            return bp_error_set(err, BP_ENOMEM, "out of memory");
+        struct stat st;
+        bool in_the_way = stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+        if (in_the_way)
+            bp_error_set(err, BP_EUSAGE, "%s: cannot make the run's folder: "
+                         "a file of that name is in the way; move it, or "
+                         "give another -o DIR", path);
+        free(path);
+        if (in_the_way)
+            return -1;
+    }
+    return 0;
+}
+
 /* The sweep's folder: made, locked (lock_dir), then checked to be this
  * sweep's (its saved definition), or refused. Writes sweep.json for a
  * new one. */
@@ -456,16 +480,20 @@ static int prepare_dir(struct sweep *s, struct bp_error *err)
                          "give another -o DIR", s->dir);
             goto out;
         }
-        rc = 0; /* the same sweep: resume it */
+        /* The same sweep: resume it. */
+        rc = check_run_dirs(s, err);
         goto out;
     }
     /* A folder made just now is empty. */
-    if (!dir_is_empty(s->dir) && !s->sa->force) {
+    bool empty = dir_is_empty(s->dir);
+    if (!empty && !s->sa->force) {
         bp_error_set(err, BP_EUSAGE, "%s: exists and is not a sweep's "
                      "folder (no sweep.json); refusing to write into it: "
                      "--force writes into it anyway", s->dir);
         goto out;
     }
+    if (!empty && check_run_dirs(s, err) < 0)
+        goto out;
     if (access(s->dir, W_OK | X_OK) != 0) {
         bp_error_set(err, BP_EUSAGE, "-o %s: cannot write in it: %s", s->dir,
                      strerror(errno));

@@ -1908,6 +1908,24 @@ t_sweep_workers_stop_when_the_sweep_is_killed() {
     done
 }
 
+t_sweep_names_a_file_in_the_way_of_a_run_s_folder() {
+    # In a folder given with --force, a file where a run's folder goes:
+    # the run could neither be made nor leave an error.txt.
+    mkdir -p "$T/in-the-way"
+    printf 'mine\n' >"$T/in-the-way/p000"
+    run "$BP" sweep configs/iris.json --grid training.epochs=2,3 \
+        -o "$T/in-the-way" --force
+    expect_status 2
+    expect_error_line "^backprop: $T/in-the-way/p000: cannot make the run's folder: a file of that name is in the way; move it, or give another -o DIR\$"
+    [ "$(ls "$T/in-the-way")" = p000 ] || note "wrote into the folder: $(ls "$T/in-the-way")"
+    mv "$T/in-the-way/p000" "$T/in-the-way/p001-r1"
+    run "$BP" sweep configs/iris.json --grid training.epochs=2,3 --repeat 2 \
+        -o "$T/in-the-way" --force
+    expect_status 2
+    expect_error_line "^backprop: $T/in-the-way/p001-r1: cannot make the run's folder"
+    expect_same_file <(printf 'mine\n') "$T/in-the-way/p001-r1"
+}
+
 t_plot_overlays_a_sweep_one_colour_per_run() {
     [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
     run "$BP" plot "$T/sw" -o "$T/sweep.svg"
