@@ -45,7 +45,8 @@ struct sweep_def {
 
 /* Adds --grid KEY=V1,V2,... (values split at commas outside brackets,
  * braces and quotes, so [0.9,0.99] is one value; a value that is not JSON
- * is a string, as --set takes it). */
+ * is a string, as --set takes it). A value given twice (compared as JSON:
+ * 2 and 2.0 are one value) is an error, as in a choice: list. */
 int sweep_add_grid(struct sweep_def *d, const char *arg,
                    struct bp_error *err);
 

@@ -10,7 +10,9 @@
  * it. Each worker is in a process group of its own: the terminal's Ctrl-C
  * reaches the parent alone, which then stops giving out tasks and passes
  * one SIGINT to every worker (a task under way saves and ends; a worker
- * between tasks ends). A worker that dies in a task is replaced.
+ * between tasks ends). A worker that dies in a task is replaced. A worker
+ * whose parent dies (even by SIGKILL) gets a SIGTERM and ends the same
+ * way, taking no further task.
  */
 #ifndef WORKERS_H
 #define WORKERS_H
@@ -43,7 +45,9 @@ struct workers_plan {
     int (*run)(void *ctx, size_t t, void *result);
     /* In the parent, when task t has ended: status as run returned it (or
      * 1 when a file it wrote could not be made durable, or the worker
-     * died: then result is NULL); busy counts the tasks still under way.
+     * died: then result is NULL); busy counts the tasks still under way,
+     * at most one a worker (a task whose files are still being made
+     * durable while its worker runs the next is not counted again).
      * Not called for a task a signal interrupted. Returns 0, or -1 with
      * err to stop every worker as Ctrl-C would. */
     int (*finished)(void *ctx, size_t t, int status, const void *result,

@@ -20,17 +20,20 @@
  * error.txt for a run that failed); then results.csv and results.jsonl,
  * rebuilt from the runs' logs as runs finish (at most once a second, and
  * at the end). A rerun skips the runs results.jsonl lists and resumes the
- * others from their weights.
+ * others from their weights. The folder is locked for the whole sweep,
+ * its workers included: a second sweep into it is refused.
  */
 #define _GNU_SOURCE /* sched_getaffinity; mkdir's friends */
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -195,6 +198,7 @@ struct sweep {
     bool has_validation;
     size_t jobs, threads;
     double *point_cost; /* [n_points]: parameters x epochs, for the order */
+    int dir_lock;       /* the folder, open and flock'ed; -1: none */
 };
 
 static void sweep_free(struct sweep *s)
@@ -205,6 +209,8 @@ static void sweep_free(struct sweep *s)
     config_free(&s->base);
     sweep_points_free(&s->points);
     free(s->results);
+    if (s->dir_lock >= 0)
+        close(s->dir_lock);
 }
 
 static char *path_join(const char *a, const char *b, const char *c)
@@ -386,8 +392,61 @@ static bool dir_is_empty(const char *path)
     return empty;
 }
 
-/* The sweep's folder: made, or checked to be this sweep's (its saved
- * definition), or refused. Writes sweep.json for a new one. */
+/* Takes the folder for this sweep alone: an exclusive flock on the
+ * folder itself (no lock file left in it), held until the sweep ends.
+ * The workers inherit the open folder, and the lock with it, so a sweep
+ * whose parent was killed keeps its folder until its last worker has
+ * ended. A second sweep into the folder is refused. Where flock is not
+ * supported (some network file systems) the sweep goes on unlocked
+ * rather than not at all. */
+static int lock_dir(struct sweep *s, struct bp_error *err)
+{
+    /* O_CLOEXEC: a program the sweep started would not hold it; a fork
+     * (a worker) does. */
+    int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return bp_error_set(err, BP_EUSAGE, "-o %s: cannot open the folder: "
+                            "%s", s->dir, strerror(errno));
+    int locked;
+    while ((locked = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+        ;
+    if (locked != 0 && errno == EWOULDBLOCK) {
+        close(fd);
+        return bp_error_set(err, BP_EUSAGE, "%s: another sweep is writing "
+                            "into this folder; wait for it to end, or give "
+                            "another -o DIR", s->dir);
+    }
+    s->dir_lock = fd;
+    return 0;
+}
+
+/* A run's folder name taken by a file (in a folder given with --force,
+ * say): the run could be neither made nor told to have failed in its
+ * error.txt, so the sweep is refused before it starts. */
+static int check_run_dirs(const struct sweep *s, struct bp_error *err)
+{
+    for (size_t r = 0; r < s->n_runs; r++) {
+        char name[64];
+        sweep_run_name(&s->sa->def, r, name, sizeof name);
+        char *path = path_join(s->dir, name, NULL);
+        if (!path)
+            return bp_error_set(err, BP_ENOMEM, "out of memory");
+        struct stat st;
+        bool in_the_way = stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+        if (in_the_way)
+            bp_error_set(err, BP_EUSAGE, "%s: cannot make the run's folder: "
+                         "a file of that name is in the way; move it, or "
+                         "give another -o DIR", path);
+        free(path);
+        if (in_the_way)
+            return -1;
+    }
+    return 0;
+}
+
+/* The sweep's folder: made, locked (lock_dir), then checked to be this
+ * sweep's (its saved definition), or refused. Writes sweep.json for a
+ * new one. */
 static int prepare_dir(struct sweep *s, struct bp_error *err)
 {
     char *def = sweep_definition(&s->sa->def, s->config_text, s->config_len,
@@ -401,35 +460,40 @@ static int prepare_dir(struct sweep *s, struct bp_error *err)
         goto out;
     }
     struct stat st;
-    if (stat(s->dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            bp_error_set(err, BP_EUSAGE, "-o %s: exists and is not a folder",
-                         s->dir);
-            goto out;
-        }
-        if (exists(saved_path)) {
-            struct bp_error ignore = {0};
-            if (file_read_text(saved_path, &saved, &saved_len, &ignore) < 0 ||
-                strcmp(saved, def) != 0) {
-                bp_error_set(err, BP_EUSAGE, "%s: holds another sweep (its "
-                             "sweep.json differs from this one's config, "
-                             "grids, ranges, --random, --repeat or --folds); "
-                             "give another -o DIR", s->dir);
-                goto out;
-            }
-            rc = 0; /* the same sweep: resume it */
-            goto out;
-        }
-        bool empty = dir_is_empty(s->dir);
-        if (!empty && !s->sa->force) {
-            bp_error_set(err, BP_EUSAGE, "%s: exists and is not a sweep's "
-                         "folder (no sweep.json); refusing to write into it: "
-                         "--force writes into it anyway", s->dir);
-            goto out;
-        }
-    } else if (make_dirs(s->dir, err) < 0) {
+    bool present = stat(s->dir, &st) == 0;
+    if (present && !S_ISDIR(st.st_mode)) {
+        bp_error_set(err, BP_EUSAGE, "-o %s: exists and is not a folder",
+                     s->dir);
         goto out;
     }
+    /* Locked before sweep.json is read or written: two sweeps starting
+     * together must not both find the folder new, or both resume it. */
+    if ((!present && make_dirs(s->dir, err) < 0) || lock_dir(s, err) < 0)
+        goto out;
+    if (exists(saved_path)) {
+        struct bp_error ignore = {0};
+        if (file_read_text(saved_path, &saved, &saved_len, &ignore) < 0 ||
+            strcmp(saved, def) != 0) {
+            bp_error_set(err, BP_EUSAGE, "%s: holds another sweep (its "
+                         "sweep.json differs from this one's config, "
+                         "grids, ranges, --random, --repeat or --folds); "
+                         "give another -o DIR", s->dir);
+            goto out;
+        }
+        /* The same sweep: resume it. */
+        rc = check_run_dirs(s, err);
+        goto out;
+    }
+    /* A folder made just now is empty. */
+    bool empty = dir_is_empty(s->dir);
+    if (!empty && !s->sa->force) {
+        bp_error_set(err, BP_EUSAGE, "%s: exists and is not a sweep's "
+                     "folder (no sweep.json); refusing to write into it: "
+                     "--force writes into it anyway", s->dir);
+        goto out;
+    }
+    if (!empty && check_run_dirs(s, err) < 0)
+        goto out;
     if (access(s->dir, W_OK | X_OK) != 0) {
         bp_error_set(err, BP_EUSAGE, "-o %s: cannot write in it: %s", s->dir,
                      strerror(errno));
@@ -1048,9 +1112,14 @@ static void print_table(const struct sweep *s, struct bp_error *err)
                    e->final_mean, e->runs);
         else
             printf("  %12s    %-12s  %10s  %4zu", "-", "", "-", e->runs);
-        if (accuracy)
-            printf("  %19.4f", point_mean(s, e->point,
-                                          SWEEP_VALIDATION_ACCURACY));
+        if (accuracy) {
+            double acc = point_mean(s, e->point, SWEEP_VALIDATION_ACCURACY);
+            /* No finished run: "-", as in the loss columns. */
+            if (isnan(acc))
+                printf("  %19s", "-");
+            else
+                printf("  %19.4f", acc);
+        }
         putchar('\n');
     }
     free(width);
@@ -1077,6 +1146,7 @@ static int sweep(const struct sweep_args *sa, struct bp_error *err)
 {
     struct sweep s;
     memset(&s, 0, sizeof s);
+    s.dir_lock = -1;
     s.sa = sa;
     s.has_validation = true;
     int rc = -1;

@@ -115,6 +115,28 @@ static struct sweep_axis *new_axis(struct sweep_def *d, struct bp_error *err)
     return &a[d->n_axes++];
 }
 
+/* An axis's values are distinct: a value listed twice would make the
+ * same point twice (run twice, counted twice in the table). Compared as
+ * JSON, so 2 and 2.0 are the same value, as the config reads them. */
+static int check_distinct(const struct sweep_axis *a, const char *option,
+                          struct bp_error *err)
+{
+    for (size_t i = 1; i < a->n_values; i++) {
+        cJSON *later = cJSON_Parse(a->values[i]);
+        bool twice = false;
+        for (size_t j = 0; later && j < i && !twice; j++) {
+            cJSON *earlier = cJSON_Parse(a->values[j]);
+            twice = earlier && cJSON_Compare(earlier, later, true);
+            cJSON_Delete(earlier);
+        }
+        cJSON_Delete(later);
+        if (twice)
+            return bp_error_set(err, BP_EUSAGE, "%s %s: the value %s is "
+                                "given twice", option, a->key, a->values[i]);
+    }
+    return 0;
+}
+
 int sweep_add_grid(struct sweep_def *d, const char *arg,
                    struct bp_error *err)
 {
@@ -129,7 +151,9 @@ int sweep_add_grid(struct sweep_def *d, const char *arg,
     }
     a->key = key;
     a->dist = SWEEP_GRID;
-    return split_values(rest, &a->values, &a->n_values, "--grid", err);
+    if (split_values(rest, &a->values, &a->n_values, "--grid", err) < 0)
+        return -1;
+    return check_distinct(a, "--grid", err);
 }
 
 /* A finite number, all of s. */
@@ -178,7 +202,10 @@ int sweep_add_range(struct sweep_def *d, const char *arg,
     a->dist = dists[k].dist;
     const char *spec = colon + 1;
     if (a->dist == SWEEP_CHOICE)
-        return split_values(spec, &a->values, &a->n_values, "--range", err);
+        return split_values(spec, &a->values, &a->n_values, "--range",
+                            err) < 0
+                   ? -1
+                   : check_distinct(a, "--range", err);
     const char *mid = strchr(spec, ':');
     if (!mid || parse_number(spec, (size_t)(mid - spec), &a->lo) < 0 ||
         parse_number(mid + 1, strlen(mid + 1), &a->hi) < 0)

@@ -1,5 +1,5 @@
 /* workers: see workers.h. */
-#define _GNU_SOURCE /* ppoll */
+#define _GNU_SOURCE /* ppoll; prctl's PR_SET_PDEATHSIG */
 #include "workers.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,7 +106,8 @@ static void pin_to(const cpu_set_t *cpus, size_t k)
 }
 
 static void worker_main(const struct workers_plan *p, struct shared *sh,
-                        int fd, const cpu_set_t *pin, size_t k)
+                        int fd, const cpu_set_t *pin, size_t k,
+                        pid_t parent)
 {
     /* Its own process group: Ctrl-C reaches the parent alone, which
      * passes on exactly one SIGINT (a second would make a run exit
@@ -117,6 +119,14 @@ static void worker_main(const struct workers_plan *p, struct shared *sh,
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A parent killed outright (SIGKILL) tells no one: the kernel sends
+     * SIGTERM instead, which ends the worker as Ctrl-C would, rather than
+     * leave it running the sweep alone against a rerun. A parent already
+     * gone before this call sent nothing: then the worker has a new
+     * parent. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        atomic_store(&worker_signal, SIGTERM);
     atomic_file_defer(); /* its thread keeps every CPU: it mostly waits */
     if (pin)
         pin_to(pin, k);
@@ -186,6 +196,7 @@ static int start_worker(struct pool *pl, size_t k)
         return -1;
     fflush(stdout);
     fflush(stderr);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int saved = errno;
@@ -199,7 +210,8 @@ static int start_worker(struct pool *pl, size_t k)
         for (size_t i = 0; i < pl->n_workers; i++)
             if (pl->w[i].pid)
                 close(pl->w[i].fd); /* its siblings' pipes */
-        worker_main(pl->plan, pl->sh, fds[1], pl->pin ? &pl->cpus : NULL, k);
+        worker_main(pl->plan, pl->sh, fds[1], pl->pin ? &pl->cpus : NULL, k,
+                    parent);
     }
     close(fds[1]);
     setpgid(pid, pid); /* also here: no race with a quick Ctrl-C */
@@ -234,10 +246,15 @@ static int read_message(int fd, struct message *m)
     return 1;
 }
 
-/* Tasks under way (or ended and not yet told). */
+/* Tasks under way, at most one a worker: the tasks taken and not yet
+ * told count a worker twice while its last task's files reach the disk
+ * behind its next task's work. */
 static size_t busy(const struct pool *pl)
 {
-    return atomic_load(&pl->sh->taken) - pl->n_ended;
+    size_t untold = atomic_load(&pl->sh->taken) - pl->n_ended, working = 0;
+    for (size_t k = 0; k < pl->n_workers; k++)
+        working += pl->w[k].pid != 0;
+    return untold < working ? untold : working;
 }
 
 /* Worker k's pipe has something: a message, or its end (the worker is

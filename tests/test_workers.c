@@ -158,6 +158,7 @@ struct tally {
     long result[N_TASKS];
     bool had_result[N_TASKS];
     size_t order_seen[N_TASKS], n_seen;
+    size_t most_busy; /* the largest busy that finished was told */
 };
 
 /* A task: its result is t * t plus the worker's pid's parity, to show
@@ -178,9 +179,10 @@ static int square(void *ctx, size_t t, void *result)
 static int note(void *ctx, size_t t, int status, const void *result,
                 size_t busy, struct bp_error *err)
 {
-    (void)busy;
     (void)err;
     struct tally *y = ctx;
+    if (busy > y->most_busy)
+        y->most_busy = busy;
     y->finished[t]++;
     y->status[t] = status;
     y->had_result[t] = result != NULL;
@@ -235,6 +237,20 @@ START_TEST(every_task_runs_once_with_its_result)
             ck_assert_int_eq(y.result[t], (long)(t * t));
             ck_assert_int_eq(y.status[t], t == 5 ? 3 : 0);
         }
+    }
+}
+END_TEST
+
+/* A worker takes its next task while the last one's file is still
+ * reaching the disk, before the parent hears that task ended: it is
+ * still one worker at work, not two tasks running. */
+START_TEST(busy_never_counts_more_tasks_than_workers)
+{
+    for (size_t jobs = 1; jobs <= 3; jobs++) {
+        struct tally y = {0};
+        struct bp_error err = {0};
+        ck_assert_int_eq(run_tasks(square, jobs, NULL, NULL, &y, &err), 0);
+        ck_assert_uint_le(y.most_busy, jobs);
     }
 }
 END_TEST
@@ -320,6 +336,7 @@ Suite *workers_suite(void)
     tcase_add_test(tc, a_deferred_write_that_fails_is_told_to_then);
     tcase_add_test(tc, without_defer_then_runs_at_once);
     tcase_add_test(tc, every_task_runs_once_with_its_result);
+    tcase_add_test(tc, busy_never_counts_more_tasks_than_workers);
     tcase_add_test(tc, one_worker_takes_the_tasks_in_the_given_order);
     tcase_add_test(tc, a_worker_that_dies_fails_its_task_and_is_replaced);
     tcase_add_test(tc, ctrl_c_stops_every_worker);

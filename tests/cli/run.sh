@@ -1884,6 +1884,133 @@ t_sweep_random_points_are_seeded() {
     [ "$(wc -l <"$T/rand1/results.csv")" -eq 5 ] || note "expected 4 runs"
 }
 
+t_sweep_refuses_a_value_given_twice() {
+    # The same point twice would run it twice and count it twice.
+    run "$BP" sweep configs/iris.json --grid training.epochs=1,2,1 -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --grid training.epochs: the value 1 is given twice$'
+    run "$BP" sweep configs/iris.json --grid training.epochs=2,2.0 -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --grid training.epochs: the value 2.0 is given twice$'
+    run "$BP" sweep configs/iris.json --random 2 \
+        --range training.momentum=choice:0,0.9,0.9 -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --range training.momentum: the value 0.9 is given twice$'
+    [ ! -e "$T/dup" ] || note "a refused sweep wrote $T/dup"
+}
+
+# wait_for_lines FILE N: waits (up to 30 s) until FILE has N lines.
+wait_for_lines() {
+    local i=0
+    while [ $i -lt 600 ] && ! [ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+}
+
+t_sweep_table_shows_a_dash_for_points_with_no_finished_run() {
+    # Interrupted in the first epochs: no point has a finished run, and
+    # every metric column says so alike.
+    "$BP" sweep configs/iris.json --grid training.learning_rate=0.01,0.02 \
+        --grid training.epochs=100000000 --jobs 2 -o "$T/unfinished" \
+        >"$T/unfinished.out" 2>/dev/null &
+    local pid=$!
+    wait_for_lines "$T/unfinished/p000/log.jsonl" 1
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 1
+    [ "$(wc -l <"$T/unfinished.out")" -eq 3 ] || note "the table: $(cat "$T/unfinished.out")"
+    grep -q 'validation_accuracy$' "$T/unfinished.out" || note "no accuracy column: $(cat "$T/unfinished.out")"
+    ! grep -qi 'nan' "$T/unfinished.out" || note "the table shows nan: $(cat "$T/unfinished.out")"
+    awk 'NR > 1 && $NF != "-" { exit 1 }' "$T/unfinished.out" ||
+        note "a point with no finished run has an accuracy: $(cat "$T/unfinished.out")"
+}
+
+t_sweep_refuses_a_folder_another_sweep_is_writing_into() {
+    local g=(--grid training.learning_rate=0.01,0.02 --grid training.epochs=100000000)
+    "$BP" sweep configs/iris.json "${g[@]}" --jobs 2 -o "$T/busy" --quiet \
+        >/dev/null 2>&1 &
+    local pid=$!
+    wait_for_lines "$T/busy/p000/log.jsonl" 1
+    # The same sweep (it would resume the runs under way) and another one.
+    run "$BP" sweep configs/iris.json "${g[@]}" --jobs 2 -o "$T/busy"
+    expect_status 2
+    expect_error_line "^backprop: $T/busy: another sweep is writing into this folder; wait for it to end, or give another -o DIR\$"
+    expect_empty_stdout
+    run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/busy"
+    expect_status 2
+    expect_error_line "^backprop: $T/busy: another sweep is writing into this folder"
+    kill -0 "$pid" 2>/dev/null || note "the first sweep ended too soon to tell"
+    [ ! -e "$T/busy/results.csv" ] || note "results.csv was written while the runs were under way"
+    kill -INT "$pid"
+    wait "$pid"
+    status=$?
+    expect_status 1
+    # Once it has ended, the folder is free again (and holds its sweep).
+    run "$BP" sweep configs/iris.json --grid training.epochs=2 -o "$T/busy"
+    expect_status 2
+    expect_error_line "^backprop: $T/busy: holds another sweep"
+}
+
+# alive PID: the process runs (a zombie has ended).
+alive() {
+    [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+t_sweep_workers_stop_when_the_sweep_is_killed() {
+    local g=(--grid training.learning_rate=0.01,0.02,0.03 --grid training.epochs=2000)
+    "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/unkilled" \
+        --quiet >/dev/null || note "the uninterrupted sweep failed"
+    "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/killed" \
+        --quiet >/dev/null 2>&1 &
+    local pid=$! workers w i left
+    wait_for_lines "$T/killed/p000/log.jsonl" 3
+    workers=$(pgrep -P "$pid")
+    [ -n "$workers" ] || note "found no worker to watch"
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    # Each worker saves its run's last complete epoch and ends.
+    for ((i = 0; i < 200; i++)); do
+        left=
+        for w in $workers; do alive "$w" && left="$left $w"; done
+        [ -z "$left" ] && break
+        sleep 0.05
+    done
+    if [ -n "$left" ]; then
+        note "workers still running 10 s after the sweep was killed:$left"
+        kill -KILL $left 2>/dev/null
+    fi
+    [ "$(wc -l <"$T/killed/p000/log.jsonl")" -lt 2000 ] ||
+        note "a worker went on with its run after the sweep was killed"
+    [ ! -e "$T/killed/p002" ] || note "a worker took a run after the sweep was killed"
+    run "$BP" sweep configs/digits.json "${g[@]}" --jobs 2 --threads 1 -o "$T/killed" --quiet
+    expect_status 0
+    local r
+    for r in p000 p001 p002; do
+        cmp -s "$T/unkilled/$r/weights.json" "$T/killed/$r/weights.json" ||
+            note "$r: weights differ from the uninterrupted sweep's"
+    done
+}
+
+t_sweep_names_a_file_in_the_way_of_a_run_s_folder() {
+    # In a folder given with --force, a file where a run's folder goes:
+    # the run could neither be made nor leave an error.txt.
+    mkdir -p "$T/in-the-way"
+    printf 'mine\n' >"$T/in-the-way/p000"
+    run "$BP" sweep configs/iris.json --grid training.epochs=2,3 \
+        -o "$T/in-the-way" --force
+    expect_status 2
+    expect_error_line "^backprop: $T/in-the-way/p000: cannot make the run's folder: a file of that name is in the way; move it, or give another -o DIR\$"
+    [ "$(ls "$T/in-the-way")" = p000 ] || note "wrote into the folder: $(ls "$T/in-the-way")"
+    mv "$T/in-the-way/p000" "$T/in-the-way/p001-r1"
+    run "$BP" sweep configs/iris.json --grid training.epochs=2,3 --repeat 2 \
+        -o "$T/in-the-way" --force
+    expect_status 2
+    expect_error_line "^backprop: $T/in-the-way/p001-r1: cannot make the run's folder"
+    expect_same_file <(printf 'mine\n') "$T/in-the-way/p001-r1"
+}
+
 t_plot_overlays_a_sweep_one_colour_per_run() {
     [ -d "$T/sw" ] || "$BP" sweep configs/iris.json "${SWEEP_GRID[@]}" --folds 3 -o "$T/sw" --quiet >/dev/null
     run "$BP" plot "$T/sw" -o "$T/sweep.svg"
