@@ -121,13 +121,16 @@ static void write_kept(const struct predict_run *p, const struct table *t,
 }
 
 /* A row data.missing left out: its fields empty, so the output keeps one
- * row per input row. */
+ * row per input row. A record of one empty field is written as "": an
+ * empty line would be a blank line, which CSV readers skip. */
 static void write_empty(const struct predict_run *p)
 {
     size_t fields = p->classes ? 1 + (p->proba ? (p->outputs == 1 ? 2
                                                                    : p->outputs)
                                                : 0)
                                : p->outputs;
+    if (fields == 1 && p->n_keep == 0)
+        fputs("\"\"", stdout);
     for (size_t k = 1; k < fields; k++)
         putchar(',');
     putchar('\n');

@@ -1611,6 +1611,27 @@ t_bad_real_world_input_exits_2_with_one_line() {
     [ ! -e "$T/bad.json" ] || note "a weights file was written"
 }
 
+t_predict_writes_a_dropped_row_of_one_field_as_an_empty_string() {
+    printf 'x1,label\n1,0\nNA,1\n3,1\n' >"$T/one.csv"
+    cat >"$T/one.json" <<EOF2
+{"input": 1, "layers": [{"units": 2, "activation": "softmax"}],
+ "loss": "cross_entropy", "training": {"epochs": 1, "learning_rate": 0.1},
+ "data": {"train": "$T/one.csv", "label": "label", "missing": "drop"}}
+EOF2
+    run "$BP" train "$T/one.json" -o "$T/one.w.json" --quiet
+    expect_status 0
+    run "$BP" predict "$T/one.w.json" "$T/one.csv"
+    expect_status 0
+    # A blank line would be skipped by a CSV reader: 4 records, "" third.
+    [ "$(wc -l <"$T/stdout")" -eq 4 ] || note "predict wrote $(wc -l <"$T/stdout") lines"
+    [ "$(sed -n 3p "$T/stdout")" = '""' ] || note "the dropped row: '$(sed -n 3p "$T/stdout")'"
+    grep -q '^$' "$T/stdout" && note "predict wrote a blank line"
+    # With --keep the record has a field already: no quotes needed.
+    run "$BP" predict "$T/one.w.json" "$T/one.csv" --keep x1
+    expect_status 0
+    [ "$(sed -n 3p "$T/stdout")" = 'NA,' ] || note "with --keep: '$(sed -n 3p "$T/stdout")'"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
