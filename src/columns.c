@@ -319,6 +319,35 @@ static int default_feature_duplicate(const struct columns_plan *p,
     return 0;
 }
 
+/* A column both ignored (`key`) and the label or a target: an error, as
+ * every other column named by two keys is, since which one wins would be
+ * a guess (the label would be read, the ignore silently not). Returns -1
+ * with err set. */
+static int ignored_target_error(const struct columns_plan *p,
+                                char *const *names, const char *key,
+                                size_t col, struct bp_error *err)
+{
+    const struct data_config *d = &p->cfg->data;
+    char what[64], q[COLUMNS_LIST_MAX], at[32];
+    if (p->classes) {
+        snprintf(what, sizeof what, "%s",
+                 d->has_label ? "data.label" : "the label (the last column)");
+    } else {
+        size_t k = 0;
+        while (k + 1 < p->n_target_cols && p->target_col[k] != col)
+            k++;
+        if (d->n_targets)
+            snprintf(what, sizeof what, "data.targets[%zu]", k);
+        else
+            snprintf(what, sizeof what, "a target (the last columns)");
+    }
+    snprintf(at, sizeof at, "%zu", col);
+    return bp_error_set(err, BP_EINPUT, "%s: %s: column %s is also %s; a "
+                        "column is either read or ignored, not both",
+                        config_name(p->cfg), key,
+                        names ? quoted(q, sizeof q, names[col]) : at, what);
+}
+
 /* The features: data.features in order, or every column that is not a
  * target or ignored. */
 static int resolve_features(struct columns_plan *p, char *const *names,
@@ -353,6 +382,10 @@ static int resolve_features(struct columns_plan *p, char *const *names,
             continue;
         if (resolve(p, names, n_cols, &d->ignore[i], key, &col, err) != 0)
             goto out;
+        if (is_target(p, col)) {
+            ignored_target_error(p, names, key, col, err);
+            goto out;
+        }
         ignored[col] = true;
     }
     if (p->positional) {

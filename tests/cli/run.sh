@@ -1632,6 +1632,36 @@ EOF2
     [ "$(sed -n 3p "$T/stdout")" = 'NA,' ] || note "with --keep: '$(sed -n 3p "$T/stdout")'"
 }
 
+# num_config CSV: $T/num.json, a two-input three-class softmax net on CSV
+# labelled by its column "y", one epoch, no normalization.
+num_config() {
+    cat >"$T/num.json" <<EOF2
+{"input": 2, "layers": [{"units": 3, "activation": "softmax"}],
+ "loss": "cross_entropy", "training": {"epochs": 1, "learning_rate": 0.1},
+ "data": {"train": "$1", "label": "y", "normalize": "none"}}
+EOF2
+}
+
+t_a_column_both_ignored_and_the_label_or_a_target_is_an_error() {
+    printf 'a,b,y\n1,2,0\n3,4,1\n5,6,2\n' >"$T/abc.csv"
+    num_config "$T/abc.csv"
+    run "$BP" train "$T/num.json" --set 'data.ignore=["y"]' -o "$T/ig.w.json"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/num.json: data.ignore\[0\]: column \"y\" is also data.label; a column is either read or ignored, not both$"
+    # Named once by index and once by name: the same column all the same.
+    run "$BP" train "$T/num.json" --set 'data.ignore=[2]' -o "$T/ig.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.ignore\[0\]: column \"y\" is also data.label;"
+    # A regression target.
+    run "$BP" train "$T/num.json" --set 'layers=[{"units": 1, "activation": "linear"}]' \
+        --set loss=mse --set 'data.targets=["b"]' --set 'data.label=null' \
+        --set 'data.ignore=["b"]' --set input=1 -o "$T/ig.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.ignore\[0\]: column \"b\" is also data.targets\[0\];"
+    [ ! -e "$T/ig.w.json" ] || note "a weights file was written"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
