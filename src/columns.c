@@ -447,13 +447,16 @@ static int resolve_features(struct columns_plan *p, char *const *names,
         while (f < p->n_feature_cols && p->feature_col[f] != col)
             f++;
         if (f == p->n_feature_cols) {
+            /* Why it is not: the first of the reasons that holds. */
             char q[COLUMNS_LIST_MAX];
+            const char *why = is_target(p, col)
+                                  ? (p->classes ? "it is the label"
+                                                : "it is a target")
+                              : d->n_features ? "it is not in data.features"
+                                              : "it is in data.ignore";
             bp_error_set(err, BP_EINPUT, "%s: %s: column %s is not a "
-                         "feature (it is %s)", config_name(p->cfg), key,
-                         names ? quoted(q, sizeof q, names[col]) : key,
-                         is_target(p, col) ? (p->classes ? "the label"
-                                                         : "a target")
-                                           : "ignored");
+                         "feature (%s)", config_name(p->cfg), key,
+                         names ? quoted(q, sizeof q, names[col]) : key, why);
             goto out;
         }
         p->feature_onehot[f] = true;

@@ -1662,6 +1662,19 @@ t_a_column_both_ignored_and_the_label_or_a_target_is_an_error() {
     [ ! -e "$T/ig.w.json" ] || note "a weights file was written"
 }
 
+t_a_categorical_column_left_out_of_the_features_says_so() {
+    printf 'a,color,y\n1,red,0\n3,blue,1\n5,red,2\n' >"$T/color.csv"
+    num_config "$T/color.csv"
+    run "$BP" train "$T/num.json" --set 'data.features=["a"]' \
+        --set 'data.categorical=["color"]' --set input=1 -o "$T/cat.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.categorical\[0\]: column \"color\" is not a feature \(it is not in data.features\)$"
+    run "$BP" train "$T/num.json" --set 'data.ignore=["color"]' \
+        --set 'data.categorical=[1]' --set input=1 -o "$T/cat.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.categorical\[0\]: column \"color\" is not a feature \(it is in data.ignore\)$"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
