@@ -658,10 +658,10 @@ static int raw_missing_error(const struct columns_plan *p,
         char q[COLUMNS_LIST_MAX];
         if (t->header)
             return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value "
-                                "in column %s", p->file, t->row_line[r],
+                                "in column %s", p->file, table_cell_line(t, r, c),
                                 c + 1, quoted(q, sizeof q, t->header[c]));
         return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value in "
-                            "column %zu", p->file, t->row_line[r], c + 1,
+                            "column %zu", p->file, table_cell_line(t, r, c), c + 1,
                             c + 1);
     }
     return 0;
@@ -976,7 +976,8 @@ int columns_learn(struct config *cfg, const struct columns_plan *p,
 static int label_error(const struct columns_plan *p, const struct table *t,
                        size_t r, float v, struct bp_error *err)
 {
-    size_t line = t->row_line[r], col = p->target_col[0] + 1;
+    size_t col = p->target_col[0] + 1;
+    size_t line = table_cell_line(t, r, p->target_col[0]);
     size_t k = config_class_count(p->cfg);
     if (v != truncf(v))
         return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: label %.9g is not a "
@@ -1006,7 +1007,7 @@ static int unknown_error(const struct columns_plan *p, const struct table *t,
                  quoted(cq, sizeof cq, column));
     }
     return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: unknown %s %s%s "
-                        "(expected one of: %s)", p->file, t->row_line[r],
+                        "(expected one of: %s)", p->file, table_cell_line(t, r, c),
                         c + 1, what, quoted(q, sizeof q, s ? s : ""), in,
                         list);
 }
@@ -1071,7 +1072,7 @@ static int encode_labels(const struct columns_plan *p, const struct table *t,
                 return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: label %s is "
                                     "not a class number 0..%zu (the weights "
                                     "name no classes)", p->file,
-                                    t->row_line[r], c + 1,
+                                    table_cell_line(t, r, c), c + 1,
                                     quoted(q, sizeof q, s), k - 1);
             }
             free(ix);
@@ -1161,7 +1162,8 @@ static int text_number(const struct columns_plan *p, const struct table *t,
         return 0;
     char q[COLUMNS_LIST_MAX];
     return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: %s, got %s", p->file,
-                        t->row_line[r], c + 1, why, quoted(q, sizeof q, s));
+                        table_cell_line(t, r, c), c + 1, why,
+                        quoted(q, sizeof q, s));
 }
 
 static int encode_row(const struct columns_plan *p, const struct table *t,
@@ -1196,7 +1198,7 @@ static int encode_row(const struct columns_plan *p, const struct table *t,
             if (id == TABLE_NO_TEXT)
                 return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value "
                                     "in column \"%s\", which had none in "
-                                    "training", p->file, t->row_line[r],
+                                    "training", p->file, table_cell_line(t, r, c),
                                     c + 1, p->feature_key[f]);
             return unknown_error(p, t, r, c, "value", p->feature_key[f],
                                  set->values, set->n, err);

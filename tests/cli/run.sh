@@ -1675,6 +1675,32 @@ t_a_categorical_column_left_out_of_the_features_says_so() {
     expect_error_line "^backprop: $T/num.json: data.categorical\[0\]: column \"color\" is not a feature \(it is in data.ignore\)$"
 }
 
+t_text_cell_errors_name_the_cell_s_own_line_after_a_quoted_line_end() {
+    # The record starts on line 2; its label is on line 3.
+    printf 'a,n,y\n1,"x\ny",7\n' >"$T/mm.csv"
+    num_config "$T/mm.csv"
+    run "$BP" train "$T/num.json" --set 'data.ignore=["n"]' --set input=1 -o "$T/mm.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm.csv:3:3: label 7 is out of range 0..2"
+    printf 'a,n,y\n1,"x\n\ny",0\n2,z,1\n3,"p\nq",abc\n' >"$T/mm-class.csv"
+    run "$BP" train "$T/num.json" --data "$T/mm-class.csv" --set 'data.ignore=["n"]' \
+        --set input=1 --set 'data.classes=["0", "1", "2"]' -o "$T/mm.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm-class.csv:7:3: unknown class \"abc\""
+    # A category unknown to the weights, in eval and predict (streamed).
+    printf 'c,n,y\nred,"x\ny",0\nblue,z,1\ngreen,w,2\n' >"$T/mm-cat.csv"
+    run "$BP" train "$T/num.json" --data "$T/mm-cat.csv" --set 'data.ignore=["n"]' \
+        --set 'data.categorical=["c"]' --set input=3 -o "$T/mm.w.json" --quiet
+    expect_status 0
+    printf 'n,c,y\n"x\ny",pink,0\n' >"$T/mm-pink.csv"
+    run "$BP" eval "$T/mm.w.json" "$T/mm-pink.csv"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm-pink.csv:3:2: unknown value \"pink\" in column \"c\""
+    run "$BP" predict "$T/mm.w.json" "$T/mm-pink.csv"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm-pink.csv:3:2: unknown value \"pink\" in column \"c\""
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
