@@ -18,13 +18,14 @@
 #include "model.h"
 #include "trainer.h"
 
-enum { OPT_PROBA = CLI_OPT_FIRST_OWN, OPT_KEEP };
+enum { OPT_PROBA = CLI_OPT_FIRST_OWN, OPT_KEEP, OPT_QUIET };
 
 static const struct option_spec predict_options[] = {
     {OPT_PROBA, "proba", 0, NULL, "also write each class's probability"},
     {OPT_KEEP, "keep", 0, "COL[,COL...]",
      "copy these input columns (an id) in front of each prediction"},
     {CLI_OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {OPT_QUIET, "quiet", 'q', NULL, "no messages but errors"},
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -213,7 +214,8 @@ static int split_keep(const char *arg, char ***names, size_t *n,
 }
 
 static int predict(const char *weights, const char *data, bool proba,
-                   const char *keep, int threads, struct bp_error *err)
+                   const char *keep, int threads, bool quiet,
+                   struct bp_error *err)
 {
     struct model m;
     char **names = NULL;
@@ -241,7 +243,7 @@ static int predict(const char *weights, const char *data, bool proba,
     if (model_score(&m, data, false, p.keep, n_keep, threads, NULL, &dropped,
                     &warning, write_block, &p, err) < 0)
         goto out;
-    if (warning)
+    if (warning && !quiet)
         fprintf(stderr, "backprop: warning: %s\n", warning);
     free(warning);
     rc = 0;
@@ -276,5 +278,5 @@ int cmd_predict(int argc, char **argv, struct bp_error *err)
         cli_threads(&r, &threads, err) < 0)
         return -1;
     return predict(weights, data, r.given[OPT_PROBA], r.value[OPT_KEEP],
-                   threads, err);
+                   threads, r.given[OPT_QUIET], err);
 }

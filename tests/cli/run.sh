@@ -1701,6 +1701,43 @@ t_text_cell_errors_name_the_cell_s_own_line_after_a_quoted_line_end() {
     expect_error_line "^backprop: $T/mm-pink.csv:3:2: unknown value \"pink\" in column \"c\""
 }
 
+t_eval_and_predict_quiet_print_nothing_but_errors() {
+    # Two columns named "z" that nothing reads (a warning), and a dropped row.
+    printf 'x1,label,z,z\n1,0,a,b\nNA,1,a,b\n3,1,a,b\n' >"$T/q.csv"
+    cat >"$T/q.json" <<EOF2
+{"input": 1, "layers": [{"units": 2, "activation": "softmax"}],
+ "loss": "cross_entropy", "training": {"epochs": 1, "learning_rate": 0.1},
+ "data": {"train": "$T/q.csv", "label": "label", "missing": "drop",
+          "features": ["x1"]}}
+EOF2
+    run "$BP" train "$T/q.json" -o "$T/q.w.json" --quiet
+    expect_status 0
+    run "$BP" eval "$T/q.w.json" "$T/q.csv"
+    expect_status 0
+    expect_stderr "^backprop: warning: $T/q.csv: columns 3 and 4 are both named \"z\"$"
+    expect_stderr "^backprop: $T/q.csv: dropped 1 row with missing cells \(2 left\)$"
+    cp "$T/stdout" "$T/q-eval"
+    local q
+    for q in -q --quiet; do
+        run "$BP" eval "$T/q.w.json" "$T/q.csv" "$q"
+        expect_status 0
+        [ ! -s "$T/stderr" ] || note "eval $q: stderr: $(head -c 300 "$T/stderr")"
+        expect_same_file "$T/q-eval" "$T/stdout"
+    done
+    run "$BP" predict "$T/q.w.json" "$T/q.csv"
+    expect_status 0
+    expect_error_line "^backprop: warning: $T/q.csv: columns 3 and 4 are both named \"z\"$"
+    cp "$T/stdout" "$T/q-predict"
+    run "$BP" predict "$T/q.w.json" "$T/q.csv" --quiet
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "predict --quiet: stderr: $(head -c 300 "$T/stderr")"
+    expect_same_file "$T/q-predict" "$T/stdout"
+    # Errors are still told.
+    run "$BP" eval "$T/q.w.json" "$T/no-such.csv" -q
+    expect_status 2
+    expect_error_line "no-such.csv: cannot open"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
