@@ -727,27 +727,97 @@ static int copy_strings(char ***dst, const char *const *src, size_t n)
     return 0;
 }
 
-/* Whether every label cell of the kept rows reads as a number: then the
+static bool is_number(const char *s)
+{
+    float v;
+    return table_parse_float(s, strlen(s), &v, NULL) == 0;
+}
+
+static bool is_whole_number(const char *s)
+{
+    float v;
+    return table_parse_float(s, strlen(s), &v, NULL) == 0 && v == truncf(v);
+}
+
+/* The first row whose label cell is not a number, or SIZE_MAX: then the
  * labels are class indices (SPEC section 5), else class names. */
-static bool labels_numeric(const struct columns_plan *p,
-                           const struct table *t)
+static size_t first_label_name(const struct columns_plan *p,
+                               const struct table *t)
 {
     size_t c = p->target_col[0];
     for (size_t r = 0; r < t->n_rows; r++) {
         const char *s = table_text(t, r, c);
-        float v;
-        if (s && table_parse_float(s, strlen(s), &v, NULL) != 0)
-            return false;
+        if (s && !is_number(s))
+            return r;
     }
-    return true;
+    return SIZE_MAX;
 }
 
-static int learn_classes(struct config *cfg, const struct columns_plan *p,
+static bool labels_numeric(const struct columns_plan *p,
+                           const struct table *t)
+{
+    return first_label_name(p, t) == SIZE_MAX;
+}
+
+/* Whether the label cells are class indices: all numbers, and no class
+ * name of data.classes is one (a cell "2" is then the class named "2",
+ * whatever its index, as the training data that named it meant). */
+static bool labels_are_indices(const struct columns_plan *p,
+                               const struct table *t)
+{
+    const struct data_config *d = &p->cfg->data;
+    for (size_t i = 0; i < d->n_classes; i++)
+        if (is_number(d->classes[i]))
+            return false;
+    return labels_numeric(p, t);
+}
+
+/* Adds a note for stderr to the plan's (one line, "; " between notes).
+ * 0, or -1 when out of memory. */
+static int add_warning(struct columns_plan *p, const char *msg)
+{
+    size_t old = p->warning ? strlen(p->warning) + 2 : 0;
+    char *w = realloc(p->warning, old + strlen(msg) + 1);
+    if (!w)
+        return -1;
+    if (old)
+        memcpy(w + old - 2, "; ", 2);
+    memcpy(w + old, msg, strlen(msg) + 1);
+    p->warning = w;
+    return 0;
+}
+
+/* A label column of whole numbers but for a few names (a typo among
+ * 0/1/2, say) is read as class names, as SPEC 5a says; the first name is
+ * worth a warning, since the user most likely meant indices. */
+static int warn_mixed_labels(struct columns_plan *p, const struct table *t,
+                             size_t name_row)
+{
+    size_t c = p->target_col[0];
+    bool whole = false;
+    for (size_t r = 0; r < t->n_rows && !whole; r++) {
+        const char *s = table_text(t, r, c);
+        whole = s && is_whole_number(s);
+    }
+    if (!whole)
+        return 0;
+    char q[COLUMNS_LIST_MAX], msg[2 * COLUMNS_LIST_MAX];
+    snprintf(msg, sizeof msg, "%s:%zu:%zu: label %s is not a number, so the "
+             "label column is read as class names, not class indices (its "
+             "other cells are whole numbers)", p->file,
+             table_cell_line(t, name_row, c), c + 1,
+             quoted(q, sizeof q, table_text(t, name_row, c)));
+    return add_warning(p, msg);
+}
+
+static int learn_classes(struct config *cfg, struct columns_plan *p,
                          const struct table *t, struct bp_error *err)
 {
     struct data_config *d = &cfg->data;
-    if (!p->classes || !p->has_targets || d->n_classes ||
-        labels_numeric(p, t))
+    if (!p->classes || !p->has_targets || d->n_classes)
+        return 0;
+    size_t name_row = first_label_name(p, t);
+    if (name_row == SIZE_MAX)
         return 0;
     const char **names;
     size_t n = distinct_texts(p, t, p->target_col[0], false, &names);
@@ -759,12 +829,17 @@ static int learn_classes(struct config *cfg, const struct columns_plan *p,
         char list[COLUMNS_LIST_MAX];
         list_names(list, sizeof list, (char *const *)names, n);
         rc = bp_error_set(err, BP_EINPUT, "%s: data.label: %s holds %zu "
-                          "class name%s (%s), but the last layer has %zu "
+                          "class name%s (%s; the first cell that is not a "
+                          "number: %s:%zu:%zu), but the last layer has %zu "
                           "class%s%s; give data.classes, or size the last "
                           "layer", config_name(cfg), p->file, n,
-                          n == 1 ? "" : "s", list, k, k == 1 ? "" : "es",
+                          n == 1 ? "" : "s", list, p->file,
+                          table_cell_line(t, name_row, p->target_col[0]),
+                          p->target_col[0] + 1, k, k == 1 ? "" : "es",
                           config_outputs(cfg) == 1 ? " (one sigmoid unit: "
                                                      "two names)" : "");
+    } else if (warn_mixed_labels(p, t, name_row) != 0) {
+        rc = bp_error_set(err, BP_ENOMEM, "%s: out of memory", p->file);
     } else if (copy_strings(&d->classes, names, n) != 0) {
         rc = bp_error_set(err, BP_ENOMEM, "%s: out of memory", p->file);
     } else {
@@ -945,7 +1020,7 @@ static int count_error(const struct columns_plan *p, const struct table *t,
                         what, t->n_cols);
 }
 
-int columns_learn(struct config *cfg, const struct columns_plan *p,
+int columns_learn(struct config *cfg, struct columns_plan *p,
                   const struct table *t, struct bp_error *err)
 {
     assert(p->decided && p->use == COLUMNS_TRAIN);
@@ -1041,7 +1116,7 @@ static int encode_labels(const struct columns_plan *p, const struct table *t,
 {
     const struct data_config *d = &p->cfg->data;
     size_t c = p->target_col[0], k = config_class_count(p->cfg), o = 0;
-    bool numeric = labels_numeric(p, t);
+    bool numeric = labels_are_indices(p, t);
     size_t *ix = NULL;
     if (!numeric) {
         ix = text_index(t, d->classes, d->n_classes);

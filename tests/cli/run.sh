@@ -1738,6 +1738,30 @@ EOF2
     expect_error_line "no-such.csv: cannot open"
 }
 
+t_a_name_among_whole_number_labels_is_named_with_its_cell() {
+    printf 'a,b,y\n1,2,0\n3,4,1\n5,6,abc\n7,8,2\n' >"$T/typo.csv"
+    num_config "$T/typo.csv"
+    run "$BP" train "$T/num.json" -o "$T/typo.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.label: $T/typo.csv holds 4 class names \(\"0\", \"1\", \"2\", \"abc\"; the first cell that is not a number: $T/typo.csv:4:3\), but the last layer has 3 classes"
+    # When the count fits the last layer: trained, with a warning.
+    printf 'a,b,y\n1,2,0\n3,4,2\n5,6,abc\n' >"$T/typo3.csv"
+    run "$BP" train "$T/num.json" --data "$T/typo3.csv" -o "$T/typo.w.json" --epochs 0
+    expect_status 0
+    expect_stderr "^backprop: warning: $T/typo3.csv:4:3: label \"abc\" is not a number, so the label column is read as class names, not class indices \(its other cells are whole numbers\)$"
+    run "$BP" train "$T/num.json" --data "$T/typo3.csv" -o "$T/typo.w.json" --epochs 0 --quiet
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "--quiet: stderr: $(head -c 300 "$T/stderr")"
+    # eval reads "2" as the class named "2" (index 1), not index 2.
+    printf 'a,b,y\n1,2,2\n1,2,2\n' >"$T/twos.csv"
+    run "$BP" eval "$T/typo.w.json" "$T/twos.csv"
+    expect_status 0
+    [ "$(json "$T/stdout" confusion)" = '[[0,0,0],[2,0,0],[0,0,0]]' ] ||
+        [ "$(json "$T/stdout" confusion)" = '[[0,0,0],[0,2,0],[0,0,0]]' ] ||
+        [ "$(json "$T/stdout" confusion)" = '[[0,0,0],[0,0,2],[0,0,0]]' ] ||
+        note "the rows of class \"2\" are not in row 1 of the confusion matrix: $(json "$T/stdout" confusion)"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
