@@ -102,6 +102,14 @@ int columns_encode(const struct columns_plan *p, const struct table *t,
                    float *x, uint32_t *label, float *y, bool *dropped,
                    size_t *kept, struct bp_error *err);
 
+/* s (a header name, any bytes) quoted for a one-line message into dst
+ * (cap bytes): "name", control characters as \xHH, cut to fit. */
+const char *columns_quote(char *dst, size_t cap, const char *s);
+
+/* The file column (0-based) input `input` of the network is read from:
+ * a one-hot block's inputs all come from their categorical column. */
+size_t columns_input_column(const struct columns_plan *p, size_t input);
+
 /* The cell of column c of row r as written, for predict --keep (the
  * plan reads --keep's columns as raw text); "" for an empty cell. */
 const char *columns_keep_text(const struct table *t, size_t r, size_t c);

@@ -1363,6 +1363,27 @@ out:
     return rc;
 }
 
+const char *columns_quote(char *dst, size_t cap, const char *s)
+{
+    return quoted(dst, cap, s);
+}
+
+size_t columns_input_column(const struct columns_plan *p, size_t input)
+{
+    size_t at = 0;
+    for (size_t f = 0; f < p->n_feature_cols; f++) {
+        const struct category_set *set =
+            p->feature_onehot[f] ? config_categories(p->cfg,
+                                                     p->feature_key[f])
+                                 : NULL;
+        at += set ? set->n : 1;
+        if (input < at)
+            return p->feature_col[f];
+    }
+    assert(!"an input beyond the plan's features");
+    return 0;
+}
+
 const char *columns_keep_text(const struct table *t, size_t r, size_t c)
 {
     const char *s = table_text(t, r, c);

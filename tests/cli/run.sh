@@ -1762,6 +1762,53 @@ t_a_name_among_whole_number_labels_is_named_with_its_cell() {
         note "the rows of class \"2\" are not in row 1 of the confusion matrix: $(json "$T/stdout" confusion)"
 }
 
+t_a_value_normalised_out_of_float_range_is_bad_input_at_its_cell() {
+    printf 'a,b,y\n3e38,2,0\n-3e38,4,1\n3.4e38,6,2\n' >"$T/huge.csv"
+    num_config "$T/huge.csv"
+    local msg="is too far from the column's mean for float after standard normalization \(data.normalize \"none\" keeps it\)$"
+    run "$BP" train "$T/num.json" --set data.normalize=standard -o "$T/huge.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/huge.csv:3:1: -3e\+38 in column \"a\" $msg"
+    # minmax's hint points at what takes such values.
+    run "$BP" train "$T/num.json" --set data.normalize=minmax -o "$T/huge.w.json"
+    expect_status 2
+    expect_error_line "wider than float range; use \"none\""
+    # Validation, eval and predict with weights from ordinary data: the
+    # first such cell, never a NaN with exit 0.
+    printf 'a,b,y\n1,2,0\n-1,4,1\n0,6,2\n' >"$T/fine.csv"
+    run "$BP" train "$T/num.json" --data "$T/fine.csv" --set data.normalize=standard \
+        -o "$T/fine.w.json" --quiet
+    expect_status 0
+    run "$BP" train "$T/num.json" --data "$T/fine.csv" --set data.normalize=standard \
+        --validation "$T/huge.csv" -o "$T/huge.w.json" --quiet
+    expect_status 2
+    expect_error_line "^backprop: $T/huge.csv:2:1: 3e\+38 in column \"a\" $msg"
+    [ ! -e "$T/huge.w.json" ] || note "a weights file was written"
+    run "$BP" eval "$T/fine.w.json" "$T/huge.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/huge.csv:2:1: 3e\+38 in column \"a\" $msg"
+    # Columns in another order, after a quoted field spanning lines.
+    printf 'n,y,b,a\n"x\ny",0,2,1\nz,1,4,-3e38\n' >"$T/huge2.csv"
+    run "$BP" predict --proba "$T/fine.w.json" "$T/huge2.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/huge2.csv:4:4: -3e\+38 in column \"a\" $msg"
+}
+
+t_mean_imputation_names_a_column_without_values() {
+    printf 'a,b,y\n1,NA,0\n2,NA,1\n3,NA,2\n' >"$T/empty-col.csv"
+    num_config "$T/empty-col.csv"
+    run "$BP" train "$T/num.json" --set data.missing=mean -o "$T/ec.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.missing: column \"b\" has no value in the training rows to take the mean of$"
+    tail -n +2 "$T/empty-col.csv" >"$T/no-header.csv"
+    run "$BP" train "$T/num.json" --data "$T/no-header.csv" --set data.header=false \
+        --set data.label=2 --set data.missing=mean -o "$T/ec.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.missing: column index 1 has no value in the training rows to take the mean of$"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
