@@ -21,8 +21,8 @@ _backprop_options() {
             "--learning-rate --seed --threads --set --log -q --quiet" \
             "--checkpoint-every --reset-state --force -h --help"
         ;;
-    predict) echo "--proba --keep --threads -h --help" ;;
-    eval) echo "--threads -h --help" ;;
+    predict) echo "--proba --keep --threads -q --quiet -h --help" ;;
+    eval) echo "--threads -q --quiet -h --help" ;;
     gradcheck) echo "--samples --threads -h --help" ;;
     info) echo "-h --help" ;;
     plot) echo "-o --output --title --metric --force -h --help" ;;

@@ -80,12 +80,14 @@ void columns_plan_init(struct columns_plan *p, const struct config *cfg,
 const struct table_layout *columns_layout(struct columns_plan *p);
 
 /* Training data, after the read: sets, where the config has none, the
- * class names (when the label column holds names), each categorical
+ * class names (when the label column holds names; a column of whole
+ * numbers but for some names adds a warning naming the first to
+ * p->warning), each categorical
  * column's categories (byte order; missing as "" with data.missing
  * "mean"), data.features and the label or targets by resolved name
  * (index without a header), and the input width (checked against a given
  * `input`, whose error says how the width was counted). */
-int columns_learn(struct config *cfg, const struct columns_plan *p,
+int columns_learn(struct config *cfg, struct columns_plan *p,
                   const struct table *t, struct bp_error *err);
 
 /* Inputs and targets of the rows of t: for each row, dropped[r] (when not
@@ -99,6 +101,14 @@ int columns_learn(struct config *cfg, const struct columns_plan *p,
 int columns_encode(const struct columns_plan *p, const struct table *t,
                    float *x, uint32_t *label, float *y, bool *dropped,
                    size_t *kept, struct bp_error *err);
+
+/* s (a header name, any bytes) quoted for a one-line message into dst
+ * (cap bytes): "name", control characters as \xHH, cut to fit. */
+const char *columns_quote(char *dst, size_t cap, const char *s);
+
+/* The file column (0-based) input `input` of the network is read from:
+ * a one-hot block's inputs all come from their categorical column. */
+size_t columns_input_column(const struct columns_plan *p, size_t input);
 
 /* The cell of column c of row r as written, for predict --keep (the
  * plan reads --keep's columns as raw text); "" for an empty cell. */

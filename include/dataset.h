@@ -23,6 +23,7 @@
 
 #include "bp_error.h"
 #include "config.h"
+#include "table.h"
 
 struct dataset {
     size_t n_rows;
@@ -36,6 +37,18 @@ struct dataset {
     bool *onehot;         /* [n_features] one-hot inputs, or NULL: none */
     size_t n_dropped;     /* rows data.missing left out */
     char *note;           /* a warning for stderr, or NULL */
+
+    /* Where each value came from, for a message about one found bad
+     * after loading (dataset_where): a split's parts keep their rows'. */
+    char *file;           /* as messages name it */
+    size_t *row_line;     /* [n_rows] the line each row's record starts on */
+    size_t *input_col;    /* [n_features] the file column (0-based) of
+                           * each input */
+    char **input_name;    /* [n_features] that column's header name,
+                           * quoted for messages ("\"a\""), or NULL
+                           * without a header */
+    struct table_wrap *wraps; /* [n_wraps] the file's (table.h) */
+    size_t n_wraps;
 };
 
 /* Loads `path` ("-" for stdin) against cfg. With `targets_optional`, a file
@@ -77,6 +90,13 @@ int dataset_split(const struct dataset *all, double fraction, uint64_t seed,
 int dataset_kfold(const struct dataset *all, size_t folds, size_t fold,
                   uint64_t seed, struct dataset *train,
                   struct dataset *validation, struct bp_error *err);
+
+/* Where input `input` of row `row` was read: *line and *col (1-based) in
+ * ds->file, and the column's header name quoted for a message (NULL
+ * without a header). Rows
+ * made in code (no file) give line 0 and the input's number. */
+void dataset_where(const struct dataset *ds, size_t row, size_t input,
+                   size_t *line, size_t *col, const char **name);
 
 /* The smallest number of rows of any class (labels), or the row count. */
 size_t dataset_smallest_class(const struct dataset *ds);

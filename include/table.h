@@ -74,6 +74,15 @@ struct table_layout {
     bool missing_is_error;
 };
 
+/* A record whose quoted field holds line ends: the fields after field
+ * `col` (1-based) of the record that starts on `line` start `lines`
+ * lines further down. */
+struct table_wrap {
+    size_t line;
+    size_t col;
+    size_t lines;
+};
+
 struct table {
     size_t n_rows;
     size_t n_cols;
@@ -85,6 +94,10 @@ struct table {
     unsigned char *kind; /* [n_cols] enum table_kind, or NULL: all numbers */
     char **text;       /* [n_text] distinct texts of TABLE_TEXT cells */
     size_t n_text;
+    /* [n_wraps] the quoted fields that span lines, in file order (none
+     * in most files): what table_cell_line adds to a row's line. */
+    struct table_wrap *wraps;
+    size_t n_wraps;
 };
 
 /* Reads all of `f` (not closed here), from its position to the end.
@@ -149,6 +162,16 @@ int table_stream(FILE *f, const struct table_options *o, size_t block_rows,
 
 /* The text of a TABLE_TEXT cell, or NULL when it is missing. */
 const char *table_text(const struct table *t, size_t row, size_t col);
+
+/* The line cell (row, col) (0-based col) starts on, for messages: its
+ * row's line plus the line ends of the quoted fields before it in its
+ * record. */
+size_t table_cell_line(const struct table *t, size_t row, size_t col);
+
+/* The same from a row's line and the wraps of its table, for callers
+ * that keep them past the table (dataset.h). */
+size_t table_wrap_line(const struct table_wrap *wraps, size_t n_wraps,
+                       size_t line, size_t col);
 
 /* Index of the column named `name`, or -1 (also without a header). */
 long table_column(const struct table *t, const char *name);

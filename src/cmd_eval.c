@@ -15,8 +15,12 @@
 #include "model.h"
 #include "trainer.h"
 
+enum { OPT_QUIET = CLI_OPT_FIRST_OWN };
+
 static const struct option_spec eval_options[] = {
     {CLI_OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {OPT_QUIET, "quiet", 'q', NULL,
+     "no messages but errors (dropped rows, warnings)"},
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -86,7 +90,7 @@ static int add_block(void *ctx, const struct scored_block *b,
 }
 
 static int evaluate(const char *weights, const char *data, int threads,
-                    struct bp_error *err)
+                    bool quiet, struct bp_error *err)
 {
     struct model m;
     struct eval_run e = {0};
@@ -104,9 +108,9 @@ static int evaluate(const char *weights, const char *data, int threads,
     if (model_score(&m, data, true, NULL, 0, threads, &loss_sum, &dropped,
                     &warning, add_block, &e, err) < 0)
         goto out;
-    if (warning)
+    if (warning && !quiet)
         fprintf(stderr, "backprop: warning: %s\n", warning);
-    if (dropped)
+    if (dropped && !quiet)
         fprintf(stderr, "backprop: %s: dropped %zu row%s with missing cells "
                 "(%zu left)\n", strcmp(data, "-") == 0 ? "<stdin>" : data,
                 dropped, dropped == 1 ? "" : "s", e.samples);
@@ -169,5 +173,5 @@ int cmd_eval(int argc, char **argv, struct bp_error *err)
                           err) < 0 ||
         cli_threads(&r, &threads, err) < 0)
         return -1;
-    return evaluate(weights, data, threads, err);
+    return evaluate(weights, data, threads, r.given[OPT_QUIET], err);
 }

@@ -154,7 +154,8 @@ static int check(const char *config_path, const char *data_path,
             cli_in_config(m.cfg.name, err);
             goto out;
         }
-        normalization_apply(&nz, &ds);
+        if (normalization_apply(&nz, m.cfg.data.normalize, &ds, err) < 0)
+            goto out;
         n = ds.n_rows < samples ? ds.n_rows : samples;
     }
     if (m.cfg.input == 0) {

@@ -18,13 +18,14 @@
 #include "model.h"
 #include "trainer.h"
 
-enum { OPT_PROBA = CLI_OPT_FIRST_OWN, OPT_KEEP };
+enum { OPT_PROBA = CLI_OPT_FIRST_OWN, OPT_KEEP, OPT_QUIET };
 
 static const struct option_spec predict_options[] = {
     {OPT_PROBA, "proba", 0, NULL, "also write each class's probability"},
     {OPT_KEEP, "keep", 0, "COL[,COL...]",
      "copy these input columns (an id) in front of each prediction"},
     {CLI_OPT_THREADS, "threads", 0, "N", "OpenMP threads"},
+    {OPT_QUIET, "quiet", 'q', NULL, "no messages but errors"},
     {CLI_OPT_HELP, "help", 'h', NULL, "show this help"},
     {0, NULL, 0, NULL, NULL}};
 
@@ -121,13 +122,16 @@ static void write_kept(const struct predict_run *p, const struct table *t,
 }
 
 /* A row data.missing left out: its fields empty, so the output keeps one
- * row per input row. */
+ * row per input row. A record of one empty field is written as "": an
+ * empty line would be a blank line, which CSV readers skip. */
 static void write_empty(const struct predict_run *p)
 {
     size_t fields = p->classes ? 1 + (p->proba ? (p->outputs == 1 ? 2
                                                                    : p->outputs)
                                                : 0)
                                : p->outputs;
+    if (fields == 1 && p->n_keep == 0)
+        fputs("\"\"", stdout);
     for (size_t k = 1; k < fields; k++)
         putchar(',');
     putchar('\n');
@@ -210,7 +214,8 @@ static int split_keep(const char *arg, char ***names, size_t *n,
 }
 
 static int predict(const char *weights, const char *data, bool proba,
-                   const char *keep, int threads, struct bp_error *err)
+                   const char *keep, int threads, bool quiet,
+                   struct bp_error *err)
 {
     struct model m;
     char **names = NULL;
@@ -238,7 +243,7 @@ static int predict(const char *weights, const char *data, bool proba,
     if (model_score(&m, data, false, p.keep, n_keep, threads, NULL, &dropped,
                     &warning, write_block, &p, err) < 0)
         goto out;
-    if (warning)
+    if (warning && !quiet)
         fprintf(stderr, "backprop: warning: %s\n", warning);
     free(warning);
     rc = 0;
@@ -273,5 +278,5 @@ int cmd_predict(int argc, char **argv, struct bp_error *err)
         cli_threads(&r, &threads, err) < 0)
         return -1;
     return predict(weights, data, r.given[OPT_PROBA], r.value[OPT_KEEP],
-                   threads, err);
+                   threads, r.given[OPT_QUIET], err);
 }

@@ -319,6 +319,35 @@ static int default_feature_duplicate(const struct columns_plan *p,
     return 0;
 }
 
+/* A column both ignored (`key`) and the label or a target: an error, as
+ * every other column named by two keys is, since which one wins would be
+ * a guess (the label would be read, the ignore silently not). Returns -1
+ * with err set. */
+static int ignored_target_error(const struct columns_plan *p,
+                                char *const *names, const char *key,
+                                size_t col, struct bp_error *err)
+{
+    const struct data_config *d = &p->cfg->data;
+    char what[64], q[COLUMNS_LIST_MAX], at[32];
+    if (p->classes) {
+        snprintf(what, sizeof what, "%s",
+                 d->has_label ? "data.label" : "the label (the last column)");
+    } else {
+        size_t k = 0;
+        while (k + 1 < p->n_target_cols && p->target_col[k] != col)
+            k++;
+        if (d->n_targets)
+            snprintf(what, sizeof what, "data.targets[%zu]", k);
+        else
+            snprintf(what, sizeof what, "a target (the last columns)");
+    }
+    snprintf(at, sizeof at, "%zu", col);
+    return bp_error_set(err, BP_EINPUT, "%s: %s: column %s is also %s; a "
+                        "column is either read or ignored, not both",
+                        config_name(p->cfg), key,
+                        names ? quoted(q, sizeof q, names[col]) : at, what);
+}
+
 /* The features: data.features in order, or every column that is not a
  * target or ignored. */
 static int resolve_features(struct columns_plan *p, char *const *names,
@@ -353,6 +382,10 @@ static int resolve_features(struct columns_plan *p, char *const *names,
             continue;
         if (resolve(p, names, n_cols, &d->ignore[i], key, &col, err) != 0)
             goto out;
+        if (is_target(p, col)) {
+            ignored_target_error(p, names, key, col, err);
+            goto out;
+        }
         ignored[col] = true;
     }
     if (p->positional) {
@@ -414,13 +447,16 @@ static int resolve_features(struct columns_plan *p, char *const *names,
         while (f < p->n_feature_cols && p->feature_col[f] != col)
             f++;
         if (f == p->n_feature_cols) {
+            /* Why it is not: the first of the reasons that holds. */
             char q[COLUMNS_LIST_MAX];
+            const char *why = is_target(p, col)
+                                  ? (p->classes ? "it is the label"
+                                                : "it is a target")
+                              : d->n_features ? "it is not in data.features"
+                                              : "it is in data.ignore";
             bp_error_set(err, BP_EINPUT, "%s: %s: column %s is not a "
-                         "feature (it is %s)", config_name(p->cfg), key,
-                         names ? quoted(q, sizeof q, names[col]) : key,
-                         is_target(p, col) ? (p->classes ? "the label"
-                                                         : "a target")
-                                           : "ignored");
+                         "feature (%s)", config_name(p->cfg), key,
+                         names ? quoted(q, sizeof q, names[col]) : key, why);
             goto out;
         }
         p->feature_onehot[f] = true;
@@ -622,10 +658,10 @@ static int raw_missing_error(const struct columns_plan *p,
         char q[COLUMNS_LIST_MAX];
         if (t->header)
             return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value "
-                                "in column %s", p->file, t->row_line[r],
+                                "in column %s", p->file, table_cell_line(t, r, c),
                                 c + 1, quoted(q, sizeof q, t->header[c]));
         return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value in "
-                            "column %zu", p->file, t->row_line[r], c + 1,
+                            "column %zu", p->file, table_cell_line(t, r, c), c + 1,
                             c + 1);
     }
     return 0;
@@ -691,27 +727,97 @@ static int copy_strings(char ***dst, const char *const *src, size_t n)
     return 0;
 }
 
-/* Whether every label cell of the kept rows reads as a number: then the
+static bool is_number(const char *s)
+{
+    float v;
+    return table_parse_float(s, strlen(s), &v, NULL) == 0;
+}
+
+static bool is_whole_number(const char *s)
+{
+    float v;
+    return table_parse_float(s, strlen(s), &v, NULL) == 0 && v == truncf(v);
+}
+
+/* The first row whose label cell is not a number, or SIZE_MAX: then the
  * labels are class indices (SPEC section 5), else class names. */
-static bool labels_numeric(const struct columns_plan *p,
-                           const struct table *t)
+static size_t first_label_name(const struct columns_plan *p,
+                               const struct table *t)
 {
     size_t c = p->target_col[0];
     for (size_t r = 0; r < t->n_rows; r++) {
         const char *s = table_text(t, r, c);
-        float v;
-        if (s && table_parse_float(s, strlen(s), &v, NULL) != 0)
-            return false;
+        if (s && !is_number(s))
+            return r;
     }
-    return true;
+    return SIZE_MAX;
 }
 
-static int learn_classes(struct config *cfg, const struct columns_plan *p,
+static bool labels_numeric(const struct columns_plan *p,
+                           const struct table *t)
+{
+    return first_label_name(p, t) == SIZE_MAX;
+}
+
+/* Whether the label cells are class indices: all numbers, and no class
+ * name of data.classes is one (a cell "2" is then the class named "2",
+ * whatever its index, as the training data that named it meant). */
+static bool labels_are_indices(const struct columns_plan *p,
+                               const struct table *t)
+{
+    const struct data_config *d = &p->cfg->data;
+    for (size_t i = 0; i < d->n_classes; i++)
+        if (is_number(d->classes[i]))
+            return false;
+    return labels_numeric(p, t);
+}
+
+/* Adds a note for stderr to the plan's (one line, "; " between notes).
+ * 0, or -1 when out of memory. */
+static int add_warning(struct columns_plan *p, const char *msg)
+{
+    size_t old = p->warning ? strlen(p->warning) + 2 : 0;
+    char *w = realloc(p->warning, old + strlen(msg) + 1);
+    if (!w)
+        return -1;
+    if (old)
+        memcpy(w + old - 2, "; ", 2);
+    memcpy(w + old, msg, strlen(msg) + 1);
+    p->warning = w;
+    return 0;
+}
+
+/* A label column of whole numbers but for a few names (a typo among
+ * 0/1/2, say) is read as class names, as SPEC 5a says; the first name is
+ * worth a warning, since the user most likely meant indices. */
+static int warn_mixed_labels(struct columns_plan *p, const struct table *t,
+                             size_t name_row)
+{
+    size_t c = p->target_col[0];
+    bool whole = false;
+    for (size_t r = 0; r < t->n_rows && !whole; r++) {
+        const char *s = table_text(t, r, c);
+        whole = s && is_whole_number(s);
+    }
+    if (!whole)
+        return 0;
+    char q[COLUMNS_LIST_MAX], msg[2 * COLUMNS_LIST_MAX];
+    snprintf(msg, sizeof msg, "%s:%zu:%zu: label %s is not a number, so the "
+             "label column is read as class names, not class indices (its "
+             "other cells are whole numbers)", p->file,
+             table_cell_line(t, name_row, c), c + 1,
+             quoted(q, sizeof q, table_text(t, name_row, c)));
+    return add_warning(p, msg);
+}
+
+static int learn_classes(struct config *cfg, struct columns_plan *p,
                          const struct table *t, struct bp_error *err)
 {
     struct data_config *d = &cfg->data;
-    if (!p->classes || !p->has_targets || d->n_classes ||
-        labels_numeric(p, t))
+    if (!p->classes || !p->has_targets || d->n_classes)
+        return 0;
+    size_t name_row = first_label_name(p, t);
+    if (name_row == SIZE_MAX)
         return 0;
     const char **names;
     size_t n = distinct_texts(p, t, p->target_col[0], false, &names);
@@ -723,12 +829,17 @@ static int learn_classes(struct config *cfg, const struct columns_plan *p,
         char list[COLUMNS_LIST_MAX];
         list_names(list, sizeof list, (char *const *)names, n);
         rc = bp_error_set(err, BP_EINPUT, "%s: data.label: %s holds %zu "
-                          "class name%s (%s), but the last layer has %zu "
+                          "class name%s (%s; the first cell that is not a "
+                          "number: %s:%zu:%zu), but the last layer has %zu "
                           "class%s%s; give data.classes, or size the last "
                           "layer", config_name(cfg), p->file, n,
-                          n == 1 ? "" : "s", list, k, k == 1 ? "" : "es",
+                          n == 1 ? "" : "s", list, p->file,
+                          table_cell_line(t, name_row, p->target_col[0]),
+                          p->target_col[0] + 1, k, k == 1 ? "" : "es",
                           config_outputs(cfg) == 1 ? " (one sigmoid unit: "
                                                      "two names)" : "");
+    } else if (warn_mixed_labels(p, t, name_row) != 0) {
+        rc = bp_error_set(err, BP_ENOMEM, "%s: out of memory", p->file);
     } else if (copy_strings(&d->classes, names, n) != 0) {
         rc = bp_error_set(err, BP_ENOMEM, "%s: out of memory", p->file);
     } else {
@@ -909,7 +1020,7 @@ static int count_error(const struct columns_plan *p, const struct table *t,
                         what, t->n_cols);
 }
 
-int columns_learn(struct config *cfg, const struct columns_plan *p,
+int columns_learn(struct config *cfg, struct columns_plan *p,
                   const struct table *t, struct bp_error *err)
 {
     assert(p->decided && p->use == COLUMNS_TRAIN);
@@ -940,7 +1051,8 @@ int columns_learn(struct config *cfg, const struct columns_plan *p,
 static int label_error(const struct columns_plan *p, const struct table *t,
                        size_t r, float v, struct bp_error *err)
 {
-    size_t line = t->row_line[r], col = p->target_col[0] + 1;
+    size_t col = p->target_col[0] + 1;
+    size_t line = table_cell_line(t, r, p->target_col[0]);
     size_t k = config_class_count(p->cfg);
     if (v != truncf(v))
         return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: label %.9g is not a "
@@ -970,7 +1082,7 @@ static int unknown_error(const struct columns_plan *p, const struct table *t,
                  quoted(cq, sizeof cq, column));
     }
     return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: unknown %s %s%s "
-                        "(expected one of: %s)", p->file, t->row_line[r],
+                        "(expected one of: %s)", p->file, table_cell_line(t, r, c),
                         c + 1, what, quoted(q, sizeof q, s ? s : ""), in,
                         list);
 }
@@ -1004,7 +1116,7 @@ static int encode_labels(const struct columns_plan *p, const struct table *t,
 {
     const struct data_config *d = &p->cfg->data;
     size_t c = p->target_col[0], k = config_class_count(p->cfg), o = 0;
-    bool numeric = labels_numeric(p, t);
+    bool numeric = labels_are_indices(p, t);
     size_t *ix = NULL;
     if (!numeric) {
         ix = text_index(t, d->classes, d->n_classes);
@@ -1035,7 +1147,7 @@ static int encode_labels(const struct columns_plan *p, const struct table *t,
                 return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: label %s is "
                                     "not a class number 0..%zu (the weights "
                                     "name no classes)", p->file,
-                                    t->row_line[r], c + 1,
+                                    table_cell_line(t, r, c), c + 1,
                                     quoted(q, sizeof q, s), k - 1);
             }
             free(ix);
@@ -1125,7 +1237,8 @@ static int text_number(const struct columns_plan *p, const struct table *t,
         return 0;
     char q[COLUMNS_LIST_MAX];
     return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: %s, got %s", p->file,
-                        t->row_line[r], c + 1, why, quoted(q, sizeof q, s));
+                        table_cell_line(t, r, c), c + 1, why,
+                        quoted(q, sizeof q, s));
 }
 
 static int encode_row(const struct columns_plan *p, const struct table *t,
@@ -1160,7 +1273,7 @@ static int encode_row(const struct columns_plan *p, const struct table *t,
             if (id == TABLE_NO_TEXT)
                 return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: missing value "
                                     "in column \"%s\", which had none in "
-                                    "training", p->file, t->row_line[r],
+                                    "training", p->file, table_cell_line(t, r, c),
                                     c + 1, p->feature_key[f]);
             return unknown_error(p, t, r, c, "value", p->feature_key[f],
                                  set->values, set->n, err);
@@ -1248,6 +1361,27 @@ out:
         free(drop);
     free(row);
     return rc;
+}
+
+const char *columns_quote(char *dst, size_t cap, const char *s)
+{
+    return quoted(dst, cap, s);
+}
+
+size_t columns_input_column(const struct columns_plan *p, size_t input)
+{
+    size_t at = 0;
+    for (size_t f = 0; f < p->n_feature_cols; f++) {
+        const struct category_set *set =
+            p->feature_onehot[f] ? config_categories(p->cfg,
+                                                     p->feature_key[f])
+                                 : NULL;
+        at += set ? set->n : 1;
+        if (input < at)
+            return p->feature_col[f];
+    }
+    assert(!"an input beyond the plan's features");
+    return 0;
 }
 
 const char *columns_keep_text(const struct table *t, size_t r, size_t c)

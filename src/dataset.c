@@ -46,6 +46,41 @@ static int read_table(struct table *t, const char *path, const char *file,
     return rc;
 }
 
+/* Where the kept rows and each input came from (dataset_where): the
+ * table's row lines (taken, and closed up over the dropped rows), its
+ * wraps (taken), each input's column and name. */
+static int keep_origin(struct dataset *ds, struct table *t,
+                       const struct columns_plan *plan, const bool *dropped,
+                       const char *file)
+{
+    size_t o = 0;
+    for (size_t r = 0; r < t->n_rows; r++)
+        if (!dropped[r])
+            t->row_line[o++] = t->row_line[r];
+    ds->row_line = t->row_line;
+    t->row_line = NULL;
+    ds->wraps = t->wraps;
+    ds->n_wraps = t->n_wraps;
+    t->wraps = NULL;
+    t->n_wraps = 0;
+    size_t n = ds->n_features ? ds->n_features : 1;
+    ds->file = strdup(file);
+    ds->input_col = calloc(n, sizeof *ds->input_col);
+    ds->input_name = calloc(n, sizeof *ds->input_name);
+    if (!ds->file || !ds->input_col || !ds->input_name)
+        return -1;
+    for (size_t j = 0; j < ds->n_features; j++) {
+        size_t c = columns_input_column(plan, j);
+        char q[512];
+        ds->input_col[j] = c;
+        if (t->header &&
+            !(ds->input_name[j] = strdup(columns_quote(q, sizeof q,
+                                                       t->header[c]))))
+            return -1;
+    }
+    return 0;
+}
+
 /* The rows of t, encoded by the plan, into ds. */
 static int encode(struct dataset *ds, struct table *t,
                   const struct columns_plan *plan, const char *file,
@@ -84,10 +119,22 @@ static int encode(struct dataset *ds, struct table *t,
             goto nomem;
     }
     size_t kept;
-    if (columns_encode(plan, t, x, ds->label, ds->y, NULL, &kept, err) != 0) {
+    bool *dropped = malloc((n ? n : 1) * sizeof *dropped);
+    if (!dropped ||
+        columns_encode(plan, t, x, ds->label, ds->y, dropped, &kept, err) !=
+            0) {
+        free(dropped);
         if (!in_place)
             free(x);
-        return -1;
+        return dropped ? -1 : bp_error_set(err, BP_ENOMEM, "%s: out of "
+                                           "memory", file);
+    }
+    int kept_origin = keep_origin(ds, t, plan, dropped, file);
+    free(dropped);
+    if (kept_origin != 0) {
+        if (!in_place)
+            free(x);
+        goto nomem;
     }
     ds->n_rows = kept;
     ds->n_dropped = n - kept;
@@ -180,6 +227,31 @@ void dataset_targets(const struct dataset *ds, const size_t *idx, size_t n,
     }
 }
 
+/* dst's copy of src's file, input columns and names, and wraps (the
+ * row lines are the rows'). 0 or -1 (memory). */
+static int copy_origin(struct dataset *dst, const struct dataset *src)
+{
+    if (!src->file)
+        return 0; /* rows made in code: no origin */
+    size_t n = src->n_features ? src->n_features : 1;
+    dst->file = strdup(src->file);
+    dst->input_col = malloc(n * sizeof *dst->input_col);
+    dst->input_name = calloc(n, sizeof *dst->input_name);
+    dst->wraps = malloc((src->n_wraps ? src->n_wraps : 1) *
+                        sizeof *dst->wraps);
+    if (!dst->file || !dst->input_col || !dst->input_name || !dst->wraps)
+        return -1;
+    memcpy(dst->input_col, src->input_col, n * sizeof *dst->input_col);
+    for (size_t j = 0; j < src->n_features; j++)
+        if (src->input_name[j] &&
+            !(dst->input_name[j] = strdup(src->input_name[j])))
+            return -1;
+    if (src->n_wraps)
+        memcpy(dst->wraps, src->wraps, src->n_wraps * sizeof *dst->wraps);
+    dst->n_wraps = src->n_wraps;
+    return 0;
+}
+
 /* Copies rows whose mask entry equals `want`, in file order, into dst
  * (which holds `count` rows, shaped like src). */
 static int copy_rows(struct dataset *dst, const struct dataset *src,
@@ -193,6 +265,14 @@ static int copy_rows(struct dataset *dst, const struct dataset *src,
     dst->y = NULL;
     dst->note = NULL;
     dst->onehot = NULL;
+    dst->file = NULL;
+    dst->row_line = NULL;
+    dst->input_col = NULL;
+    dst->input_name = NULL;
+    dst->wraps = NULL;
+    dst->n_wraps = 0;
+    if (copy_origin(dst, src) != 0)
+        goto nomem;
     if (src->onehot) {
         dst->onehot = malloc(nf * sizeof *dst->onehot);
         if (!dst->onehot)
@@ -204,6 +284,9 @@ static int copy_rows(struct dataset *dst, const struct dataset *src,
         (no && count > SIZE_MAX / sizeof(float) / no))
         goto nomem;
     dst->x = malloc(count * nf * sizeof *dst->x);
+    if (src->row_line &&
+        !(dst->row_line = malloc((count ? count : 1) * sizeof *dst->row_line)))
+        goto nomem;
     if (!dst->x)
         goto nomem;
     if (src->label) {
@@ -221,6 +304,8 @@ static int copy_rows(struct dataset *dst, const struct dataset *src,
         if (mask[r] != want)
             continue;
         memcpy(dst->x + k * nf, src->x + r * nf, nf * sizeof *dst->x);
+        if (src->row_line)
+            dst->row_line[k] = src->row_line[r];
         if (src->label)
             dst->label[k] = src->label[r];
         if (src->y)
@@ -296,6 +381,22 @@ fail:
     free(idx);
     free(held_out);
     return -1;
+}
+
+void dataset_where(const struct dataset *ds, size_t row, size_t input,
+                   size_t *line, size_t *col, const char **name)
+{
+    assert(row < ds->n_rows && input < ds->n_features);
+    if (!ds->row_line || !ds->input_col) {
+        *line = 0; /* rows made in code */
+        *col = input + 1;
+        *name = NULL;
+        return;
+    }
+    size_t c = ds->input_col[input];
+    *line = table_wrap_line(ds->wraps, ds->n_wraps, ds->row_line[row], c);
+    *col = c + 1;
+    *name = ds->input_name[input];
 }
 
 /* The rng stream of the K-fold split: "kfold" in ASCII. */
@@ -383,5 +484,12 @@ void dataset_free(struct dataset *ds)
     free(ds->y);
     free(ds->onehot);
     free(ds->note);
+    free(ds->file);
+    free(ds->row_line);
+    free(ds->input_col);
+    for (size_t j = 0; ds->input_name && j < ds->n_features; j++)
+        free(ds->input_name[j]);
+    free(ds->input_name);
+    free(ds->wraps);
     memset(ds, 0, sizeof *ds);
 }

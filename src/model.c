@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +45,11 @@ int model_load_data(const struct model *m, const char *path,
     if (dataset_load(ds, path, &m->cfg, targets_optional, threads, err) < 0)
         return -1;
     imputation_apply(&m->cfg.imputation, ds->x, ds->n_rows);
-    normalization_apply(&m->cfg.normalization, ds);
+    if (normalization_apply(&m->cfg.normalization, m->cfg.data.normalize, ds,
+                            err) < 0) {
+        dataset_free(ds);
+        return -1;
+    }
     return 0;
 }
 
@@ -94,6 +99,27 @@ static int room_for(struct score_run *s, size_t rows)
     return 0;
 }
 
+/* A value of the block whose normalised x' is not a finite float (x[at]
+ * of the kept rows): bad input, told at its cell, where a NaN prediction
+ * would be told nothing. */
+static int overflow_error(const struct score_run *s, const struct table *t,
+                          size_t at, float value)
+{
+    const struct config *cfg = &s->m->cfg;
+    size_t row = at / cfg->input, r = 0;
+    for (size_t k = 0;; r++)
+        if (!s->dropped_mask[r] && k++ == row)
+            break;
+    size_t c = columns_input_column(&s->plan, at % cfg->input);
+    char q[512];
+    return normalization_error(cfg->data.normalize, s->plan.file,
+                               table_cell_line(t, r, c), c + 1,
+                               t->header ? columns_quote(q, sizeof q,
+                                                         t->header[c])
+                                         : NULL,
+                               value, s->err);
+}
+
 static int score_block(void *ctx, const struct table *t)
 {
     struct score_run *s = ctx;
@@ -109,7 +135,10 @@ static int score_block(void *ctx, const struct table *t)
         return -1;
     s->dropped += t->n_rows - kept;
     imputation_apply(&cfg->imputation, s->x, kept);
-    normalization_rows(&cfg->normalization, s->x, kept);
+    float bad;
+    size_t at = normalization_rows(&cfg->normalization, s->x, kept, &bad);
+    if (at != SIZE_MAX)
+        return overflow_error(s, t, at, bad);
     struct dataset ds = {
         .n_rows = kept,
         .n_features = cfg->input,

@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +64,9 @@ static int minmax_stats(struct normalization *nz, const struct dataset *ds,
         if (isinf(range))
             return bp_error_set(err, BP_EINPUT, "data.normalize: feature %zu "
                                 "spans %g..%g, wider than float range; use "
-                                "\"standard\"", j, (double)lo, (double)hi);
+                                "\"none\" (\"standard\" takes such values "
+                                "only when none is more than float range "
+                                "from their mean)", j, (double)lo, (double)hi);
         nz->mean[j] = lo;
         nz->std[j] = range > 0 ? range : 1.0f;
     }
@@ -157,9 +160,16 @@ int imputation_compute(struct imputation *im, const struct dataset *ds,
         }
         if (count == 0) {
             imputation_free(im);
-            return bp_error_set(err, BP_EINPUT, "data.missing: input %zu has "
-                                "no value in the training rows to take the "
-                                "mean of", j);
+            size_t line, col;
+            const char *name;
+            dataset_where(ds, 0, j, &line, &col, &name);
+            if (name)
+                return bp_error_set(err, BP_EINPUT, "data.missing: column "
+                                    "%s has no value in the training rows "
+                                    "to take the mean of", name);
+            return bp_error_set(err, BP_EINPUT, "data.missing: column index "
+                                "%zu has no value in the training rows to "
+                                "take the mean of", col - 1);
         }
         im->mean[j] = (float)(sum / (double)count);
     }
@@ -199,30 +209,63 @@ void imputation_free(struct imputation *im)
     memset(im, 0, sizeof *im);
 }
 
-void normalization_rows(const struct normalization *nz, float *x,
-                        size_t rows)
+size_t normalization_rows(const struct normalization *nz, float *x,
+                          size_t rows, float *bad)
 {
+    size_t first = SIZE_MAX;
     if (nz->n == 0)
-        return;
+        return first;
     size_t nf = nz->n;
     for (size_t r = 0; r < rows; r++) {
         float *v = x + r * nf;
-        for (size_t j = 0; j < nf; j++)
-            v[j] = (v[j] - nz->mean[j]) / nz->std[j];
+        for (size_t j = 0; j < nf; j++) {
+            float y = (v[j] - nz->mean[j]) / nz->std[j];
+            if (!isfinite(y) && first == SIZE_MAX) {
+                first = r * nf + j;
+                *bad = v[j];
+            }
+            v[j] = y;
+        }
     }
+    return first;
 }
 
-void normalization_apply(const struct normalization *nz, struct dataset *ds)
+int normalization_apply(const struct normalization *nz,
+                        enum normalize_kind kind, struct dataset *ds,
+                        struct bp_error *err)
 {
     if (nz->n == 0)
-        return;
+        return 0;
     size_t nf = ds->n_features;
     assert(nz->n == nf);
-    for (size_t r = 0; r < ds->n_rows; r++) {
-        float *x = ds->x + r * nf;
-        for (size_t j = 0; j < nf; j++)
-            x[j] = (x[j] - nz->mean[j]) / nz->std[j];
-    }
+    float value;
+    size_t at = normalization_rows(nz, ds->x, ds->n_rows, &value);
+    if (at == SIZE_MAX)
+        return 0;
+    size_t line, col;
+    const char *name;
+    dataset_where(ds, at / nf, at % nf, &line, &col, &name);
+    return normalization_error(kind, ds->file ? ds->file : "data", line, col,
+                               name, value, err);
+}
+
+int normalization_error(enum normalize_kind kind, const char *file,
+                        size_t line, size_t col, const char *name,
+                        float value, struct bp_error *err)
+{
+    char in[512] = "";
+    if (name)
+        snprintf(in, sizeof in, " in column %s", name);
+    const char *far = kind == NORMALIZE_SCALE
+                          ? "is too large for float"
+                      : kind == NORMALIZE_MINMAX
+                          ? "is too far from the column's training minimum "
+                            "for float"
+                          : "is too far from the column's mean for float";
+    return bp_error_set(err, BP_EINPUT, "%s:%zu:%zu: %g%s %s after %s "
+                        "normalization (data.normalize \"none\" keeps it)",
+                        file, line, col, (double)value, in, far,
+                        normalize_name(kind));
 }
 
 int normalization_copy(struct normalization *dst,

@@ -168,9 +168,14 @@ static int load_data(struct run *r, int threads, bool quiet,
                                          err);
     if (rc < 0)
         return cli_in_config(cfg->name, err);
-    normalization_apply(&r->nz, &r->train);
-    if (r->has_validation)
-        normalization_apply(&r->nz, &r->validation);
+    /* A value normalization takes out of float range is bad input, told
+     * at its cell, not a loss gone NaN. */
+    if (normalization_apply(&r->nz, cfg->data.normalize, &r->train, err) <
+            0 ||
+        (r->has_validation &&
+         normalization_apply(&r->nz, cfg->data.normalize, &r->validation,
+                             err) < 0))
+        return -1;
     return 0;
 }
 

@@ -252,6 +252,31 @@ const char *table_text(const struct table *t, size_t row, size_t col)
     return id == TABLE_NO_TEXT || id >= t->n_text ? NULL : t->text[id];
 }
 
+size_t table_wrap_line(const struct table_wrap *wraps, size_t n_wraps,
+                       size_t line, size_t col)
+{
+    /* The first wrap of the record (wraps are sorted by line), then the
+     * record's wraps before col. */
+    size_t lo = 0, hi = n_wraps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (wraps[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t at = line;
+    for (size_t i = lo; i < n_wraps && wraps[i].line == line; i++)
+        if (wraps[i].col <= col)
+            at += wraps[i].lines;
+    return at;
+}
+
+size_t table_cell_line(const struct table *t, size_t row, size_t col)
+{
+    return table_wrap_line(t->wraps, t->n_wraps, t->row_line[row], col);
+}
+
 long table_column(const struct table *t, const char *name)
 {
     if (!t->header)
@@ -283,6 +308,7 @@ void table_free(struct table *t)
     free(t->header);
     free(t->cells);
     free(t->row_line);
+    free(t->wraps);
     free(t->kind);
     for (size_t i = 0; i < t->n_text; i++)
         free(t->text[i]);

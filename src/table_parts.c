@@ -260,6 +260,8 @@ static int join_parts(struct reader *first, struct part *parts, size_t n)
     for (size_t i = 1; i < n; i++) {
         const struct reader *q = parts[i].r;
         assert(q->n_cells == q->n_rows * nc);
+        /* A part's text holds no quote, so no field of it spans lines. */
+        assert(q->n_wraps == 0);
         if (parts[i].row0 != rows) {
             memmove(first->cells + rows * nc, q->cells,
                     q->n_cells * sizeof *q->cells);

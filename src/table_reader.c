@@ -395,6 +395,20 @@ static void add_cell(struct reader *r, const char *s, size_t len,
     r->cells[r->n_cells++] = v;
 }
 
+/* A data row's field `col` held `lines` line ends: the cells after it
+ * start further down (table_cell_line). */
+static void add_wrap(struct reader *r, size_t col, size_t lines)
+{
+    if (grow((void **)&r->wraps, &r->wraps_cap, r->n_wraps,
+             sizeof *r->wraps, 16) != 0) {
+        reader_nomem(r);
+        return;
+    }
+    r->wraps[r->n_wraps++] =
+        (struct table_wrap){.line = r->record_line, .col = col,
+                            .lines = lines};
+}
+
 /* Every field but a short whole number in a data row: header names,
  * quoted line ends, the general number parser, long rows. Kept out of
  * on_field so that the common case saves no registers (about a third of
@@ -410,7 +424,10 @@ static __attribute__((noinline)) void on_other_field(struct reader *r,
     r->field++;
     size_t line = r->line, col = r->field;
     /* A quoted field may span lines; keep the count physical. */
-    r->line += count_line_ends(data, len);
+    size_t ends = count_line_ends(data, len);
+    r->line += ends;
+    if (ends && !(r->want_header && !r->header_done))
+        add_wrap(r, col, ends);
 
     if (r->want_header && !r->header_done)
         add_header_name(r, data, len);
@@ -797,6 +814,7 @@ void reader_free(struct reader *r)
     free(r->header);
     free(r->cells);
     free(r->row_line);
+    free(r->wraps);
 }
 
 /* For a regular file of `bytes`, reserves room for as many cells as it
@@ -869,6 +887,8 @@ int reader_finish(struct reader *r, struct csv_parser *p, bool empty,
     text_pool_free(&r->pool);
     r->cells = NULL;
     r->row_line = NULL;
+    r->wraps = NULL;
+    r->n_wraps = 0;
     r->header = NULL;
     r->n_header = 0;
     /* The first row of a file without a header, kept for the layout and
@@ -887,6 +907,8 @@ void reader_view(const struct reader *r, struct table *t)
     t->n_cols = r->n_cols;
     t->cells = r->cells;
     t->row_line = r->row_line;
+    t->wraps = r->wraps;
+    t->n_wraps = r->n_wraps;
     t->header = r->header;
     t->header_line = r->header_line;
     t->kind = r->kind;
@@ -898,6 +920,17 @@ void reader_drop_rows(struct reader *r)
 {
     size_t done = r->n_rows * r->n_cols;
     assert(done <= r->n_cells);
+    /* The wraps of the rows handed over go with them; those of the
+     * record in progress stay. */
+    size_t gone = 0;
+    while (r->n_rows && gone < r->n_wraps &&
+           r->wraps[gone].line <= r->row_line[r->n_rows - 1])
+        gone++;
+    if (gone) {
+        memmove(r->wraps, r->wraps + gone,
+                (r->n_wraps - gone) * sizeof *r->wraps);
+        r->n_wraps -= gone;
+    }
     memmove(r->cells, r->cells + done, (r->n_cells - done) * sizeof *r->cells);
     r->n_cells -= done;
     r->n_rows = 0;

@@ -13,7 +13,7 @@
  * the BOM it reports), reader_feed for the rest in any chunks, then
  * reader_finish (or reader_end_text for a part that hands no table over),
  * csv_free(p) and reader_free. After an error (-1) feed nothing more.
- * Ownership: the reader owns cells, row_line and header until
+ * Ownership: the reader owns cells, row_line, wraps and header until
  * reader_finish hands them to a struct table, except a `fixed` reader's
  * cells and row_line, which are borrowed (table_parts.c).
  */
@@ -75,6 +75,9 @@ struct reader {
     size_t n_cells, cells_cap;
     size_t *row_line;       /* [n_rows] */
     size_t n_rows, rows_cap;
+    struct table_wrap *wraps; /* [n_wraps] quoted fields of data rows
+                               * that span lines (table_cell_line) */
+    size_t n_wraps, wraps_cap;
 
     /* In a parallel read: cells and row_line are a borrowed region of the
      * shared matrix, sized to fit (count_part), which must never move. */

@@ -229,11 +229,13 @@ START_TEST(learned_class_names_must_match_the_last_layer)
     config(CLASSIFIER(3, "{\"label\": \"k\"}"));
     expect_train_error("a,b,k\n1,2,cat\n3,4,dog\n5,6,cat\n",
                        "cfg.json: data.label: %T holds 2 class names "
-                       "(\"cat\", \"dog\"), but the last layer has 3 "
+                       "(\"cat\", \"dog\"; the first cell that is not a "
+                       "number: %T:2:3), but the last layer has 3 "
                        "classes; give data.classes, or size the last layer");
     expect_train_error("a,b,k\n1,2,a\n3,4,b\n5,6,c\n7,8,d\n",
                        "cfg.json: data.label: %T holds 4 class names "
-                       "(\"a\", \"b\", \"c\", \"d\"), but the last layer has "
+                       "(\"a\", \"b\", \"c\", \"d\"; the first cell that is "
+                       "not a number: %T:2:3), but the last layer has "
                        "3 classes; give data.classes, or size the last "
                        "layer");
     ck_assert_uint_eq(cfg.data.n_classes, 0);
@@ -249,12 +251,14 @@ START_TEST(one_sigmoid_unit_takes_exactly_two_names)
     config(json);
     expect_train_error("a,b,k\n1,2,cat\n3,4,dog\n5,6,eel\n",
                        "cfg.json: data.label: %T holds 3 class names "
-                       "(\"cat\", \"dog\", \"eel\"), but the last layer has "
+                       "(\"cat\", \"dog\", \"eel\"; the first cell that is "
+                       "not a number: %T:2:3), but the last layer has "
                        "2 classes (one sigmoid unit: two names); give "
                        "data.classes, or size the last layer");
     expect_train_error("a,b,k\n1,2,cat\n3,4,cat\n",
                        "cfg.json: data.label: %T holds 1 class name "
-                       "(\"cat\"), but the last layer has 2 classes (one "
+                       "(\"cat\"; the first cell that is not a number: "
+                       "%T:2:3), but the last layer has 2 classes (one "
                        "sigmoid unit: two names); give data.classes, or "
                        "size the last layer");
     struct dataset ds;
@@ -302,6 +306,48 @@ START_TEST(numeric_labels_are_still_class_indices_with_the_old_errors)
                          "\"z\"]}"));
     expect_train_ok(&ds, "a,b,k\n1,2,2\n3,4,0\n");
     assert_labels(ds.label, (const uint32_t[]){2, 0}, 2);
+    dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(a_label_column_of_numbers_but_one_name_says_where_the_name_is)
+{
+    /* A typo among 0/1/2: names, as SPEC 5a says, but a mismatch with
+     * the last layer names the first cell that is not a number. */
+    config(CLASSIFIER(3, "{\"label\": \"k\"}"));
+    expect_train_error("a,b,k\n1,2,0\n3,4,1\n5,6,\"x\"\n7,8,abc\n9,9,2\n",
+                       "cfg.json: data.label: %T holds 5 class names "
+                       "(\"0\", \"1\", \"2\", \"abc\", \"x\"; the first cell "
+                       "that is not a number: %T:4:3), but the last layer "
+                       "has 3 classes; give data.classes, or size the last "
+                       "layer");
+    /* When the count matches, a warning names it. */
+    struct dataset ds;
+    expect_train_ok(&ds, "a,b,k\n1,2,0\n3,4,2\n5,6,abc\n");
+    ck_assert_ptr_nonnull(ds.note);
+    ck_assert_str_eq(ds.note, expand("%T:4:3: label \"abc\" is not a "
+                                     "number, so the label column is read "
+                                     "as class names, not class indices (its "
+                                     "other cells are whole numbers)"));
+    static const char *const want[] = {"0", "2", "abc"};
+    assert_names(cfg.data.classes, cfg.data.n_classes, want, 3);
+    dataset_free(&ds);
+
+    /* A later file of numbers only: "2" is the class named "2" (index
+     * 1), not index 2. */
+    expect_later_ok(&ds, "a,b,k\n0,0,2\n0,0,0\n", false);
+    assert_labels(ds.label, (const uint32_t[]){1, 0}, 2);
+    ck_assert_ptr_null(ds.note);
+    dataset_free(&ds);
+    expect_later_error("a,b,k\n0,0,1\n", false,
+                       "%O:2:3: unknown class \"1\" (expected one of: "
+                       "\"0\", \"2\", \"abc\")");
+    config_free(&cfg);
+
+    /* Names only: no warning. */
+    config(CLASSIFIER(2, "{\"label\": \"k\"}"));
+    expect_train_ok(&ds, "a,b,k\n1,2,cat\n3,4,dog\n");
+    ck_assert_ptr_null(ds.note);
     dataset_free(&ds);
 }
 END_TEST
@@ -808,6 +854,8 @@ Suite *columns_suite(void)
     tcase_add_test(classes, one_sigmoid_unit_takes_exactly_two_names);
     tcase_add_test(classes,
                    numeric_labels_are_still_class_indices_with_the_old_errors);
+    tcase_add_test(
+        classes, a_label_column_of_numbers_but_one_name_says_where_the_name_is);
     suite_add_tcase(s, classes);
 
     TCase *select = tcase_create("selection");

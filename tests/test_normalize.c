@@ -68,7 +68,8 @@ START_TEST(minmax_maps_to_min_and_range)
     ck_assert_float_eq(nz.std[1], 1.0f);
     ck_assert_float_eq(nz.mean[2], -1.0f);
     ck_assert_float_eq(nz.std[2], 5.0f);
-    normalization_apply(&nz, &ds);
+    ck_assert_int_eq(
+        normalization_apply(&nz, NORMALIZE_MINMAX, &ds, NULL), 0);
     ck_assert_float_eq(x[0], 0.5f);
     ck_assert_float_eq(x[3], 0.0f);
     ck_assert_float_eq(x[6], 1.0f);
@@ -88,6 +89,9 @@ START_TEST(minmax_wider_than_float_is_an_error)
                                            &err), -1);
     ck_assert_int_eq(err.code, BP_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.msg, "data.normalize"));
+    /* The hint points at what takes the values: not at "standard", which
+     * can fail the same way. */
+    ck_assert_ptr_nonnull(strstr(err.msg, "use \"none\""));
     ck_assert_uint_eq(nz.n, 0);
     ck_assert_ptr_null(nz.mean);
 }
@@ -104,7 +108,8 @@ START_TEST(scale_divides_by_the_float_reciprocal)
     ck_assert_float_eq(nz.mean[1], 0.0f);
     ck_assert_float_eq(nz.std[0], (float)(1.0 / 255.0));
     ck_assert_float_eq(nz.std[1], (float)(1.0 / 255.0));
-    normalization_apply(&nz, &ds);
+    ck_assert_int_eq(
+        normalization_apply(&nz, NORMALIZE_SCALE, &ds, NULL), 0);
     /* Applied in float: (x - 0) / (float)(1/255). */
     ck_assert_float_eq(x[0], 255.0f / (float)(1.0 / 255.0));
     ck_assert_float_eq(x[2], 51.0f / (float)(1.0 / 255.0));
@@ -121,7 +126,8 @@ START_TEST(apply_computes_x_minus_mean_over_std_in_float)
     struct normalization nz;
     ck_assert_int_eq(normalization_compute(&nz, NORMALIZE_STANDARD, 0, &ds,
                                            NULL), 0);
-    normalization_apply(&nz, &ds);
+    ck_assert_int_eq(
+        normalization_apply(&nz, NORMALIZE_STANDARD, &ds, NULL), 0);
     for (size_t i = 0; i < 6; i++) {
         float want = (orig[i] - nz.mean[i % 2]) / nz.std[i % 2];
         ck_assert(memcmp(&x[i], &want, sizeof want) == 0);
@@ -136,6 +142,36 @@ START_TEST(apply_computes_x_minus_mean_over_std_in_float)
 }
 END_TEST
 
+START_TEST(a_value_normalised_out_of_float_range_is_bad_input_at_its_cell)
+{
+    /* (x - mean) overflows for -3e38: mean 1.13e38. */
+    float x[] = {3e38f, 2, -3e38f, 4, 3.4e38f, 6};
+    struct dataset ds = view(x, 3, 2);
+    struct normalization nz;
+    struct bp_error err = {0};
+    ck_assert_int_eq(normalization_compute(&nz, NORMALIZE_STANDARD, 0, &ds,
+                                           NULL), 0);
+    ck_assert_int_eq(normalization_apply(&nz, NORMALIZE_STANDARD, &ds, &err),
+                     -1);
+    ck_assert_int_eq(err.code, BP_EINPUT);
+    /* Rows made in code have no file: line 0, the input's number. */
+    ck_assert_str_eq(err.msg, "data:0:1: -3e+38 is too far from the "
+                              "column's mean for float after standard "
+                              "normalization (data.normalize \"none\" keeps "
+                              "it)");
+    /* Every other value is what it would have been. */
+    float want = (4.0f - nz.mean[1]) / nz.std[1];
+    ck_assert(memcmp(&x[3], &want, sizeof want) == 0);
+    /* normalization_rows says where: the first bad value, as it was. */
+    float y[] = {3e38f, 2, -3e38f, 4, 3.4e38f, 6}, bad = 0;
+    ck_assert_uint_eq(normalization_rows(&nz, y, 3, &bad), 2);
+    ck_assert_float_eq(bad, -3e38f);
+    float fine[] = {1, 2};
+    ck_assert_uint_eq(normalization_rows(&nz, fine, 1, &bad), SIZE_MAX);
+    normalization_free(&nz);
+}
+END_TEST
+
 START_TEST(none_has_no_statistics_and_applies_nothing)
 {
     float x[] = {3, 4};
@@ -145,7 +181,8 @@ START_TEST(none_has_no_statistics_and_applies_nothing)
                                            NULL), 0);
     ck_assert_uint_eq(nz.n, 0);
     ck_assert_ptr_null(nz.mean);
-    normalization_apply(&nz, &ds);
+    ck_assert_int_eq(
+        normalization_apply(&nz, NORMALIZE_NONE, &ds, NULL), 0);
     ck_assert_float_eq(x[0], 3.0f);
     ck_assert_float_eq(x[1], 4.0f);
     normalization_free(&nz);
@@ -191,6 +228,8 @@ Suite *normalize_suite(void)
     tcase_add_test(tc, minmax_wider_than_float_is_an_error);
     tcase_add_test(tc, scale_divides_by_the_float_reciprocal);
     tcase_add_test(tc, apply_computes_x_minus_mean_over_std_in_float);
+    tcase_add_test(
+        tc, a_value_normalised_out_of_float_range_is_bad_input_at_its_cell);
     tcase_add_test(tc, none_has_no_statistics_and_applies_nothing);
     tcase_add_test(tc, copy_is_deep_and_free_accepts_null);
     suite_add_tcase(s, tc);

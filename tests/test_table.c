@@ -1304,6 +1304,75 @@ START_TEST(table_stream_hands_over_every_row_in_order)
 }
 END_TEST
 
+/* A multi-line record: the first line of each row, and the line each of
+ * its cells starts on (a quoted field's line ends count for the fields
+ * after it, in any column, text or number, skipped or read). */
+static const char wrap_text[] =
+    "id,note,x,color,y\n"
+    "\"a\nb\",\"n\r\n\r\nm\",1,\"r\ned\",2\n"
+    "c,plain,3,blue,4\n"
+    "\n"
+    "d,\"q\nq\",5,\"g\",6";
+static const size_t wrap_row_line[] = {2, 7, 9};
+static const size_t wrap_cell_line[][LAYOUT_COLS] = {
+    {2, 3, 5, 5, 6}, {7, 7, 7, 7, 7}, {9, 9, 10, 10, 10}};
+
+static void assert_cell_lines(const struct table *t, size_t row0,
+                              const char *how, size_t n)
+{
+    for (size_t r = 0; r < t->n_rows; r++)
+        for (size_t c = 0; c < LAYOUT_COLS; c++)
+            ck_assert_msg(table_cell_line(t, r, c) ==
+                              wrap_cell_line[row0 + r][c],
+                          "%s %zu: cell %zu,%zu on line %zu, expected %zu",
+                          how, n, row0 + r, c, table_cell_line(t, r, c),
+                          wrap_cell_line[row0 + r][c]);
+}
+
+struct wrap_stream {
+    size_t rows;
+    size_t block;
+};
+
+static int on_wrap_block(void *ctx, const struct table *b)
+{
+    struct wrap_stream *s = ctx;
+    assert_cell_lines(b, s->rows, "block rows", s->block);
+    s->rows += b->n_rows;
+    return 0;
+}
+
+START_TEST(cells_after_a_quoted_line_end_name_their_own_line)
+{
+    size_t len = strlen(wrap_text);
+    for (size_t chunk = 0; chunk <= TEST_MAX_CHUNK; chunk++) {
+        struct table t;
+        struct bp_error err = {0};
+        ck_assert_msg(read_layout(&t, wrap_text, len, true, chunk, 0, 1,
+                                  false, &err) == 0, "%s", err.msg);
+        ck_assert_uint_eq(t.n_rows, 3);
+        for (size_t r = 0; r < 3; r++)
+            ck_assert_uint_eq(t.row_line[r], wrap_row_line[r]);
+        assert_cell_lines(&t, 0, "chunk", chunk);
+        table_free(&t);
+    }
+    for (size_t block = 1; block <= 3; block++) {
+        struct wrap_stream s = {.block = block};
+        struct layout_ctx ctx = {0};
+        struct table_layout l = test_layout(&ctx, false);
+        struct table_options o = {.name = "t.csv", .header = true,
+                                  .layout = &l};
+        struct bp_error err = {0};
+        FILE *f = testutil_file(wrap_text, len);
+        ck_assert_ptr_nonnull(f);
+        int rc = table_stream(f, &o, block, on_wrap_block, &s, &err);
+        fclose(f);
+        ck_assert_msg(rc == 0, "%s", err.msg);
+        ck_assert_uint_eq(s.rows, 3);
+    }
+}
+END_TEST
+
 /* ---- table_parse_float ---- */
 
 static float parse_ok(const char *s)
@@ -1485,6 +1554,7 @@ Suite *table_suite(void)
     tcase_add_test(ok, quoted_numbers_and_blanks_around_numbers_are_accepted);
     tcase_add_test(ok, quoted_header_names_keep_commas_quotes_and_newlines);
     tcase_add_test(ok, quoted_line_breaks_keep_line_numbers_physical);
+    tcase_add_test(ok, cells_after_a_quoted_line_end_name_their_own_line);
     tcase_add_test(ok, every_chunk_size_gives_identical_tables);
     tcase_add_test(ok, expected_cols_accepts_a_match);
     suite_add_tcase(s, ok);

@@ -1696,6 +1696,204 @@ t_bad_real_world_input_exits_2_with_one_line() {
     [ ! -e "$T/bad.json" ] || note "a weights file was written"
 }
 
+t_predict_writes_a_dropped_row_of_one_field_as_an_empty_string() {
+    printf 'x1,label\n1,0\nNA,1\n3,1\n' >"$T/one.csv"
+    cat >"$T/one.json" <<EOF2
+{"input": 1, "layers": [{"units": 2, "activation": "softmax"}],
+ "loss": "cross_entropy", "training": {"epochs": 1, "learning_rate": 0.1},
+ "data": {"train": "$T/one.csv", "label": "label", "missing": "drop"}}
+EOF2
+    run "$BP" train "$T/one.json" -o "$T/one.w.json" --quiet
+    expect_status 0
+    run "$BP" predict "$T/one.w.json" "$T/one.csv"
+    expect_status 0
+    # A blank line would be skipped by a CSV reader: 4 records, "" third.
+    [ "$(wc -l <"$T/stdout")" -eq 4 ] || note "predict wrote $(wc -l <"$T/stdout") lines"
+    [ "$(sed -n 3p "$T/stdout")" = '""' ] || note "the dropped row: '$(sed -n 3p "$T/stdout")'"
+    grep -q '^$' "$T/stdout" && note "predict wrote a blank line"
+    # With --keep the record has a field already: no quotes needed.
+    run "$BP" predict "$T/one.w.json" "$T/one.csv" --keep x1
+    expect_status 0
+    [ "$(sed -n 3p "$T/stdout")" = 'NA,' ] || note "with --keep: '$(sed -n 3p "$T/stdout")'"
+}
+
+# num_config CSV: $T/num.json, a two-input three-class softmax net on CSV
+# labelled by its column "y", one epoch, no normalization.
+num_config() {
+    cat >"$T/num.json" <<EOF2
+{"input": 2, "layers": [{"units": 3, "activation": "softmax"}],
+ "loss": "cross_entropy", "training": {"epochs": 1, "learning_rate": 0.1},
+ "data": {"train": "$1", "label": "y", "normalize": "none"}}
+EOF2
+}
+
+t_a_column_both_ignored_and_the_label_or_a_target_is_an_error() {
+    printf 'a,b,y\n1,2,0\n3,4,1\n5,6,2\n' >"$T/abc.csv"
+    num_config "$T/abc.csv"
+    run "$BP" train "$T/num.json" --set 'data.ignore=["y"]' -o "$T/ig.w.json"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/num.json: data.ignore\[0\]: column \"y\" is also data.label; a column is either read or ignored, not both$"
+    # Named once by index and once by name: the same column all the same.
+    run "$BP" train "$T/num.json" --set 'data.ignore=[2]' -o "$T/ig.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.ignore\[0\]: column \"y\" is also data.label;"
+    # A regression target.
+    run "$BP" train "$T/num.json" --set 'layers=[{"units": 1, "activation": "linear"}]' \
+        --set loss=mse --set 'data.targets=["b"]' --set 'data.label=null' \
+        --set 'data.ignore=["b"]' --set input=1 -o "$T/ig.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.ignore\[0\]: column \"b\" is also data.targets\[0\];"
+    [ ! -e "$T/ig.w.json" ] || note "a weights file was written"
+}
+
+t_a_categorical_column_left_out_of_the_features_says_so() {
+    printf 'a,color,y\n1,red,0\n3,blue,1\n5,red,2\n' >"$T/color.csv"
+    num_config "$T/color.csv"
+    run "$BP" train "$T/num.json" --set 'data.features=["a"]' \
+        --set 'data.categorical=["color"]' --set input=1 -o "$T/cat.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.categorical\[0\]: column \"color\" is not a feature \(it is not in data.features\)$"
+    run "$BP" train "$T/num.json" --set 'data.ignore=["color"]' \
+        --set 'data.categorical=[1]' --set input=1 -o "$T/cat.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.categorical\[0\]: column \"color\" is not a feature \(it is in data.ignore\)$"
+}
+
+t_text_cell_errors_name_the_cell_s_own_line_after_a_quoted_line_end() {
+    # The record starts on line 2; its label is on line 3.
+    printf 'a,n,y\n1,"x\ny",7\n' >"$T/mm.csv"
+    num_config "$T/mm.csv"
+    run "$BP" train "$T/num.json" --set 'data.ignore=["n"]' --set input=1 -o "$T/mm.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm.csv:3:3: label 7 is out of range 0..2"
+    printf 'a,n,y\n1,"x\n\ny",0\n2,z,1\n3,"p\nq",abc\n' >"$T/mm-class.csv"
+    run "$BP" train "$T/num.json" --data "$T/mm-class.csv" --set 'data.ignore=["n"]' \
+        --set input=1 --set 'data.classes=["0", "1", "2"]' -o "$T/mm.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm-class.csv:7:3: unknown class \"abc\""
+    # A category unknown to the weights, in eval and predict (streamed).
+    printf 'c,n,y\nred,"x\ny",0\nblue,z,1\ngreen,w,2\n' >"$T/mm-cat.csv"
+    run "$BP" train "$T/num.json" --data "$T/mm-cat.csv" --set 'data.ignore=["n"]' \
+        --set 'data.categorical=["c"]' --set input=3 -o "$T/mm.w.json" --quiet
+    expect_status 0
+    printf 'n,c,y\n"x\ny",pink,0\n' >"$T/mm-pink.csv"
+    run "$BP" eval "$T/mm.w.json" "$T/mm-pink.csv"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm-pink.csv:3:2: unknown value \"pink\" in column \"c\""
+    run "$BP" predict "$T/mm.w.json" "$T/mm-pink.csv"
+    expect_status 2
+    expect_error_line "^backprop: $T/mm-pink.csv:3:2: unknown value \"pink\" in column \"c\""
+}
+
+t_eval_and_predict_quiet_print_nothing_but_errors() {
+    # Two columns named "z" that nothing reads (a warning), and a dropped row.
+    printf 'x1,label,z,z\n1,0,a,b\nNA,1,a,b\n3,1,a,b\n' >"$T/q.csv"
+    cat >"$T/q.json" <<EOF2
+{"input": 1, "layers": [{"units": 2, "activation": "softmax"}],
+ "loss": "cross_entropy", "training": {"epochs": 1, "learning_rate": 0.1},
+ "data": {"train": "$T/q.csv", "label": "label", "missing": "drop",
+          "features": ["x1"]}}
+EOF2
+    run "$BP" train "$T/q.json" -o "$T/q.w.json" --quiet
+    expect_status 0
+    run "$BP" eval "$T/q.w.json" "$T/q.csv"
+    expect_status 0
+    expect_stderr "^backprop: warning: $T/q.csv: columns 3 and 4 are both named \"z\"$"
+    expect_stderr "^backprop: $T/q.csv: dropped 1 row with missing cells \(2 left\)$"
+    cp "$T/stdout" "$T/q-eval"
+    local q
+    for q in -q --quiet; do
+        run "$BP" eval "$T/q.w.json" "$T/q.csv" "$q"
+        expect_status 0
+        [ ! -s "$T/stderr" ] || note "eval $q: stderr: $(head -c 300 "$T/stderr")"
+        expect_same_file "$T/q-eval" "$T/stdout"
+    done
+    run "$BP" predict "$T/q.w.json" "$T/q.csv"
+    expect_status 0
+    expect_error_line "^backprop: warning: $T/q.csv: columns 3 and 4 are both named \"z\"$"
+    cp "$T/stdout" "$T/q-predict"
+    run "$BP" predict "$T/q.w.json" "$T/q.csv" --quiet
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "predict --quiet: stderr: $(head -c 300 "$T/stderr")"
+    expect_same_file "$T/q-predict" "$T/stdout"
+    # Errors are still told.
+    run "$BP" eval "$T/q.w.json" "$T/no-such.csv" -q
+    expect_status 2
+    expect_error_line "no-such.csv: cannot open"
+}
+
+t_a_name_among_whole_number_labels_is_named_with_its_cell() {
+    printf 'a,b,y\n1,2,0\n3,4,1\n5,6,abc\n7,8,2\n' >"$T/typo.csv"
+    num_config "$T/typo.csv"
+    run "$BP" train "$T/num.json" -o "$T/typo.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.label: $T/typo.csv holds 4 class names \(\"0\", \"1\", \"2\", \"abc\"; the first cell that is not a number: $T/typo.csv:4:3\), but the last layer has 3 classes"
+    # When the count fits the last layer: trained, with a warning.
+    printf 'a,b,y\n1,2,0\n3,4,2\n5,6,abc\n' >"$T/typo3.csv"
+    run "$BP" train "$T/num.json" --data "$T/typo3.csv" -o "$T/typo.w.json" --epochs 0
+    expect_status 0
+    expect_stderr "^backprop: warning: $T/typo3.csv:4:3: label \"abc\" is not a number, so the label column is read as class names, not class indices \(its other cells are whole numbers\)$"
+    run "$BP" train "$T/num.json" --data "$T/typo3.csv" -o "$T/typo.w.json" --epochs 0 --quiet
+    expect_status 0
+    [ ! -s "$T/stderr" ] || note "--quiet: stderr: $(head -c 300 "$T/stderr")"
+    # eval reads "2" as the class named "2" (index 1), not index 2.
+    printf 'a,b,y\n1,2,2\n1,2,2\n' >"$T/twos.csv"
+    run "$BP" eval "$T/typo.w.json" "$T/twos.csv"
+    expect_status 0
+    [ "$(json "$T/stdout" confusion)" = '[[0,0,0],[2,0,0],[0,0,0]]' ] ||
+        [ "$(json "$T/stdout" confusion)" = '[[0,0,0],[0,2,0],[0,0,0]]' ] ||
+        [ "$(json "$T/stdout" confusion)" = '[[0,0,0],[0,0,2],[0,0,0]]' ] ||
+        note "the rows of class \"2\" are not in row 1 of the confusion matrix: $(json "$T/stdout" confusion)"
+}
+
+t_a_value_normalised_out_of_float_range_is_bad_input_at_its_cell() {
+    printf 'a,b,y\n3e38,2,0\n-3e38,4,1\n3.4e38,6,2\n' >"$T/huge.csv"
+    num_config "$T/huge.csv"
+    local msg="is too far from the column's mean for float after standard normalization \(data.normalize \"none\" keeps it\)$"
+    run "$BP" train "$T/num.json" --set data.normalize=standard -o "$T/huge.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/huge.csv:3:1: -3e\+38 in column \"a\" $msg"
+    # minmax's hint points at what takes such values.
+    run "$BP" train "$T/num.json" --set data.normalize=minmax -o "$T/huge.w.json"
+    expect_status 2
+    expect_error_line "wider than float range; use \"none\""
+    # Validation, eval and predict with weights from ordinary data: the
+    # first such cell, never a NaN with exit 0.
+    printf 'a,b,y\n1,2,0\n-1,4,1\n0,6,2\n' >"$T/fine.csv"
+    run "$BP" train "$T/num.json" --data "$T/fine.csv" --set data.normalize=standard \
+        -o "$T/fine.w.json" --quiet
+    expect_status 0
+    run "$BP" train "$T/num.json" --data "$T/fine.csv" --set data.normalize=standard \
+        --validation "$T/huge.csv" -o "$T/huge.w.json" --quiet
+    expect_status 2
+    expect_error_line "^backprop: $T/huge.csv:2:1: 3e\+38 in column \"a\" $msg"
+    [ ! -e "$T/huge.w.json" ] || note "a weights file was written"
+    run "$BP" eval "$T/fine.w.json" "$T/huge.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/huge.csv:2:1: 3e\+38 in column \"a\" $msg"
+    # Columns in another order, after a quoted field spanning lines.
+    printf 'n,y,b,a\n"x\ny",0,2,1\nz,1,4,-3e38\n' >"$T/huge2.csv"
+    run "$BP" predict --proba "$T/fine.w.json" "$T/huge2.csv"
+    expect_status 2
+    expect_empty_stdout
+    expect_error_line "^backprop: $T/huge2.csv:4:4: -3e\+38 in column \"a\" $msg"
+}
+
+t_mean_imputation_names_a_column_without_values() {
+    printf 'a,b,y\n1,NA,0\n2,NA,1\n3,NA,2\n' >"$T/empty-col.csv"
+    num_config "$T/empty-col.csv"
+    run "$BP" train "$T/num.json" --set data.missing=mean -o "$T/ec.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.missing: column \"b\" has no value in the training rows to take the mean of$"
+    tail -n +2 "$T/empty-col.csv" >"$T/no-header.csv"
+    run "$BP" train "$T/num.json" --data "$T/no-header.csv" --set data.header=false \
+        --set data.label=2 --set data.missing=mean -o "$T/ec.w.json"
+    expect_status 2
+    expect_error_line "^backprop: $T/num.json: data.missing: column index 1 has no value in the training rows to take the mean of$"
+}
+
 # ----------------------------------------------------------------- sweep
 
 SWEEP_GRID=(--grid training.learning_rate=0.01,0.05 --grid layers.0.units=8,16)
