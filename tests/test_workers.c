@@ -3,6 +3,7 @@
  * of its own, so atomic_file_defer here does not reach the other tests. */
 #include <check.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +15,35 @@
 #include "atomic_file.h"
 #include "workers.h"
 
-/* The test's folder: named once, by the test's process, so its workers
- * (which call this after the fork) share it. */
+/* The test's folder: a new one made by the test's process before the
+ * test (the fixture below), so its workers, forked later, share it, and
+ * no earlier run's leftovers (a process of the same pid) are in it. */
+static char scratch_dir[256];
+
 static const char *scratch(void)
 {
-    static char dir[256];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/bp_workers_%d",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-        mkdir(dir, 0755);
-    }
-    return dir;
+    return scratch_dir;
+}
+
+static void make_scratch(void)
+{
+    snprintf(scratch_dir, sizeof scratch_dir, "%s/bp_workers_XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(scratch_dir));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_scratch(void)
+{
+    nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static char *path_in(const char *name)
@@ -332,6 +351,7 @@ Suite *workers_suite(void)
 {
     Suite *s = suite_create("workers");
     TCase *tc = tcase_create("workers");
+    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
     tcase_add_test(tc, deferred_writes_land_in_order_before_then_runs);
     tcase_add_test(tc, a_deferred_write_that_fails_is_told_to_then);
     tcase_add_test(tc, without_defer_then_runs_at_once);
