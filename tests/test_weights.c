@@ -17,17 +17,38 @@
 #include "atomic_file.h"
 #include "json_writer.h"
 #include "nets.h"
+#include <ftw.h>
+
 #include "testutil.h"
 #include "weights.h"
 
-/* A scratch folder for this test process. */
+static char scratch_dir[256];
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_scratch(void)
+{
+    nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch folder for this test process: a new one (no earlier run's
+ * files in it), removed when the process exits. */
 static const char *scratch(void)
 {
-    static char dir[256];
-    snprintf(dir, sizeof dir, "%s/bp_weights_%d",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-    mkdir(dir, 0755);
-    return dir;
+    if (!scratch_dir[0]) {
+        snprintf(scratch_dir, sizeof scratch_dir, "%s/bp_weights_XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        ck_assert_ptr_nonnull(mkdtemp(scratch_dir));
+        atexit(remove_scratch);
+    }
+    return scratch_dir;
 }
 
 static char *slurp(const char *path)
