@@ -20,7 +20,8 @@
 #   BENCH_SHAPES_EPOCHS  epochs per training run, the first not timed [4; quick 3]
 #   BENCH_THREADS        thread counts compared ["1 2"]
 #   BENCH_SHAPES         the names (first column below) of the shapes to
-#                        run, space-separated [all]
+#                        run, space-separated, or their tags (a name with
+#                        a space: 256-_6x256_tanh_-10) [all]
 set -euo pipefail
 BP=$1 RES=$2 PEAK_FILE=${3:-}
 cd "$(dirname "$0")/.."
@@ -72,7 +73,9 @@ tag() { echo "$1" | tr -c 'A-Za-z0-9\n-' '_'; }
 wanted() { # NAME
     [ -z "${BENCH_SHAPES:-}" ] && return 0
     local w
-    for w in $BENCH_SHAPES; do [ "$w" = "$1" ] && return 0; done
+    for w in $BENCH_SHAPES; do
+        [ "$w" = "$1" ] || [ "$w" = "$(tag "$1")" ] && return 0
+    done
     return 1
 }
 
