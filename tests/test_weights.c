@@ -17,25 +17,14 @@
 #include "atomic_file.h"
 #include "json_writer.h"
 #include "nets.h"
-#include <ftw.h>
-
 #include "testutil.h"
 #include "weights.h"
 
 static char scratch_dir[256];
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void remove_scratch(void)
 {
-    nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_remove_tree(scratch_dir);
 }
 
 /* A scratch folder for this test process: a new one (no earlier run's
@@ -43,9 +32,8 @@ static void remove_scratch(void)
 static const char *scratch(void)
 {
     if (!scratch_dir[0]) {
-        snprintf(scratch_dir, sizeof scratch_dir, "%s/bp_weights_XXXXXX",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        ck_assert_ptr_nonnull(mkdtemp(scratch_dir));
+        ck_assert_ptr_nonnull(testutil_new_folder(
+            scratch_dir, sizeof scratch_dir, "bp_weights"));
         atexit(remove_scratch);
     }
     return scratch_dir;

@@ -3,7 +3,6 @@
  * of its own, so atomic_file_defer here does not reach the other tests. */
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "testutil.h"
 #include "workers.h"
 
 /* The test's folder: a new one made by the test's process before the
@@ -27,23 +27,13 @@ static const char *scratch(void)
 
 static void make_scratch(void)
 {
-    snprintf(scratch_dir, sizeof scratch_dir, "%s/bp_workers_XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(scratch_dir));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    ck_assert_ptr_nonnull(testutil_new_folder(scratch_dir, sizeof scratch_dir,
+                                              "bp_workers"));
 }
 
 static void remove_scratch(void)
 {
-    nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_remove_tree(scratch_dir);
 }
 
 static char *path_in(const char *name)

@@ -2,11 +2,13 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The float with these bits. */
 static inline float testutil_float_of_bits(uint32_t u)
@@ -57,6 +59,33 @@ static inline const char *testutil_write(const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return path;
+}
+
+/* A new folder under $TMPDIR (or /tmp) named PREFIX_XXXXXX, its path in
+ * dir; NULL when it cannot be made. A new one each time, so that nothing
+ * an earlier run left (a process of the same pid, say) is in it. */
+static inline char *testutil_new_folder(char *dir, size_t size,
+                                        const char *prefix)
+{
+    snprintf(dir, size, "%s/%s_XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", prefix);
+    return mkdtemp(dir);
+}
+
+static inline int testutil_remove_entry(const char *path,
+                                        const struct stat *st, int flag,
+                                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* rm -r dir. */
+static inline void testutil_remove_tree(const char *dir)
+{
+    nftw(dir, testutil_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
