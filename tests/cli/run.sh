@@ -2151,6 +2151,20 @@ t_sweep_refuses_a_folder_another_sweep_is_writing_into() {
     expect_error_line "^backprop: $T/busy: holds another sweep"
 }
 
+# children_of PID: the pids of its child processes, from /proc (a
+# minimal machine may have no pgrep).
+children_of() {
+    local want=$1 stat line fields
+    for stat in /proc/[0-9]*/stat; do
+        read -r line 2>/dev/null <"$stat" || continue
+        # After the name's closing parenthesis: the state, the parent.
+        read -r -a fields <<<"${line##*) }"
+        [ "${fields[1]:-}" = "$want" ] || continue
+        stat=${stat#/proc/}
+        echo "${stat%/stat}"
+    done
+}
+
 # alive PID: the process runs (a zombie has ended).
 alive() {
     [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
@@ -2164,7 +2178,7 @@ t_sweep_workers_stop_when_the_sweep_is_killed() {
         --quiet >/dev/null 2>&1 &
     local pid=$! workers w i left
     wait_for_lines "$T/killed/p000/log.jsonl" 3
-    workers=$(pgrep -P "$pid")
+    workers=$(children_of "$pid")
     [ -n "$workers" ] || note "found no worker to watch"
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null
