@@ -7,6 +7,7 @@
 #include "normalize.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -216,16 +217,26 @@ size_t normalization_rows(const struct normalization *nz, float *x,
     if (nz->n == 0)
         return first;
     size_t nf = nz->n;
+    const float *mean = nz->mean, *std = nz->std;
     for (size_t r = 0; r < rows; r++) {
         float *v = x + r * nf;
-        for (size_t j = 0; j < nf; j++) {
-            float y = (v[j] - nz->mean[j]) / nz->std[j];
-            if (!isfinite(y) && first == SIZE_MAX) {
-                first = r * nf + j;
-                *bad = v[j];
-            }
-            v[j] = y;
+        /* The row is checked before it is written (its values are for
+         * the message), in loops of their own that stay vectorised: the
+         * same x' twice costs less than a scalar loop that checks as it
+         * goes. */
+        if (first == SIZE_MAX) {
+            int out = 0;
+            for (size_t j = 0; j < nf; j++)
+                out |= !(fabsf((v[j] - mean[j]) / std[j]) <= FLT_MAX);
+            for (size_t j = 0; out && j < nf; j++)
+                if (!isfinite((v[j] - mean[j]) / std[j])) {
+                    first = r * nf + j;
+                    *bad = v[j];
+                    break;
+                }
         }
+        for (size_t j = 0; j < nf; j++)
+            v[j] = (v[j] - mean[j]) / std[j];
     }
     return first;
 }
