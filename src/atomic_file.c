@@ -426,15 +426,18 @@ static bool looks_owned(const char *head, size_t n, enum atomic_owner kind)
     return false;
 }
 
+/* How every line `train --log` writes begins. */
+static const char log_line_start[] = "{\"epoch\":";
+#define LOG_LINE_START_LEN (sizeof log_line_start - 1)
+
 /* Whether one line is one that `train --log` writes: an object that
  * starts with the epoch and holds the training loss. */
 static bool is_log_line(const char *line, size_t len)
 {
-    static const char prefix[] = "{\"epoch\":";
     static const char loss[] = "\"train_loss\":";
-    size_t p = sizeof prefix - 1;
-    if (len < p + 2 || memcmp(line, prefix, p) != 0 || line[p] < '0' ||
-        line[p] > '9' || line[len - 1] != '}')
+    size_t p = LOG_LINE_START_LEN;
+    if (len < p + 2 || memcmp(line, log_line_start, p) != 0 ||
+        line[p] < '0' || line[p] > '9' || line[len - 1] != '}')
         return false;
     for (size_t i = p; i + sizeof loss - 1 <= len; i++)
         if (memcmp(line + i, loss, sizeof loss - 1) == 0)
@@ -457,7 +460,8 @@ static bool log_is_owned(FILE *f)
             len--;
         any = true;
         owned = is_log_line(line, len) ||
-                (!whole && len >= 9 && memcmp(line, "{\"epoch\":", 9) == 0);
+                (!whole && len >= LOG_LINE_START_LEN &&
+                 memcmp(line, log_line_start, LOG_LINE_START_LEN) == 0);
     }
     free(line);
     return owned && any;

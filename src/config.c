@@ -296,7 +296,7 @@ static int load_text(struct config *cfg, const char *path, char *text,
         bp_error_set(err, BP_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    struct ctx x = {c.name, {"", 0}, err, NULL};
+    struct ctx x = {c.name, {"", 0}, err, NULL, NULL, 0};
     if (read_file) {
         if (file_read_text(path, &owned, &owned_len, err))
             goto fail;
@@ -310,10 +310,11 @@ static int load_text(struct config *cfg, const char *path, char *text,
     if (reject_duplicate_keys(&x, root) ||
         apply_overrides(root, overrides, n_overrides, &po, err))
         goto fail;
-    if (load_sections(&x, root, &c, &po)) {
-        blame_override(err, c.name, overrides, n_overrides);
+    /* From here a refused value an override set is named by its option. */
+    x.overrides = overrides;
+    x.n_overrides = n_overrides;
+    if (load_sections(&x, root, &c, &po))
         goto fail;
-    }
     cJSON_Delete(root);
     json_floats_free(lifted);
     free(owned);
@@ -387,7 +388,7 @@ char *config_overridden_text(const char *path,
     char *text = NULL, *out = NULL, *dir = NULL;
     size_t len;
     cJSON *root = NULL;
-    struct ctx x = {path, {"", 0}, err, NULL};
+    struct ctx x = {path, {"", 0}, err, NULL, NULL, 0};
     if (file_read_text(path, &text, &len, err) ||
         parse_text(&x, text, len, NULL, &root) ||
         apply_overrides(root, overrides, n_overrides, &po, err))

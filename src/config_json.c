@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_override.h"
 #include "float_text.h"
 #include "suggest.h"
 
@@ -73,6 +74,13 @@ int bad(struct ctx *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    const char *option = x->kp.len ? override_option(x->overrides,
+                                                     x->n_overrides,
+                                                     x->kp.buf)
+                                   : NULL;
+    if (option)
+        return bp_error_set(x->err, BP_EINPUT, "%s %s: %s", option,
+                            x->kp.buf, what);
     if (x->kp.len)
         return bp_error_set(x->err, BP_EINPUT, "%s: %s: %s", x->name,
                             x->kp.buf, what);

@@ -7,8 +7,10 @@
  * carries the file's name, the key path reached so far
  * ("layers[1].activation") and the error to fill. A check that fails sets
  * a BP_EINPUT error worded "NAME: KEY.PATH: WHAT" ("NAME: WHAT" at the
- * top level) and returns -1; one that passes returns 0 and leaves the key
- * path as it found it.
+ * top level), or "OPTION KEY.PATH: WHAT" when the command line's override
+ * set that key or an object holding it (`--learning-rate
+ * training.learning_rate: must be > 0, got -1`), and returns -1; one that
+ * passes returns 0 and leaves the key path as it found it.
  *
  * Key paths: kp_key and kp_index push a part and return a mark, kp_pop
  * goes back to it. After a failure the path may be left deeper, at the
@@ -27,6 +29,7 @@
 #include <stdint.h>
 
 #include "bp_error.h"
+#include "config.h"
 #include "json_floats.h"
 
 /* Every whole number up to 2^53 is exact in a double; no count, index or
@@ -59,6 +62,10 @@ struct ctx {
      * the float readers below take in place of their "[]" nodes; NULL
      * when none. */
     const struct json_floats *lifted;
+    /* The command line's overrides (config_override.h), so that a value
+     * one of them set is refused in its option's name; none when n is 0. */
+    const struct config_override *overrides;
+    size_t n_overrides;
 };
 
 /* A BP_EINPUT error at the current key: "NAME: KEY.PATH: WHAT". Returns

@@ -253,33 +253,18 @@ static bool key_as_path(const char *key, char *out, size_t size)
     return true;
 }
 
-void blame_override(struct bp_error *err, const char *name,
-                    const struct config_override *ov, size_t n)
+const char *override_option(const struct config_override *ov, size_t n,
+                            const char *keypath)
 {
-    if (!err || err->code != BP_EINPUT || !name)
-        return;
-    size_t name_len = strlen(name);
-    if (strncmp(err->msg, name, name_len) != 0 ||
-        strncmp(err->msg + name_len, ": ", 2) != 0)
-        return;
-    const char *key = err->msg + name_len + 2;
-    const char *what = strstr(key, ": ");
-    if (!what)
-        return;
-    size_t key_len = (size_t)(what - key);
+    size_t key_len = strlen(keypath);
     for (size_t i = n; i-- > 0;) {
         char path[KEYPATH_MAX];
         if (!ov[i].key || !key_as_path(ov[i].key, path, sizeof path))
             continue;
         size_t p = strlen(path);
-        if (p > key_len || strncmp(key, path, p) != 0 ||
-            (p < key_len && key[p] != '.' && key[p] != '['))
-            continue;
-        char msg[BP_ERROR_MAX];
-        snprintf(msg, sizeof msg, "%s %.*s%s",
-                 ov[i].option ? ov[i].option : "--set", (int)key_len, key,
-                 what);
-        snprintf(err->msg, sizeof err->msg, "%s", msg);
-        return;
+        if (p <= key_len && strncmp(keypath, path, p) == 0 &&
+            (p == key_len || keypath[p] == '.' || keypath[p] == '['))
+            return ov[i].option ? ov[i].option : "--set";
     }
+    return NULL;
 }

@@ -1,6 +1,7 @@
 /*
- * config_override: PRIVATE to the config module; only config.c includes
- * it. config.h is the public contract (struct config_override).
+ * config_override: PRIVATE to the config module; only config.c and
+ * config_json.c include it. config.h is the public contract (struct
+ * config_override).
  *
  * The command line's --set KEY=VALUE overrides, applied to the parsed
  * tree before it is validated, so that an overridden value is checked
@@ -27,13 +28,12 @@ struct path_origin; /* config_sections.h */
 int apply_overrides(cJSON *root, const struct config_override *ov, size_t n,
                     struct path_origin *po, struct bp_error *err);
 
-/* After a config named `name` was refused with "NAME: KEY: WHAT": when
- * KEY (or the object holding it) is one an override set, the message
- * names the option the value came from instead of the file, "OPTION KEY:
- * WHAT" (`--learning-rate training.learning_rate: must be > 0, got -1`),
- * as apply_overrides' own messages do. The latest such override wins, as
- * its value does. Other messages stay as they are. */
-void blame_override(struct bp_error *err, const char *name,
-                    const struct config_override *ov, size_t n);
+/* The option behind the value at keypath ("layers[0].activation", as
+ * key paths are written in messages): that of the latest of ov[0..n)
+ * whose key is keypath or an object holding it ("layers.0" and
+ * "layers[0]" alike), "--set" when it names none; NULL when no override
+ * set it. */
+const char *override_option(const struct config_override *ov, size_t n,
+                            const char *keypath);
 
 #endif
