@@ -117,24 +117,33 @@ static struct sweep_axis *new_axis(struct sweep_def *d, struct bp_error *err)
 
 /* An axis's values are distinct: a value listed twice would make the
  * same point twice (run twice, counted twice in the table). Compared as
- * JSON, so 2 and 2.0 are the same value, as the config reads them. */
+ * the config reads them, JSON when they parse (2 and 2.0 are one value),
+ * else as text (a file name). */
 static int check_distinct(const struct sweep_axis *a, const char *option,
                           struct bp_error *err)
 {
-    for (size_t i = 1; i < a->n_values; i++) {
-        cJSON *later = cJSON_Parse(a->values[i]);
-        bool twice = false;
-        for (size_t j = 0; later && j < i && !twice; j++) {
-            cJSON *earlier = cJSON_Parse(a->values[j]);
-            twice = earlier && cJSON_Compare(earlier, later, true);
-            cJSON_Delete(earlier);
+    cJSON **v = calloc(a->n_values ? a->n_values : 1, sizeof *v);
+    int rc = v ? 0 : bp_error_set(err, BP_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < a->n_values; i++) {
+        v[i] = cJSON_Parse(a->values[i]);
+        if (!v[i])
+            v[i] = cJSON_CreateString(a->values[i]);
+        if (!v[i]) {
+            rc = bp_error_set(err, BP_ENOMEM, "out of memory");
+            break;
         }
-        cJSON_Delete(later);
-        if (twice)
-            return bp_error_set(err, BP_EUSAGE, "%s %s: the value %s is "
-                                "given twice", option, a->key, a->values[i]);
+        for (size_t j = 0; j < i; j++)
+            if (cJSON_Compare(v[j], v[i], true)) {
+                rc = bp_error_set(err, BP_EUSAGE, "%s %s: the value %s is "
+                                  "given twice", option, a->key,
+                                  a->values[i]);
+                break;
+            }
     }
-    return 0;
+    for (size_t i = 0; v && i < a->n_values; i++)
+        cJSON_Delete(v[i]);
+    free(v);
+    return rc;
 }
 
 int sweep_add_grid(struct sweep_def *d, const char *arg,

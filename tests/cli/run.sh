@@ -2094,6 +2094,9 @@ t_sweep_refuses_a_value_given_twice() {
         --range training.momentum=choice:0,0.9,0.9 -o "$T/dup"
     expect_status 2
     expect_error_line '^backprop: --range training.momentum: the value 0.9 is given twice$'
+    run "$BP" sweep configs/iris.json --grid data.train=datasets/iris.csv,datasets/iris.csv -o "$T/dup"
+    expect_status 2
+    expect_error_line '^backprop: --grid data.train: the value "datasets/iris.csv" is given twice$'
     [ ! -e "$T/dup" ] || note "a refused sweep wrote $T/dup"
 }
 
